@@ -13,7 +13,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,11 +36,12 @@ class Alert:
     description: str
     service: str
     request_id: str | None
-    findings: tuple[Finding, ...] = ()
+    # Each {"kind", "start", "end", "masked"} (plus "field" where the caller scanned several fields).
+    findings: tuple[dict[str, Any], ...] = ()
 
     @property
     def kinds(self) -> list[str]:
-        return sorted({f.kind for f in self.findings})
+        return sorted({str(f["kind"]) for f in self.findings})
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -50,7 +51,7 @@ class Alert:
             "description": self.description,
             "service": self.service,
             "request_id": self.request_id,
-            "findings": [f.as_dict() for f in self.findings],
+            "findings": [dict(f) for f in self.findings],
         }
 
 
@@ -60,7 +61,7 @@ def new_alert(
     *,
     service: str,
     request_id: str | None,
-    findings: Sequence[Finding] = (),
+    findings: Sequence[Finding | Mapping[str, Any]] = (),
 ) -> Alert:
     return Alert(
         id=uuid.uuid4().hex,
@@ -69,7 +70,7 @@ def new_alert(
         description=description,
         service=service,
         request_id=request_id,
-        findings=tuple(findings),
+        findings=tuple(f.as_dict() if isinstance(f, Finding) else dict(f) for f in findings),
     )
 
 

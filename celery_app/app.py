@@ -1,0 +1,50 @@
+"""The Celery application: configuration from settings, nothing accepted may be lost.
+
+``acks_late`` + prefetch 1: a message is acknowledged only after its task ran, and a worker holds at most
+one unstarted message per thread, so a killed worker loses nothing — Redis hands the unacked message to
+another worker after the visibility timeout (RabbitMQ at once, when the channel closes).
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from celery_app.settings import WorkerSettings
+
+TASK_ANALYZE = "analysis.analyze"
+
+
+def create_celery(settings: WorkerSettings | None = None) -> Celery:
+    settings = settings or WorkerSettings.from_env()
+    app = Celery("ingest", broker=settings.broker_url, backend=settings.result_backend)
+    app.conf.update(
+        task_serializer="json",
+        accept_content=["json"],
+        result_serializer="json",
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        # The status store keeps results for GET /messages/{id}; Celery's copy would be a second one.
+        task_ignore_result=True,
+        task_default_queue="ingest",
+        # One process per worker with threads: the analysis is light, the simulated cost is a wait, and
+        # one process keeps one log pipeline per worker (a fork would lose the logging thread).
+        worker_pool="threads",
+        worker_concurrency=settings.concurrency,
+        worker_hijack_root_logger=False,
+        worker_redirect_stdouts=False,
+        broker_connection_retry_on_startup=True,
+        broker_connection_timeout=2.0,
+        broker_transport_options={
+            "visibility_timeout": settings.visibility_timeout,
+            "unacked_restore_interval": settings.restore_interval,
+            "unacked_restore_throttle": 1,
+            "socket_connect_timeout": 2.0,
+            "socket_timeout": 5.0,
+            "max_retries": 1,
+        },
+        result_backend_transport_options={"visibility_timeout": settings.visibility_timeout},
+        task_publish_retry=False,
+        worker_send_task_events=False,
+    )
+    return app

@@ -1,0 +1,48 @@
+"""Worker wiring: our logging instead of Celery's, and the request id of the message around each task."""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+from typing import Any
+
+from celery import Task
+from celery.signals import celeryd_after_setup, setup_logging, task_postrun, task_prerun
+
+from logpipe import request_id_var
+from logpipe import setup_logging as setup_logpipe
+
+REQUEST_ID_HEADER = "request_id"
+_tokens: dict[str, contextvars.Token[str | None]] = {}
+
+
+def process_name(hostname: str) -> str:
+    """``worker1@host`` logs as ``worker1`` (the contract's ``logs/worker1.txt``)."""
+    return hostname.split("@", 1)[0] or "worker"
+
+
+@setup_logging.connect
+def _keep_celery_off_logging(**_: Any) -> None:
+    """Connected so that Celery leaves logging alone; ours starts once the node name is known."""
+
+
+@celeryd_after_setup.connect
+def _setup_worker_logging(sender: str, **_: Any) -> None:
+    name = process_name(sender)
+    setup_logpipe(name, service=name)
+    # Celery's "Task ... succeeded" lines print return values (keywords of the text); task.finished
+    # says the same without them.
+    logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
+
+
+@task_prerun.connect
+def _bind_request_id(task_id: str, task: Task, **_: Any) -> None:
+    request_id = getattr(task.request, REQUEST_ID_HEADER, None)
+    _tokens[task_id] = request_id_var.set(request_id if isinstance(request_id, str) else None)
+
+
+@task_postrun.connect
+def _unbind_request_id(task_id: str, **_: Any) -> None:
+    token = _tokens.pop(task_id, None)
+    if token is not None:
+        request_id_var.reset(token)

@@ -1,0 +1,92 @@
+"""service_1's app factory: each concern wired by a ``setup_*`` function, resources in ``cleanup_ctx``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+
+import aiohttp
+import redis.asyncio as aioredis
+from aiohttp import web
+
+from alerts.reports import ReportWriter
+from celery_app.app import create_celery
+from celery_app.settings import WorkerSettings
+from logpipe import get_logger, log_event
+from svc1 import keys, views
+from svc1.broker import Publisher
+from svc1.metrics import Svc1Metrics
+from svc1.openapi import SPEC
+from svc1.settings import MAX_BODY_BYTES, Settings
+from webcore.middlewares import error_middleware, metrics_middleware, request_id_middleware
+
+log = get_logger("svc1")
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_post("/messages", views.post_message)
+    app.router.add_get("/messages/{id}", views.get_message)
+    app.router.add_get("/healthz", views.healthz)
+    app.router.add_get("/readyz", views.readyz)
+    app.router.add_get("/metrics", views.metrics)
+    app.router.add_get("/openapi.json", openapi)
+
+
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(SPEC)
+
+
+def make_celery(settings: Settings) -> Publisher:
+    celery = create_celery(WorkerSettings.from_env())
+    # service_1 must answer 503 fast when the broker is down, so its connections give up early.
+    celery.conf.broker_connection_timeout = settings.publish_timeout
+    options = dict(celery.conf.broker_transport_options)
+    options |= {
+        "socket_connect_timeout": settings.publish_timeout,
+        "socket_timeout": settings.publish_timeout,
+    }
+    if celery.conf.broker_url.startswith(("amqp", "pyamqp")):
+        # The contract promises the job is in the broker before 202: wait for RabbitMQ's confirm.
+        options["confirm_publish"] = True
+    celery.conf.broker_transport_options = options
+    return Publisher(
+        celery,
+        threads=settings.publish_threads,
+        timeout=settings.publish_timeout,
+        retry_after=settings.broker_retry_after,
+    )
+
+
+async def resources(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    app[keys.FILES] = ThreadPoolExecutor(4, thread_name_prefix="files")
+    app[keys.REPORTS] = ReportWriter(settings.report_dir, settings.reports_per_minute, service="service_1")
+    app[keys.STORE] = aioredis.Redis.from_url(
+        settings.redis_url, socket_timeout=1.0, socket_connect_timeout=settings.publish_timeout
+    )
+    app[keys.HTTP] = aiohttp.ClientSession()
+    app[keys.PUBLISHER] = make_celery(settings)
+    log_event(log, "service.started", f"service_1 listening on {settings.host}:{settings.port}")
+    yield
+    log_event(log, "service.stopping", "service_1 stopping")
+    await app[keys.HTTP].close()
+    await app[keys.STORE].aclose()
+    app[keys.PUBLISHER].close()
+    app[keys.REPORTS].close()
+    app[keys.FILES].shutdown(wait=True)
+
+
+def create_app(settings: Settings | None = None) -> web.Application:
+    settings = settings or Settings.from_env()
+    metrics = Svc1Metrics()
+    app = web.Application(
+        # The contract's limit: a message is at most 4,000 characters, so 64 KiB leaves room for any
+        # JSON escaping while keeping a flood of large bodies cheap to refuse.
+        client_max_size=MAX_BODY_BYTES,
+        middlewares=[request_id_middleware, metrics_middleware(metrics), error_middleware(log)],
+    )
+    app[keys.SETTINGS] = settings
+    app[keys.METRICS] = metrics
+    setup_routes(app)
+    app.cleanup_ctx.append(resources)
+    return app

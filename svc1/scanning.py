@@ -1,0 +1,50 @@
+"""Scanning a message for sensitive data. Pure: no I/O.
+
+The text is scanned as written and, when it differs, in canonical form (Unicode NFKC, HTML entities
+decoded): service_2 canonicalises what it receives, so a value hidden as ``john&#64;example.com`` or in
+full-width letters would otherwise come out of it readable.
+"""
+
+from __future__ import annotations
+
+import html
+import unicodedata
+from dataclasses import dataclass
+
+from alerts import Finding, alert_type_for, scan
+from svc1.validation import MessageIn
+
+
+@dataclass(frozen=True, slots=True)
+class FieldFinding:
+    field: str
+    finding: Finding
+
+    def as_dict(self) -> dict[str, object]:
+        return {"field": self.field, **self.finding.as_dict()}
+
+
+def canonical(text: str) -> str:
+    return unicodedata.normalize("NFKC", html.unescape(text))
+
+
+def scan_field(name: str, value: str) -> list[FieldFinding]:
+    found = [FieldFinding(name, f) for f in scan(value)]
+    if not found:
+        normal = canonical(value)
+        if normal != value:
+            found = [FieldFinding(f"{name}:canonical", f) for f in scan(normal)]
+    return found
+
+
+def scan_message(message: MessageIn) -> list[FieldFinding]:
+    return scan_field("user", message.user) + scan_field("text", message.text)
+
+
+def describe(findings: list[FieldFinding]) -> tuple[str, str, list[str]]:
+    """The alert's type, a short description and the kinds found — words and counts only."""
+    kinds = sorted({f.finding.kind for f in findings})
+    fields = sorted({f.field.split(":")[0] for f in findings})
+    alert_type = alert_type_for(kinds)
+    description = f"{len(findings)} sensitive value(s) in {' and '.join(fields)}: {', '.join(kinds)}"
+    return alert_type, description, kinds

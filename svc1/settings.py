@@ -1,0 +1,50 @@
+"""service_1 settings from the environment (``SVC1_*`` and the shared names), defaults for one machine."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_BODY_BYTES = 64 * 1024
+
+
+# No slots: from_env reads the class defaults.
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8001
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    svc2_url: str = "http://127.0.0.1:8002"
+    service_token: str = ""
+    report_dir: Path = Path("error_reports")
+    log_dir: Path = Path("logs")
+    # Longer than service_2's own work on the largest message; a sync caller gets 504 past it.
+    svc2_timeout: float = 5.0
+    # A publish slower than this answers 503: "fast, never a hang".
+    publish_timeout: float = 0.5
+    # After a failed publish the broker is not tried again for this long; a probe runs meanwhile.
+    broker_retry_after: float = 2.0
+    publish_threads: int = 8
+    reports_per_minute: int = 120
+    result_ttl_seconds: int = 7 * 24 * 3600
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        env = os.environ
+        redis_url = env.get("REDIS_URL") or cls.redis_url
+        return cls(
+            host=env.get("SVC1_HOST") or cls.host,
+            port=int(env.get("SVC1_PORT") or cls.port),
+            redis_url=redis_url,
+            svc2_url=(env.get("SVC2_URL") or cls.svc2_url).rstrip("/"),
+            service_token=env.get("SERVICE_TOKEN", ""),
+            report_dir=Path(env.get("REPORT_DIR") or cls.report_dir),
+            log_dir=Path(env.get("LOG_DIR") or cls.log_dir),
+            svc2_timeout=float(env.get("SVC2_TIMEOUT") or cls.svc2_timeout),
+            publish_timeout=float(env.get("PUBLISH_TIMEOUT") or cls.publish_timeout),
+            broker_retry_after=float(env.get("BROKER_RETRY_AFTER") or cls.broker_retry_after),
+            publish_threads=int(env.get("PUBLISH_THREADS") or cls.publish_threads),
+            reports_per_minute=int(env.get("REPORTS_PER_MINUTE") or cls.reports_per_minute),
+            result_ttl_seconds=int(env.get("RESULT_TTL_SECONDS") or cls.result_ttl_seconds),
+        )

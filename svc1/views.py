@@ -1,0 +1,159 @@
+"""service_1's handlers. ``post_message`` reads like the request path: parse, validate, scan, then alert,
+forward or enqueue — each step a small function of its own module."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import redis.exceptions
+from aiohttp import web
+
+from alerts.kinds import INVALID_INPUT
+from logpipe import get_logger, log_event, request_id_var
+from svc1 import keys, store, upstream
+from svc1.alerting import raise_alert
+from svc1.broker import BrokerUnavailable
+from svc1.scanning import describe, scan_message
+from svc1.validation import MessageIn, check_content_type, parse_message
+from webcore.errors import ApiError
+
+log = get_logger("svc1.views")
+
+
+async def post_message(request: web.Request) -> web.Response:
+    app = request.app
+    log_event(log, "message.received", "message received", content_length=request.content_length)
+    try:
+        check_content_type(request.content_type)
+        message = parse_message(await request.read())
+    except ApiError as err:
+        await reject_invalid(app, err)
+        raise
+    except web.HTTPRequestEntityTooLarge:
+        await reject_invalid(app, ApiError(413, "too_large", "body over the 64 KiB limit"))
+        raise
+    message_id = uuid.uuid4().hex
+    log_event(
+        log, "message.validated", "message valid", message_id=message_id, mode=message.mode,
+        user_length=len(message.user), text_length=len(message.text),
+    )  # fmt: skip
+    findings = scan_message(message)
+    if findings:
+        return await reject_sensitive(app, message_id, findings)
+    if message.mode == "sync":
+        return await forward(app, message_id, message)
+    return await enqueue(app, message_id, message)
+
+
+async def reject_invalid(app: web.Application, err: ApiError) -> None:
+    app[keys.METRICS].messages.labels("invalid").inc()
+    log_event(
+        log, "message.rejected", "invalid request", level=logging.WARNING, reason=err.code, detail=err.detail,
+        status=err.status,
+    )  # fmt: skip
+    await raise_alert(app, INVALID_INPUT, f"{err.code}: {err.detail}")
+
+
+async def reject_sensitive(app: web.Application, message_id: str, findings: list) -> web.Response:
+    alert_type, description, kinds = describe(findings)
+    app[keys.METRICS].messages.labels("sensitive").inc()
+    log_event(
+        log, "message.rejected", "sensitive data; not forwarded", level=logging.WARNING,
+        message_id=message_id, reason="sensitive_data", kinds=kinds,
+    )  # fmt: skip
+    alert = await raise_alert(app, alert_type, description, [f.as_dict() for f in findings])
+    body = {
+        "error": "sensitive_data",
+        "detail": f"the message holds sensitive data ({', '.join(kinds)}); it was not accepted",
+        "alert": {"id": alert.id, "type": alert.type, "kinds": kinds},
+    }
+    return web.json_response(body, status=422)
+
+
+async def enqueue(app: web.Application, message_id: str, message: MessageIn) -> web.Response:
+    settings = app[keys.SETTINGS]
+    try:
+        await app[keys.PUBLISHER].publish(message_id, message.text, request_id_var.get())
+    except BrokerUnavailable as exc:
+        app[keys.METRICS].messages.labels("broker_unavailable").inc()
+        log_event(
+            log, "message.failed", "broker unavailable", level=logging.ERROR, message_id=message_id,
+            error=str(exc),
+        )  # fmt: skip
+        retry = max(1, round(settings.broker_retry_after))
+        raise ApiError(
+            503, "broker_unavailable", "the message broker is unreachable; try again later",
+            headers={"Retry-After": str(retry)},
+        ) from None  # fmt: skip
+    try:
+        await store.mark_queued(app[keys.STORE], message_id, settings.result_ttl_seconds)
+    except redis.exceptions.RedisError as exc:
+        # The job is in the broker and the worker writes its own status; the caller's 202 stands.
+        log_event(log, "store.failed", "status not stored", level=logging.WARNING, error=type(exc).__name__)
+    app[keys.METRICS].messages.labels("queued").inc()
+    log_event(log, "message.queued", "message queued for analysis", message_id=message_id)
+    return web.json_response(
+        {"id": message_id, "status": "queued"}, status=202, headers={"Location": f"/messages/{message_id}"}
+    )
+
+
+async def forward(app: web.Application, message_id: str, message: MessageIn) -> web.Response:
+    settings = app[keys.SETTINGS]
+    try:
+        result = await upstream.process(
+            app[keys.HTTP], settings.svc2_url, settings.service_token, settings.svc2_timeout,
+            message_id, message, request_id_var.get(),
+        )  # fmt: skip
+    except ApiError as err:
+        app[keys.METRICS].messages.labels("upstream_error").inc()
+        log_event(
+            log, "message.failed", "service_2 failed", level=logging.ERROR, message_id=message_id,
+            error=err.code, detail=err.detail,
+        )  # fmt: skip
+        raise
+    app[keys.METRICS].messages.labels("processed").inc()
+    log_event(log, "message.forwarded", "message processed by service_2", message_id=message_id)
+    try:
+        await store.mark_done(app[keys.STORE], message_id, result, settings.result_ttl_seconds)
+    except redis.exceptions.RedisError as exc:
+        log_event(log, "store.failed", "status not stored", level=logging.WARNING, error=type(exc).__name__)
+    return web.json_response({"id": message_id, "status": "processed", "result": result})
+
+
+async def get_message(request: web.Request) -> web.Response:
+    message_id = request.match_info["id"]
+    try:
+        record = await store.get(request.app[keys.STORE], message_id)
+    except redis.exceptions.RedisError:
+        raise ApiError(503, "store_unavailable", "the status store is unreachable; try again later") from None
+    if record is None:
+        raise ApiError(404, "not_found", "no message with this id")
+    return web.json_response({"id": message_id, "status": record["status"], "result": record.get("result")})
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    app = request.app
+    checks: dict[str, str] = {}
+    broker_error = await app[keys.PUBLISHER].check()
+    checks["broker"] = broker_error or "ok"
+    settings = app[keys.SETTINGS]
+    try:
+        async with app[keys.HTTP].get(f"{settings.svc2_url}/healthz", timeout=1.0) as resp:
+            checks["service_2"] = "ok" if resp.status == 200 else f"answered {resp.status}"
+    except Exception as exc:
+        checks["service_2"] = type(exc).__name__
+    ready = all(v == "ok" for v in checks.values())
+    failed = [name for name, v in checks.items() if v != "ok"]
+    body = {"status": "ready" if ready else "not_ready", "checks": checks}
+    if not ready:
+        body |= {"error": "not_ready", "detail": f"unavailable: {', '.join(failed)}"}
+    return web.json_response(body, status=200 if ready else 503)
+
+
+async def metrics(request: web.Request) -> web.Response:
+    return request.app[keys.METRICS].render()

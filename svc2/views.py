@@ -1,0 +1,72 @@
+"""service_2's handlers: only service_1 (holder of the shared token) may call /process."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+
+from aiohttp import web
+
+from logpipe import get_logger, log_event
+from svc2 import keys
+from svc2.cleaning import clean
+from webcore.errors import ApiError, InvalidRequest
+
+log = get_logger("svc2.views")
+MAX_FIELD = {"id": 64, "user": 64, "text": 4000}
+
+
+def authorize(request: web.Request) -> None:
+    expected = f"Bearer {request.app[keys.SETTINGS].service_token}".encode()
+    given = request.headers.get("Authorization", "").encode()
+    # Constant time: the comparison must not tell an attacker how much of the token was right.
+    if not hmac.compare_digest(given, expected):
+        log_event(log, "auth.refused", "missing or wrong service token", level=logging.WARNING)
+        raise ApiError(
+            401, "unauthorized", "missing or wrong service token", headers={"WWW-Authenticate": "Bearer"}
+        )
+
+
+def parse(body: bytes) -> dict[str, str]:
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise InvalidRequest("body is not valid UTF-8 JSON") from None
+    if not isinstance(data, dict):
+        raise InvalidRequest("body must be a JSON object")
+    for name, limit in MAX_FIELD.items():
+        value = data.get(name)
+        if not isinstance(value, str) or not value:
+            raise InvalidRequest(f'field "{name}" must be a non-empty string')
+        if len(value) > limit:
+            raise InvalidRequest(f'field "{name}" must be at most {limit} characters')
+    return {name: data[name] for name in MAX_FIELD}
+
+
+async def process(request: web.Request) -> web.Response:
+    authorize(request)
+    if request.content_type != "application/json":
+        raise ApiError(415, "unsupported_media_type", "Content-Type must be application/json")
+    message = parse(await request.read())
+    log_event(log, "message.received", "message received from service_1", message_id=message["id"])
+    cleaned = clean(message["text"])
+    log_event(
+        log, "message.processed", "message validated and cleaned", message_id=message["id"],
+        valid=cleaned.valid, changed=cleaned.checks["changed"], kinds=cleaned.checks["sensitive_kinds"],
+    )  # fmt: skip
+    body = {"id": message["id"], "clean_text": cleaned.clean_text, "valid": cleaned.valid}
+    return web.json_response(body | {"checks": cleaned.checks})
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    # service_2 holds no connection of its own: up is ready.
+    return web.json_response({"status": "ready", "checks": {}})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    return request.app[keys.METRICS].render()
