@@ -1,0 +1,142 @@
+"""Errors as one JSON shape, the access token, Host checking and the headers that keep a page inert."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+
+from logpipe import get_logger, log_event
+from logview.keys import SETTINGS
+
+log = get_logger("logview.http")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+COOKIE = "logview_session"
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+
+# No inline script or style anywhere, no plugins, no framing, requests only to this origin: even a
+# record that smuggled markup into the DOM could neither run nor phone home.
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+class ApiError(Exception):
+    """An error with the contract's body; raised by views for bad input."""
+
+    def __init__(self, status: int, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.detail = detail
+
+
+def json_error(status: int, code: str, detail: str) -> web.Response:
+    return web.json_response({"error": code, "detail": detail}, status=status)
+
+
+_CODES = {
+    400: "invalid_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+}
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        return json_error(exc.status, exc.code, exc.detail)
+    except web.HTTPException as exc:
+        if exc.status_code < 400:
+            raise  # redirects are answers, not errors
+        return json_error(exc.status_code, _CODES.get(exc.status_code, "http_error"), exc.reason)
+    except Exception:
+        # The detail stays generic: a traceback could quote a record, and records may hold anything.
+        log.exception("unhandled error", extra={"event": "http.error", "path": request.path})
+        return json_error(500, "internal", "internal error")
+
+
+def session_value(token: str) -> str:
+    """What the cookie holds: derived from the token, so a leaked cookie is not the token itself."""
+    return hmac.new(token.encode(), b"logview-session-v1", hashlib.sha256).hexdigest()
+
+
+def _same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def authorized(request: web.Request, token: str) -> bool:
+    auth = request.headers.get("Authorization", "")
+    if auth[:7].lower() == "bearer " and _same(auth[7:].strip(), token):
+        return True
+    cookie = request.cookies.get(COOKIE)
+    return cookie is not None and _same(cookie, session_value(token))
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    settings = request.app[SETTINGS]
+    if request.path == "/healthz":
+        return await handler(request)
+    if settings.token is None:
+        # Bound to loopback without a token: refuse foreign Host headers, or any web page the operator
+        # visits could rebind its DNS name to 127.0.0.1 and read the logs through the browser.
+        host = urlsplit(f"//{request.host}").hostname or ""
+        if host not in LOOPBACK_NAMES and f"[{host}]" not in LOOPBACK_NAMES:
+            raise ApiError(403, "forbidden_host", "this viewer answers only to localhost names")
+        return await handler(request)
+    if authorized(request, settings.token):
+        return await handler(request)
+    offered = request.query.get("token")
+    if request.path == "/" and offered is not None and _same(offered, settings.token):
+        # Trade the token in the address bar for a cookie, then drop it from the URL and history.
+        response = web.HTTPSeeOther("/")
+        response.set_cookie(COOKIE, session_value(settings.token), httponly=True, samesite="Strict", path="/")
+        raise response
+    raise ApiError(401, "unauthorized", "send Authorization: Bearer <LOGVIEW_TOKEN> or open /?token=…")
+
+
+async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """Runs for every response, streamed and static ones included (a middleware would miss those)."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.path.startswith("/api/"):
+        response.headers.setdefault("Cache-Control", "no-store")
+
+
+class AccessLogger(AbstractAccessLogger):
+    """Path and status only: a query string may hold what an operator searched for, which is not ours to
+    keep. Successful requests are DEBUG so the viewer does not flood the log it is showing."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        level = logging.DEBUG if response.status < 400 else logging.WARNING
+        log_event(
+            self.logger,
+            "http.request",
+            f"{request.method} {request.path} {response.status}",
+            level=level,
+            method=request.method,
+            path=request.path,
+            status=response.status,
+            duration_ms=round(time * 1000, 1),
+        )

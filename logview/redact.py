@@ -1,0 +1,58 @@
+"""Defence in depth for the one rule: nothing the detector recognises leaves the viewer unmasked.
+
+The services mask before they log, so this normally changes nothing. But the viewer is the place where
+the central log meets a browser, so a value that slipped through upstream (a bug, an old log, a hand-fed
+record) is masked here too instead of being served.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alerts import scan
+
+# Fields the pipeline itself writes; their values are identifiers and times, never user text, and
+# scanning them would only produce false positives (a request id that looks like a phone number).
+STRUCTURAL = frozenset(
+    {"time", "level", "service", "event", "request_id", "record_id", "tag", "alert_id", "alert_type",
+     "kinds", "report", "logger", "name", "taskName", "task_id", "id", "message_id"}
+)  # fmt: skip
+MARK = "logview_redacted"
+
+
+def _mask_text(text: str, kinds: set[str]) -> str:
+    findings = scan(text)
+    if not findings:
+        return text
+    out: list[str] = []
+    pos = 0
+    for f in findings:
+        if f.start < pos:
+            continue  # overlapping findings: the first already covers this span
+        out.append(text[pos : f.start])
+        out.append(f.masked)
+        pos = f.end
+        kinds.add(f.kind)
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _walk(value: Any, kinds: set[str], depth: int) -> Any:
+    if isinstance(value, str):
+        return _mask_text(value, kinds)
+    if depth > 8:
+        return value if not isinstance(value, (dict, list)) else "[nested too deep]"
+    if isinstance(value, dict):
+        return {k: (v if k in STRUCTURAL else _walk(v, kinds, depth + 1)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_walk(v, kinds, depth + 1) for v in value]
+    return value
+
+
+def redact(record: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``record`` with every detected value replaced by its masked form (and marked so)."""
+    kinds: set[str] = set()
+    out = _walk(record, kinds, 0)
+    if kinds:
+        out[MARK] = sorted(kinds)
+    return out

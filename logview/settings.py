@@ -1,0 +1,64 @@
+"""Settings from the environment, in one place, with defaults that work on one machine."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class ConfigError(ValueError):
+    """A configuration the viewer refuses to start with."""
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name that may resolve anywhere is treated as exposed
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8003
+    central_dir: Path = Path("logs/central")
+    log_dir: Path = Path("logs")
+    token: str | None = None
+    # How often the live tail looks for appended lines; a person does not notice half a second.
+    poll_interval: float = 0.5
+    max_limit: int = 500
+    # Bytes one query may read before it answers "partial, continue from here": a rare needle in a big
+    # log then costs the operator a click, not a stuck thread.
+    scan_budget: int = 512 * 1024 * 1024
+    setup_logging: bool = True
+    # Threads for file reads: bounded, so ten people searching at once queue instead of thrashing.
+    reader_threads: int = 4
+    shutdown_timeout: float = 5.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        token = env.get("LOGVIEW_TOKEN") or None
+        return cls(
+            host=env.get("LOGVIEW_HOST", "127.0.0.1"),
+            port=int(env.get("LOGVIEW_PORT", "8003")),
+            central_dir=Path(env.get("CENTRAL_LOG_DIR", "logs/central")),
+            log_dir=Path(env.get("LOG_DIR", "logs")),
+            token=token,
+            poll_interval=float(env.get("LOGVIEW_POLL_INTERVAL", "0.5")),
+            scan_budget=int(env.get("LOGVIEW_SCAN_BUDGET_MB", "512")) * 1024 * 1024,
+        )
+
+    def validate(self) -> None:
+        if not is_loopback(self.host) and not self.token:
+            raise ConfigError(
+                f"LOGVIEW_HOST={self.host} is reachable from other machines: set LOGVIEW_TOKEN "
+                "(a long random string) or bind 127.0.0.1"
+            )
+        if self.token is not None and len(self.token) < 16:
+            raise ConfigError("LOGVIEW_TOKEN is too short: use at least 16 random characters")
