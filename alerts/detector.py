@@ -1,6 +1,8 @@
-"""First detector: email, password phrases and Luhn-valid card numbers.
+"""The sensitive-data detector: ``scan(text)`` returns every finding, sorted by start.
 
-Pure: text in, findings out; patterns compiled once at import; thread-safe.
+Pure: text in, findings out. Patterns are compiled once at import and hold no state, so ``scan`` is
+thread-safe. Every pattern is written so that its cost is linear in the text (bounded quantifiers and
+lookbehinds that pin attempts to token starts); tests/unit/detector/test_linear_time.py holds it to that.
 """
 
 from __future__ import annotations
@@ -8,39 +10,30 @@ from __future__ import annotations
 import re
 
 from alerts.findings import Finding, mask
+from alerts.patterns import DIGIT_FINDERS, PRIORITY, TEXT_FINDERS, Hit
 
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}")
-_PASSWORD = re.compile(
-    r"(?i)\b(?:password|passwd|pwd|pass)\b(?:\s+is)?\s*[:=]?\s*(?P<value>[^\s\"',;]{4,128})"
-)
-_CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
-_PLACEHOLDERS = {"is", "was", "reset", "forgot"}
+_DIGIT = re.compile(r"\d")
 
 
-def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = ord(ch) - 48
-        if i % 2 == 1:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
+def _resolve(hits: list[Hit]) -> list[Hit]:
+    """Keeps the most specific of overlapping hits (then the longest); disjoint hits all stay."""
+    if len(hits) < 2:
+        return hits
+    ranked = sorted(set(hits), key=lambda h: (PRIORITY[h.kind], h.start - h.end, h.start))
+    kept: list[Hit] = []
+    for hit in ranked:
+        if all(hit.end <= k.start or hit.start >= k.end for k in kept):
+            kept.append(hit)
+    return kept
 
 
 def scan(text: str) -> list[Finding]:
-    findings: list[Finding] = []
-    for m in _EMAIL.finditer(text):
-        findings.append(Finding("email", m.start(), m.end(), mask("email", m.group())))
-    for m in _PASSWORD.finditer(text):
-        value = m.group("value")
-        if value.lower() in _PLACEHOLDERS or set(value) <= {"*"}:
-            continue
-        findings.append(Finding("password", m.start("value"), m.end("value"), mask("password", value)))
-    for m in _CARD.finditer(text):
-        digits = re.sub(r"\D", "", m.group())
-        if 13 <= len(digits) <= 19 and _luhn_ok(digits):
-            findings.append(Finding("credit_card", m.start(), m.end(), mask("credit_card", m.group())))
-    findings.sort(key=lambda f: (f.start, f.end))
-    return findings
+    hits: list[Hit] = []
+    for finder in TEXT_FINDERS:
+        hits.extend(finder(text))
+    if _DIGIT.search(text) is not None:
+        for finder in DIGIT_FINDERS:
+            hits.extend(finder(text))
+    kept = _resolve([h for h in hits if h.end > h.start])
+    kept.sort(key=lambda h: (h.start, h.end))
+    return [Finding(h.kind, h.start, h.end, mask(h.kind, text[h.start : h.end])) for h in kept]

@@ -1,0 +1,53 @@
+"""The pattern modules, one per family of sensitive data. Each ``find_*`` yields raw hits; the detector
+resolves overlaps between them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from alerts.patterns._common import Hit
+from alerts.patterns.contact import find_emails, find_ips, find_phones
+from alerts.patterns.financial import find_cards, find_ibans, find_ssns
+from alerts.patterns.passwords import find_passwords
+from alerts.patterns.tokens import (
+    find_aws,
+    find_bearer,
+    find_generic_secrets,
+    find_jwts,
+    find_prefixed_keys,
+    find_private_keys,
+)
+
+Finder = Callable[[str], Iterator[Hit]]
+
+# Finders that need a digit in the text to find anything: skipped outright for digit-free messages.
+DIGIT_FINDERS: tuple[Finder, ...] = (find_cards, find_ibans, find_ssns, find_phones, find_ips)
+TEXT_FINDERS: tuple[Finder, ...] = (
+    find_private_keys,
+    find_jwts,
+    find_aws,
+    find_prefixed_keys,
+    find_generic_secrets,
+    find_bearer,
+    find_passwords,
+    find_emails,
+)
+
+# When two hits overlap the more specific kind wins (a JWT after "Bearer" is a jwt; the password inside a
+# DSN is not the start of an email address; a card number is not a phone number).
+PRIORITY: dict[str, int] = {
+    "private_key": 0,
+    "jwt": 1,
+    "aws_key": 2,
+    "api_key": 3,
+    "bearer_token": 4,
+    "password": 5,
+    "iban": 6,
+    "credit_card": 7,
+    "ssn": 8,
+    "email": 9,
+    "ip_address": 10,
+    "phone": 11,
+}
+
+__all__ = ["DIGIT_FINDERS", "PRIORITY", "TEXT_FINDERS", "Finder", "Hit"]

@@ -1,0 +1,88 @@
+"""Small helpers shared by the pattern modules: the candidate type, checksums, entropy, placeholders."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from typing import NamedTuple
+
+
+class Hit(NamedTuple):
+    """A raw detection before overlaps are resolved: ``text[start:end]`` is the value."""
+
+    kind: str
+    start: int
+    end: int
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2 == 1:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def shannon_entropy(value: str) -> float:
+    """Bits per character; random base64 is near 6, English words near 3, hex at most 4."""
+    if not value:
+        return 0.0
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in Counter(value).values())
+
+
+def char_classes(value: str) -> int:
+    lower = upper = digit = other = 0
+    for ch in value:
+        if ch.islower():
+            lower = 1
+        elif ch.isupper():
+            upper = 1
+        elif ch.isdigit():
+            digit = 1
+        else:
+            other = 1
+    return lower + upper + digit + other
+
+
+# Placeholders people paste instead of a real secret: templating, env references, masks, "your X here".
+_PLACEHOLDER = re.compile(
+    r"""(?ix)
+    ^(?:
+        [*x•●·.\-_#?]{2,}                              # ******** / xxxx / ....
+      | \$\{[^}]*\}? | \$\(?[A-Za-z_][A-Za-z0-9_]*\)?    # ${DB_PASSWORD} / $PASSWORD / $(cmd)
+      | %[A-Za-z_][A-Za-z0-9_]*% | %\([a-z_]+\)s         # %PASSWORD% / %(password)s
+      | \{\{.*\}\}? | \{[A-Za-z_][A-Za-z0-9_]*\}         # {{ secret }} / {password}
+      | <[^>]*>? | \[[^\]]*\]                            # <your password> / [password]
+      | your.* | (?:insert|enter|replace|put|add)[_\- ].*
+      | .*[_\- ](?:here|goes[_\- ]here)
+      | .*(?:placeholder|redacted|changeme|change[_\-]me|dummy|not[_\-]?set|todo|fixme).*
+      | (?:none|null|nil|empty|blank|n/?a|tbd|undefined|hidden|masked|secret|password|passwd|pass|pwd
+          |token|key|apikey|api[_\-]key|value|string)
+    )$
+    """
+)
+
+
+def is_placeholder(value: str) -> bool:
+    if len(set(value)) == 1:
+        return True
+    return _PLACEHOLDER.match(value) is not None
+
+
+def looks_like_code_reference(value: str) -> bool:
+    """``os.environ["X"]``, ``getenv("X")``, ``process.env.X``, ``settings.PASSWORD``: code, not a value."""
+    low = value.lower()
+    if "environ" in low or "getenv" in low or "process.env" in low or "secrets." in low:
+        return True
+    if "(" in value and value.rstrip(";,").endswith(")") and re.match(r"^[A-Za-z_][\w.]*\(", value):
+        return True
+    return (
+        re.match(r"^(?:settings|config|cfg|conf|self|this|env|vault|args|opts|options)\.[A-Za-z_]", value)
+        is not None
+    )

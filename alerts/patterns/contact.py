@@ -1,0 +1,222 @@
+"""Personal contact data: email addresses (plain and spelled out), phone numbers and IP addresses."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+import phonenumbers
+
+from alerts.patterns._common import Hit
+
+# --- email -------------------------------------------------------------------------------------------------
+
+# The lookbehind pins every attempt to the start of a run of local-part characters, so a failed attempt
+# costs at most the bounded local part: linear in the text.
+_EMAIL = re.compile(
+    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@(?:[A-Za-z0-9\-]{1,63}\.){1,8}[A-Za-z]{2,24}"
+    r"(?![A-Za-z0-9\-])"
+)
+# name@2x.png and friends are file names, not addresses.
+_FILE_TLDS = frozenset(
+    "png jpg jpeg gif svg webp ico bmp tif tiff js mjs ts tsx jsx css scss json py rb go rs java kt txt md "
+    "html htm xml yml yaml toml ini cfg lock pdf zip gz tgz tar whl exe dll so dylib log csv mp3 mp4 mov".split()
+)
+
+_DOT = r"(?:[ \t]{0,2}[(\[{<][ \t]?dot[ \t]?[)\]}>][ \t]{0,2}|[ \t]{1,2}dot[ \t]{1,2}|\.)"
+_AT = r"(?P<at>[ \t]{0,2}[(\[{<][ \t]?at[ \t]?[)\]}>][ \t]{0,2}|[ \t]{1,2}at[ \t]{1,2})"
+_WORD = r"[A-Za-z0-9_%+\-]{1,64}"
+# "john dot doe at gmail dot com", "x(at)y(dot)com", "x [at] y.com": a reader recovers the address.
+_EMAIL_SPELLED = re.compile(
+    rf"(?i)(?<![A-Za-z0-9._%+\-])(?P<local>{_WORD}(?:{_DOT}{_WORD}){{0,4}}){_AT}"
+    rf"(?P<domain>{_WORD}(?:{_DOT}{_WORD}){{0,3}}){_DOT}(?P<tld>[A-Za-z]{{2,12}})(?![A-Za-z0-9])"
+)
+_SPELLED_HINT = re.compile(r"(?i)[ \t(\[{<]at[ \t)\]}>]")
+_COMMON_TLDS = frozenset(
+    "com org net edu gov io co de fr es it ru uk nl be ch at se no dk fi pl pt br mx ar in cn jp kr au nz ca "
+    "us eu info biz me dev app ai tv ua cz gr tr ie il za sg hk tw".split()
+)
+# Words that sit before " at " in ordinary prose ("look at this dot com bubble").
+_PROSE_WORDS = frozenset(
+    "look looking looked arrive arrived arriving meet meeting stay staying be is are was were am me us him her "
+    "them it this that here there work works working home good bad best great available reach email mail "
+    "contact write ping live lives living born found located based sale aim aimed point pointed shot laugh "
+    "laughing stare staring glance good better worst start started starting end ended ends back up down out "
+    "off all one two three time times once least most first last now then see seen you i we they he she".split()
+)
+
+
+def _dotted(part: str) -> bool:
+    return re.search(r"(?i)[ \t(\[{<]dot[ \t)\]}>]", part) is not None
+
+
+def find_emails(text: str) -> Iterator[Hit]:
+    if "@" in text:
+        for m in _EMAIL.finditer(text):
+            value = m.group()
+            domain = value.rpartition("@")[2]
+            labels = domain.split(".")
+            if labels[-1].lower() in _FILE_TLDS or any(
+                not lab or lab[0] == "-" or lab[-1] == "-" for lab in labels
+            ):
+                continue
+            # git@github.com:org/repo is a remote, not a person.
+            if value.startswith("git@") and text.startswith(":", m.end()):
+                continue
+            yield Hit("email", m.start(), m.end())
+    if _SPELLED_HINT.search(text) is None:
+        return
+    for m in _EMAIL_SPELLED.finditer(text):
+        at, local, domain = m.group("at"), m.group("local"), m.group("domain")
+        if "@" in m.group():
+            continue
+        tld = m.group("tld").lower()
+        bracketed = any(c in at for c in "([{<")
+        if not bracketed:
+            # A bare " at " is everywhere in prose: require the rest to be spelled out too, a known TLD and
+            # a local part that is not an ordinary word of the sentence.
+            if tld not in _COMMON_TLDS or not (
+                _dotted(domain) or _dotted(m.group()[m.end("domain") - m.start() :])
+            ):
+                continue
+            if local.lower() in _PROSE_WORDS or domain.lower() in _PROSE_WORDS:
+                continue
+        yield Hit("email", m.start(), m.end())
+
+
+# --- phone -------------------------------------------------------------------------------------------------
+
+# A run of digits with the separators phone numbers use. The lookarounds keep it from starting or ending
+# inside a longer run (card numbers, tracking numbers), and every quantifier is bounded.
+_PHONE = re.compile(
+    r"(?<![\w+.:/#\-])(?<!\d[ .\-])(?:\+|\b00)?[(]?\d[\d \-.()\u00a0]{5,22}\d(?![\w\-/]|[ .]\d|\.\w)"
+)
+_DATE = re.compile(r"\d{4}[-./ ]\d{1,2}[-./ ]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}(?!\d)")
+_THOUSANDS = re.compile(r"^\d{1,3}(?:[ .\u00a0]\d{3})+$")
+_DOTTED_OK = re.compile(r"^\(?\d{3}\)?\.\d{3}\.\d{4}$|^\d{2}(?:\.\d{2}){4}$|^\d{3}\.\d{2,3}\.\d{2}\.\d{2}$")
+_PHONE_CONTEXT = re.compile(
+    r"(?i)(?:phone|tel\b|tel\.|telephone|mobile|mob\b|cell|call|ring|text me|sms|whats ?app|viber|signal|fax|"
+    r"contact|reach me|number|nummer|num[ée]ro|n[úu]mero|telefon|handy|portable|t[ée]l[ée]phone|m[óo]vil|celular|"
+    r"tel[ée]fono|telefone|cellulare|телефон|тел\.|номер|звони|電話|电话|手机|携帯|전화)"
+)
+_NEG_CONTEXT = re.compile(
+    r"(?i)(?:order|invoice|tracking|track|ref\b|reference|ticket|case|\bid\b|#|\bno\.|account|acct|iban|card|"
+    r"sku|serial|build|version|\bv\b|\bpo\b|transaction|txn|confirmation|booking|pnr|member|policy|claim|zip|"
+    r"postal|bestell|commande|pedido|заказ|rechnung|factura|facture|счет|счёт|parcel|shipment|package|"
+    r"awb|isbn|ean|upc|timestamp|epoch|ts\b|pid|port|price|total|amount|balance|€|\$|£|¥|₽|eur\b|usd\b)"
+)
+_REGIONS = (
+    "US",
+    "GB",
+    "DE",
+    "FR",
+    "ES",
+    "IT",
+    "NL",
+    "BR",
+    "IN",
+    "RU",
+    "JP",
+    "AU",
+    "MX",
+    "PL",
+    "CH",
+    "SE",
+    "TR",
+    "CN",
+    "KR",
+    "AT",
+    "BE",
+    "PT",
+    "IE",
+    "AR",
+    "ZA",
+    "UA",
+    "DK",
+    "NO",
+    "FI",
+    "CZ",
+)
+
+
+@lru_cache(maxsize=4096)
+def _valid_phone(candidate: str, international: bool) -> bool:
+    regions: tuple[str | None, ...] = (None,) if international else _REGIONS
+    for region in regions:
+        try:
+            number = phonenumbers.parse(candidate, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return True
+    return False
+
+
+def find_phones(text: str) -> Iterator[Hit]:
+    for m in _PHONE.finditer(text):
+        cand = m.group()
+        start, end = m.start(), m.end()
+        # A "(" that opens nothing in the number belongs to the prose around it.
+        if cand.startswith("(") and ")" not in cand:
+            cand, start = cand[1:], start + 1
+        if cand.count("(") != cand.count(")"):
+            continue
+        digits = sum(c.isdigit() for c in cand)
+        if not 7 <= digits <= 15:
+            continue
+        international = cand.startswith(("+", "00"))
+        if international:
+            normal = "+" + cand[2:] if cand.startswith("00") else cand
+        else:
+            normal = cand
+            if _DATE.search(cand) or _THOUSANDS.match(cand):
+                continue
+            if "." in cand and not _DOTTED_OK.match(cand):
+                continue
+            groups = re.split(r"[ \-.()\u00a0]+", cand.strip("()"))
+            groups = [g for g in groups if g]
+            before = text[max(0, start - 40) : start]
+            positive = _PHONE_CONTEXT.search(before) is not None
+            if not positive:
+                if _NEG_CONTEXT.search(text[max(0, start - 25) : start]) or _NEG_CONTEXT.match(
+                    text[end : end + 6].lstrip()
+                ):
+                    continue
+                # Unformatted digit runs are timestamps and order numbers until the text says otherwise;
+                # runs of equal four-digit blocks are card-like or tracking numbers.
+                if len(groups) < 2 or (len(groups) >= 3 and all(len(g) == 4 for g in groups)):
+                    continue
+        if _valid_phone(normal, international):
+            yield Hit("phone", start, end)
+
+
+# --- IP addresses ------------------------------------------------------------------------------------------
+
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_IPV4 = re.compile(rf"(?<![\w.\-])(?:{_OCTET}\.){{3}}{_OCTET}(?![\w\-]|\.\d)")
+_VERSION_CONTEXT = re.compile(
+    r"(?i)(?<![A-Za-z])(?:version|ver\.?|release|build|firmware|patch|update|upgrade|v|r|rev|revision|sdk|api|chrome|"
+    r"firefox|safari|edge|kernel|node|python|java|php|release notes|changelog|версия|versión|versão)\s*[:=#]?\s*$"
+)
+_IPV6 = re.compile(r"(?<![\w:.])(?=[0-9A-Fa-f.]{0,4}:)[0-9A-Fa-f:.]{2,45}(?![\w:])")
+
+
+def find_ips(text: str) -> Iterator[Hit]:
+    if "." in text:
+        for m in _IPV4.finditer(text):
+            before = text[max(0, m.start() - 30) : m.start()]
+            if _VERSION_CONTEXT.search(before) or before.endswith("/") and before[-2:-1].isalpha():
+                continue
+            yield Hit("ip_address", m.start(), m.end())
+    if "::" in text or text.count(":") >= 7:
+        for m in _IPV6.finditer(text):
+            cand = m.group().rstrip(".")
+            if cand.count(":") < 2 or not any(c.isdigit() for c in cand):
+                continue
+            try:
+                ipaddress.IPv6Address(cand)
+            except ValueError:
+                continue
+            yield Hit("ip_address", m.start(), m.start() + len(cand))

@@ -1,0 +1,128 @@
+"""Financial and government identifiers: payment cards, IBANs, US social security numbers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from alerts.patterns._common import Hit, luhn_ok
+
+# --- payment cards -----------------------------------------------------------------------------------------
+
+# 12..19 digits, optionally grouped by single spaces or dashes; not the middle of a longer digit run.
+_CARD = re.compile(r"(?<![\w\-])(?<!\d[ \-])\d(?:[ \-]?\d){11,18}(?![\w\-]|[ \-]\d)")
+
+
+def _card_brand_ok(d: str) -> bool:
+    """Issuer prefix and length agree with a real brand (Luhn alone passes one random run in ten)."""
+    n = len(d)
+    p2, p3, p4, p6 = int(d[:2]), int(d[:3]), int(d[:4]), int(d[:6])
+    if d[0] == "4":
+        return n in (13, 16, 19)  # Visa
+    if 51 <= p2 <= 55 or 2221 <= p4 <= 2720:
+        return n == 16  # Mastercard, including the 2-series
+    if p2 in (34, 37):
+        return n == 15  # American Express
+    if p4 == 6011 or 644 <= p3 <= 649 or p2 == 65 or 622126 <= p6 <= 622925:
+        return 16 <= n <= 19  # Discover
+    if 300 <= p3 <= 305 or p2 in (36, 38, 39) or p4 == 3095:
+        return 14 <= n <= 19  # Diners Club
+    if 3528 <= p4 <= 3589:
+        return 16 <= n <= 19  # JCB
+    if p2 == 62 or p2 == 81:
+        return 16 <= n <= 19  # UnionPay
+    if 2200 <= p4 <= 2204:
+        return 16 <= n <= 19  # Mir
+    if p2 == 50 or 56 <= p2 <= 69:
+        return 12 <= n <= 19  # Maestro
+    return False
+
+
+def find_cards(text: str) -> Iterator[Hit]:
+    for m in _CARD.finditer(text):
+        value = m.group()
+        digits = value.replace(" ", "").replace("-", "")
+        # Mixed separators ("1234 5678-9012") are not how anyone writes a card.
+        if " " in value and "-" in value:
+            continue
+        if 12 <= len(digits) <= 19 and luhn_ok(digits) and _card_brand_ok(digits):
+            yield Hit("credit_card", m.start(), m.end())
+
+
+# --- IBAN --------------------------------------------------------------------------------------------------
+
+IBAN_LENGTHS: dict[str, int] = {
+    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BR": 29,
+    "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28, "EE": 20, "EG": 29,
+    "ES": 24, "FI": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28,
+    "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20,
+    "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "MC": 27, "MD": 24, "ME": 22, "MK": 19,
+    "MR": 27, "MT": 31, "MU": 30, "NL": 18, "NO": 15, "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29,
+    "RO": 24, "RS": 22, "SA": 24, "SC": 31, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "ST": 25, "SV": 28,
+    "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "LY": 25, "SD": 18, "BI": 27,
+    "DJ": 27, "RU": 33, "SO": 23, "NI": 28, "MN": 20, "FK": 18, "OM": 23, "YE": 30, "HN": 28,
+}  # fmt: skip
+
+_IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:[ \-]?[A-Z0-9]){11,30}(?![A-Za-z0-9])")
+
+
+def iban_ok(compact: str) -> bool:
+    if IBAN_LENGTHS.get(compact[:2]) != len(compact):
+        return False
+    rearranged = compact[4:] + compact[:4]
+    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
+
+
+def find_ibans(text: str) -> Iterator[Hit]:
+    for m in _IBAN.finditer(text):
+        value = m.group()
+        length = IBAN_LENGTHS.get(value[:2])
+        if length is None:
+            continue
+        # The greedy match may run into a following word in capitals; cut it at the country's length.
+        count = 0
+        cut = len(value)
+        for i, ch in enumerate(value):
+            if ch.isalnum():
+                count += 1
+                if count == length:
+                    cut = i + 1
+                    break
+        if count < length or (cut < len(value) and value[cut] not in " -"):
+            continue
+        compact = "".join(c for c in value[:cut] if c.isalnum())
+        if iban_ok(compact):
+            yield Hit("iban", m.start(), m.start() + cut)
+
+
+# --- US social security numbers ----------------------------------------------------------------------------
+
+_SSN_GROUPED = re.compile(r"(?<![\w\-])(?<!\d[ \-])(\d{3})([ \-])(\d{2})\2(\d{4})(?![\w\-]|[ \-]\d)")
+_SSN_BARE = re.compile(r"(?<![\w\-])(\d{3})(\d{2})(\d{4})(?![\w\-])")
+_SSN_CONTEXT = re.compile(
+    r"(?i)(?:\bssn|\bss#|\bssa\b|social[ \-]security|soc\.? ?sec|\bsocial\b|taxpayer|\btin\b|\bitin\b)"
+)
+_SSN_NEG = re.compile(
+    r"(?i)(?:order|invoice|tracking|ref|ticket|case|account|acct|phone|tel|call|fax|routing|zip)"
+)
+
+
+def _ssn_rules_ok(area: str, group: str, serial: str) -> bool:
+    a = int(area)
+    return a != 0 and a != 666 and a < 900 and group != "00" and serial != "0000"
+
+
+def find_ssns(text: str) -> Iterator[Hit]:
+    for m in _SSN_GROUPED.finditer(text):
+        if not _ssn_rules_ok(m.group(1), m.group(3), m.group(4)):
+            continue
+        before = text[max(0, m.start() - 30) : m.start()]
+        if _SSN_NEG.search(before) and not _SSN_CONTEXT.search(before):
+            continue
+        yield Hit("ssn", m.start(), m.end())
+    # A bare nine-digit number is an SSN only when the text around it says so.
+    for m in _SSN_BARE.finditer(text):
+        if not _ssn_rules_ok(m.group(1), m.group(2), m.group(3)):
+            continue
+        if _SSN_CONTEXT.search(text[max(0, m.start() - 40) : m.start()]):
+            yield Hit("ssn", m.start(), m.end())

@@ -1,0 +1,147 @@
+"""Passwords: the value after a password keyword (in many languages and phrasings) and in URL credentials."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from alerts.patterns._common import Hit, char_classes, is_placeholder, looks_like_code_reference
+
+# Keywords that name a password outright; an identifier around them (DB_PASSWORD, PGPASSWORD, "wifi
+# password") is fine.
+_STRONG_KW = (
+    r"pass(?:word|wd|phrase|code)s?|pwd|passwort|kennwort|mot[ \t]de[ \t]passe|contrase[ñn]a|senha|"
+    r"palavra[ \-]passe|wachtwoord|has[łl]o|пароль|пароля|паролем|şifre|sifre|lösenord|losenord|"
+    r"adgangskode|passord|salasana|heslo|jelszó|jelszo|κωδικός|密码|密碼|パスワード|비밀번호|"
+    r"كلمة[ \t]المرور|كلمة[ \t]السر|סיסמה|סיסמא|पासवर्ड|mật[ \t]khẩu|kata[ \t]sandi|kata[ \t]laluan|รหัสผ่าน"
+)
+# Keywords that are ordinary words elsewhere ("pass the salt", "la clave del éxito"): only with ':' or '='.
+_WEAK_KW = r"pass|pw|mdp|clave|parola|parolă|geslo|lozinka"
+
+_QUAL = (
+    r"(?:[ \t]+(?:for|of|to|on|at|für|fürs|vom|von|zum|zur|du|de|des|pour|del|de[ \t]la|para|от|для|к|van|voor|"
+    r"per|di|dla|do|för|til|na|della|dello)(?:[ \t]+[^\s:=：\"']{1,30}){1,3})?"
+)
+_CONN = (
+    r"(?:(?P<sym>[ \t]*[\"']?[ \t]*(?::=|=>|->|[:=：])[ \t]*|[ \t]+(?:-|—|–)[ \t]+)|"
+    r"(?P<cop>[ \t]+(?:is|was|will[ \t]be|has[ \t]been|should[ \t]be|ist|lautet|war|est|était|sera|es|era|será|é|"
+    r"è|jest|är|er|on|je|это|—)[ \t]+|'s[ \t]+|[ \t]*(?:是|为|為|は|が|는|은)[ \t]*)|"
+    r"(?P<prep>[ \t]+(?:to|zu|auf|à|a|en|para|in|naar|na|se|olarak|into)[ \t]+))"
+)
+_FILLER = r"(?:(?:now|still|just|currently|simply|actually|jetzt|nun|maintenant|ahora|agora|adesso|теперь|сейчас|temporarily|always|probably)[ \t]+)?"
+_VALUE = (
+    r"(?:\"(?P<dq>[^\"\n]{1,128})\"|'(?P<sq>[^'\n]{1,128})'|`(?P<bq>[^`\n]{1,128})`|[«“„](?P<gq>[^»”“\n]{1,128})[»”“]|"
+    r"(?P<bare>[^\s\"'`«»“”，。、！？；：「」（）]{1,128}))"
+)
+
+_KW_PHRASE = re.compile(
+    rf"(?i)(?<![^\W\d_])(?:[A-Za-z0-9]{{0,12}}_|pg|my|db|new|old|root|admin|user)?"
+    rf"(?:(?P<strong>{_STRONG_KW})|(?P<weak>{_WEAK_KW}))(?![^\W\d_])(?:_[A-Za-z0-9_]{{0,20}})?"
+    rf"{_QUAL}{_CONN}{_FILLER}{_VALUE}"
+)
+# "set/change the password to X" and "use X as (the) password".
+_USE_AS = re.compile(
+    rf"(?i)\b(?:use|using|utilise|utilisez|usa|usar|benutze|nutze|verwende|try)[ \t]+{_VALUE}[ \t]+"
+    rf"(?:as|als|comme|como|come)[ \t]+(?:the[ \t]+|your[ \t]+|my[ \t]+|a[ \t]+|das[ \t]+|le[ \t]+|el[ \t]+|la[ \t]+)?"
+    rf"(?:new[ \t]+|neues[ \t]+|nouveau[ \t]+)?(?:{_STRONG_KW})\b"
+)
+# scheme://user:PASSWORD@host — DSNs, broker URLs, basic-auth links.
+_URL_CRED = re.compile(
+    r"(?i)(?<![A-Za-z0-9+.\-])[a-z][a-z0-9+.\-]{1,20}://[^\s:/@]{0,64}:(?P<value>[^\s/@]{1,128})@(?=[\w\[])"
+)
+_CURL_USER = re.compile(r"(?<![\w\-])(?:-u|--user)[ \t]+[\"']?[^\s:\"']{1,64}:(?P<value>[^\s\"'@]{1,128})")
+
+# What follows "password is/:" when no password does: adjectives, verbs, articles in several languages.
+_NOT_A_VALUE = frozenset(
+    """
+    is was be been being the a an my your his her our their its this that these those it which what who
+    wrong incorrect invalid correct right required mandatory optional needed necessary missing empty blank
+    too very so not no yes never always also still now only just really quite pretty expired expiring
+    weak strong long short secure insecure safe unsafe simple complex easy hard same different new old
+    changed reset set saved stored hidden visible protected encrypted hashed known unknown here there
+    below above attached included in on at for of to from with by and or but if as into about like
+    case-sensitive sensitive working broken fine ok okay ready locked unlocked disabled enabled compromised
+    leaked ok. manager policy field box prompt reset. request requests requested change changes length
+    characters chars letters digits minimum maximum min max least most must should will would can could
+    may might has have had does do did doesn't don't isn't wasn't cannot can't won't shared sent emailed
+    texted written case generated random temporary default unchanged updated accepted rejected denied
+    expires expire complexity requirements rules hint hints recovery reminder forgotten forgot lost
+    falsch richtig ungültig abgelaufen erforderlich notwendig zu nicht kein keine geändert gesperrt sicher
+    unsicher leer zurückgesetzt vergessen der die das ein eine
+    faux incorrect incorrecte invalide expiré expirée requis requise obligatoire trop pas oublié changé
+    le la les un une est sûr vide
+    incorrecta incorrecto inválida inválido caducada caducado requerida requerido obligatoria muy no
+    olvidé olvidada cambiada el los las una segura vacía
+    errada errado inválida expirada obrigatória muito não esqueci alterada
+    sbagliata errata scaduta obbligatoria troppo non dimenticata
+    onjuist ongeldig verlopen verplicht te niet vergeten
+    неверный неверен неправильный неправильно истёк истек истекла обязателен обязательно слишком не
+    забыл забыла изменён изменен сброшен верный правильный простой сложный
+    """.split()
+)
+
+
+def _value_span(m: re.Match[str]) -> tuple[str, int, int] | None:
+    for name in ("dq", "sq", "bq", "gq", "bare"):
+        if m.group(name) is not None:
+            return m.group(name), m.start(name), m.end(name)
+    return None
+
+
+def _trim(value: str, start: int, end: int) -> tuple[str, int, int]:
+    """Sentence punctuation after a bare value is not part of it."""
+    while value and value[-1] in ".,;:?)]}>" and not (value[-1] == ")" and "(" in value):
+        value, end = value[:-1], end - 1
+    return value, start, end
+
+
+def acceptable(value: str, *, strict: bool) -> bool:
+    """``strict``: no ':'/'=' between keyword and value, so the value must look like a password itself."""
+    if not value or is_placeholder(value) or looks_like_code_reference(value):
+        return False
+    low = value.lower()
+    if low in _NOT_A_VALUE or low.rstrip("!") in _NOT_A_VALUE:
+        return False
+    if value.startswith(("/", "~/", "http://", "https://")) or low.startswith(("e.g", "i.e")):
+        return False
+    if strict:
+        return len(value) >= 4 and (char_classes(value) >= 2 or len(value) >= 6)
+    return len(value) >= 3
+
+
+def find_passwords(text: str) -> Iterator[Hit]:
+    for m in _KW_PHRASE.finditer(text):
+        span = _value_span(m)
+        if span is None:
+            continue
+        value, start, end = span
+        quoted = m.group("bare") is None
+        if not quoted:
+            value, start, end = _trim(value, start, end)
+        symbolic = m.group("sym") is not None
+        if m.group("weak") is not None and not symbolic:
+            continue
+        if m.group("weak") is not None and (len(value) < 4 or value.isdigit() and len(value) < 5):
+            continue
+        if not acceptable(value, strict=not (symbolic or quoted)):
+            continue
+        # "password to access", "Passwort zu ändern": after a preposition only a password-shaped value counts.
+        if m.group("prep") is not None and not quoted and char_classes(value) < 2:
+            continue
+        yield Hit("password", start, end)
+    for m in _USE_AS.finditer(text):
+        span = _value_span(m)
+        if span is None:
+            continue
+        value, start, end = span
+        if acceptable(value, strict=True) and char_classes(value) >= 2:
+            yield Hit("password", start, end)
+    if "://" in text:
+        for m in _URL_CRED.finditer(text):
+            value = m.group("value")
+            if acceptable(value, strict=False):
+                yield Hit("password", m.start("value"), m.end("value"))
+    if "-u" in text:
+        for m in _CURL_USER.finditer(text):
+            if acceptable(m.group("value"), strict=False):
+                yield Hit("password", m.start("value"), m.end("value"))

@@ -1,0 +1,207 @@
+"""Machine credentials: provider API keys, generic key=value secrets, AWS keys, JWTs, bearer tokens, PEM keys."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Iterator
+
+from alerts.patterns._common import (
+    Hit,
+    char_classes,
+    is_placeholder,
+    looks_like_code_reference,
+    shannon_entropy,
+)
+
+_B = r"(?<![A-Za-z0-9_\-])"  # a token starts here, not inside a longer one
+_E = r"(?![A-Za-z0-9_\-])"
+
+# Formats whose prefix alone identifies the issuer. One alternation: the engine skips positions that cannot
+# start any of them, so the cost stays near one pass over the text.
+_PREFIXED = re.compile(
+    _B
+    + r"(?:"
+    + "|".join(
+        (
+            r"gh[pousr]_[A-Za-z0-9]{36,255}",  # GitHub tokens
+            r"github_pat_[A-Za-z0-9_]{60,255}",  # GitHub fine-grained tokens
+            r"glpat-[A-Za-z0-9_\-]{20,}",  # GitLab
+            r"(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,247}",  # Stripe
+            r"whsec_[A-Za-z0-9]{24,}",  # Stripe webhook secret
+            r"xox[abposr]-[A-Za-z0-9\-]{10,250}",  # Slack
+            r"xapp-\d-[A-Za-z0-9\-]{10,250}",  # Slack app-level token
+            r"AIza[0-9A-Za-z_\-]{35}",  # Google API key
+            r"ya29\.[0-9A-Za-z_\-]{20,}",  # Google OAuth access token
+            r"GOCSPX-[0-9A-Za-z_\-]{20,}",  # Google OAuth client secret
+            r"sk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_\-]{32,}",  # Anthropic
+            r"sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}",  # OpenAI-style
+            r"SG\.[A-Za-z0-9_\-]{16,32}\.[A-Za-z0-9_\-]{16,64}",  # SendGrid
+            r"(?:SK|AC)[0-9a-f]{32}",  # Twilio API key / account SID
+            r"key-[0-9a-f]{32}",  # Mailgun
+            r"[0-9a-f]{32}-us\d{1,2}",  # Mailchimp
+            r"npm_[A-Za-z0-9]{36}",  # npm
+            r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}",  # PyPI
+            r"shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}",  # Shopify
+            r"dop_v1_[a-f0-9]{64}",  # DigitalOcean
+            r"hf_[A-Za-z0-9]{30,}",  # Hugging Face
+            r"sq0(?:atp|csp)-[0-9A-Za-z_\-]{22,}",  # Square
+            r"EAAA[0-9A-Za-z_\-]{60}",  # Square access token
+            r"PMAK-[a-f0-9]{24}-[a-f0-9]{34}",  # Postman
+            r"dapi[a-f0-9]{32}",  # Databricks
+            r"secret_[A-Za-z0-9]{43}",  # Notion
+            r"lin_api_[A-Za-z0-9]{40}",  # Linear
+            r"NRAK-[A-Z0-9]{27}",  # New Relic
+            r"dp\.(?:st|pt|ct|sa)\.[A-Za-z0-9_\-]{40,}",  # Doppler
+            r"ATATT[A-Za-z0-9_\-=]{50,}",  # Atlassian
+            r"AKCp[A-Za-z0-9]{69}",  # JFrog
+            r"\d{8,10}:AA[A-Za-z0-9_\-]{33}",  # Telegram bot
+            r"rzp_(?:live|test)_[A-Za-z0-9]{14}",  # Razorpay
+            r"FLWSECK-[a-f0-9]{32}-X",  # Flutterwave
+        )
+    )
+    + r")"
+    + _E
+)
+_PREFIX_HINT = re.compile(
+    r"gh[pousr]_|github_pat_|glpat-|_live_|_test_|whsec_|xox|xapp-|AIza|ya29\.|GOCSPX|sk-|SG\.|"
+    r"SK[0-9a-f]|AC[0-9a-f]|key-|-us\d|npm_|pypi-|shp|dop_v1|hf_|sq0|EAAA|PMAK|dapi|secret_|"
+    r"lin_api|NRAK|dp\.|ATATT|AKCp|:AA|rzp_|FLWSECK"
+)
+_SLACK_WEBHOOK = re.compile(
+    r"https://hooks\.slack\.com/services/T[A-Za-z0-9]{6,12}/B[A-Za-z0-9]{6,12}/[A-Za-z0-9]{20,32}"
+)
+
+# A secret named in the text, then its value: "api_key=...", "STRIPE_SECRET: ...", "the token is ...".
+_SECRET_KW = (
+    r"api[_\- ]?keys?|apikey|api[_\- ]?secret|api[_\- ]?token|app[_\- ]?(?:key|secret)|client[_\- ]?secret|"
+    r"consumer[_\- ]?secret|secret[_\- ]?key|secret|access[_\- ]?token|auth[_\- ]?token|refresh[_\- ]?token|"
+    r"bot[_\- ]?token|private[_\- ]?token|personal[_\- ]?access[_\- ]?token|session[_\- ]?token|token|"
+    r"x-api-key|signing[_\- ]?key|webhook[_\- ]?secret|encryption[_\- ]?key|master[_\- ]?key|license[_\- ]?key|"
+    r"access[_\- ]?key|clé[ \t]api|clé[ \t]d'api|api-schlüssel|schlüssel|ключ(?:[ \t]api)?|токен|clave[ \t](?:de[ \t])?api|"
+    r"chave[ \t](?:de[ \t])?api|jeton|credentials?"
+)
+_GENERIC = re.compile(
+    rf"(?i)(?<![^\W\d_])(?:[A-Za-z0-9]{{1,20}}[_\-.])?(?:{_SECRET_KW})(?:[_\-][A-Za-z0-9]{{1,20}})?"
+    r"(?:[ \t]+(?:for|of|für|pour|para|для|от)(?:[ \t]+[^\s:=\"']{1,30}){1,2})?"
+    r"(?:[ \t]*[\"']?[ \t]*(?::=|=>|->|[:=：])[ \t]*|[ \t]+(?:is|ist|est|es|é|это|=)[ \t]+(?:now[ \t]+)?)"
+    r"[\"'`]?(?P<value>[A-Za-z0-9_\-+/=.~]{12,256})"
+)
+
+_AWS_ID = re.compile(
+    r"(?<![A-Za-z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])"
+)
+_AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+_AWS_SECRET_CONTEXT = re.compile(r"(?i)(?:aws|amazon|secret[_\- ]?access|secret[_\- ]?key|s3)")
+
+_JWT = re.compile(
+    r"(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*(?![A-Za-z0-9_\-.])"
+)
+_BEARER = re.compile(
+    r"(?<![A-Za-z])(?i:bearer)[ \t]+(?P<value>[A-Za-z0-9\-._~+/]{12,512}=*)(?![A-Za-z0-9\-._~+/=])"
+)
+
+_PEM_BEGIN = re.compile(r"-----BEGIN[ ]([A-Z0-9 ]{0,30}PRIVATE KEY(?: BLOCK)?)-----")
+_PEM_BODY = re.compile(r"(?:[A-Za-z0-9+/=:,\-\s]|\\[nr])*")
+
+
+def _secretish(value: str, *, min_len: int = 16) -> bool:
+    """Random enough to be a key: mixed characters and high entropy, not a placeholder or an identifier."""
+    if len(value) < min_len or is_placeholder(value) or looks_like_code_reference(value):
+        return False
+    low = value.lower()
+    if any(w in low for w in ("your", "xxxx", "here", "placeholder", "redacted", "changeme", "example.com")):
+        return False
+    if char_classes(value) < 2:
+        return False
+    return shannon_entropy(value) >= 3.0
+
+
+def find_prefixed_keys(text: str) -> Iterator[Hit]:
+    if _PREFIX_HINT.search(text):
+        for m in _PREFIXED.finditer(text):
+            value = m.group()
+            if value.lower().count("x") > len(value) // 2 or is_placeholder(value):
+                continue
+            yield Hit("api_key", m.start(), m.end())
+    if "hooks.slack.com" in text:
+        for m in _SLACK_WEBHOOK.finditer(text):
+            yield Hit("api_key", m.start(), m.end())
+
+
+def find_generic_secrets(text: str) -> Iterator[Hit]:
+    for m in _GENERIC.finditer(text):
+        value = m.group("value").rstrip(".")
+        if _secretish(value):
+            yield Hit("api_key", m.start("value"), m.start("value") + len(value))
+
+
+def find_aws(text: str) -> Iterator[Hit]:
+    ids = list(_AWS_ID.finditer(text))
+    for m in ids:
+        yield Hit("aws_key", m.start(), m.end())
+    if not ids and not _AWS_SECRET_CONTEXT.search(text):
+        return
+    for m in _AWS_SECRET.finditer(text):
+        value = m.group()
+        # Secret keys are base64: both cases and a digit or symbol. Git SHAs (lower hex) never are.
+        if not (any(c.isupper() for c in value) and any(c.islower() for c in value)):
+            continue
+        if not any(c.isdigit() or c in "/+" for c in value) or shannon_entropy(value) < 4.0:
+            continue
+        near = text[max(0, m.start() - 120) : m.start()]
+        if _AWS_SECRET_CONTEXT.search(near) or any(abs(i.start() - m.start()) < 300 for i in ids):
+            yield Hit("aws_key", m.start(), m.end())
+
+
+def _b64_json(segment: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def find_jwts(text: str) -> Iterator[Hit]:
+    if "eyJ" not in text:
+        return
+    for m in _JWT.finditer(text):
+        header = _b64_json(m.group().split(".", 1)[0])
+        if b'"alg"' in header or b'"typ"' in header:
+            yield Hit("jwt", m.start(), m.end())
+
+
+def find_bearer(text: str) -> Iterator[Hit]:
+    # A JWT after "Bearer" is found here too; the overlap resolver keeps the more specific jwt finding.
+    for m in _BEARER.finditer(text):
+        if _secretish(m.group("value")):
+            yield Hit("bearer_token", m.start("value"), m.end("value"))
+
+
+def find_private_keys(text: str) -> Iterator[Hit]:
+    if "PRIVATE KEY" not in text:
+        return
+    pos = 0
+    missing: set[str] = set()  # labels whose END is known absent: no re-search, so linear in the text
+    while True:
+        m = _PEM_BEGIN.search(text, pos)
+        if m is None:
+            return
+        end_marker = f"-----END {m.group(1)}-----"
+        end = -1 if end_marker in missing else text.find(end_marker, m.end())
+        if end < 0:
+            missing.add(end_marker)
+        if end >= 0:
+            stop = end + len(end_marker)
+            body = text[m.end() : end]
+        else:
+            # Truncated paste: the key is the base64 body that follows, escaped newlines and all.
+            b = _PEM_BODY.match(text, m.end())
+            stop = b.end() if b else m.end()
+            body = text[m.end() : stop]
+            stop = m.end() + len(body.rstrip())
+        if sum(c.isalnum() for c in body.replace("\\n", "")) >= 40:
+            yield Hit("private_key", m.start(), stop)
+            pos = stop
+        else:
+            pos = m.end()
