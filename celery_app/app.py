@@ -26,7 +26,7 @@ def create_celery(settings: WorkerSettings | None = None) -> Celery:
         worker_prefetch_multiplier=1,
         # The status store keeps results for GET /messages/{id}; Celery's copy would be a second one.
         task_ignore_result=True,
-        task_default_queue="ingest",
+        task_default_queue=settings.queue,
         # One process per worker with threads: the analysis is light, the simulated cost is a wait, and
         # one process keeps one log pipeline per worker (a fork would lose the logging thread).
         worker_pool="threads",

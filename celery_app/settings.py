@@ -15,6 +15,7 @@ def env_float(name: str, default: float) -> float:
 class WorkerSettings:
     redis_url: str
     broker_url: str
+    queue: str
     result_backend: str
     # Longer than the slowest task: a message unacked for longer is handed to another worker.
     visibility_timeout: float
@@ -29,6 +30,7 @@ class WorkerSettings:
         return cls(
             redis_url=redis_url,
             broker_url=os.environ.get("CELERY_BROKER_URL") or redis_url,
+            queue=os.environ.get("CELERY_QUEUE") or "ingest",
             result_backend=os.environ.get("CELERY_RESULT_BACKEND") or redis_url,
             visibility_timeout=env_float("CELERY_VISIBILITY_TIMEOUT", 300.0),
             restore_interval=env_float("CELERY_RESTORE_INTERVAL", 10.0),
