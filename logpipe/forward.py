@@ -1,0 +1,267 @@
+"""Streams log records to Fluentd (or the embedded collector) without losing any and without blocking.
+
+fluent-logger's own sender drops its whole buffer when it overflows, only retries when the next record is
+emitted, and cannot ask for an acknowledgement (fluent-logger-python 0.11 has no ``require_ack``). So:
+
+* ``AckSender`` extends fluent-logger's ``FluentSender`` (its connection handling, timeouts, unix sockets and
+  ``EventTime``) with PackedForward chunks that carry the ``chunk`` option and wait for the ``ack``. A chunk
+  counts as delivered only once the server says it wrote it.
+* ``FluentForwarder`` owns one sender thread. The logging thread only puts a line in its inbox. The sender
+  batches, sends, and on any failure appends the batch to a bounded on-disk ``Spool``; while the spool holds
+  anything, new records join the spool behind it so the order stays. It retries on its own timer (backoff),
+  so the spool drains as soon as the collector is back, whether or not anything new is logged.
+* Delivery is at least once: a chunk whose ack was lost is sent again. Every record carries a ``record_id``
+  and the collector drops one it already wrote, which makes the central store exactly once.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import queue
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import msgpack
+from fluent.sender import EventTime, FluentSender
+
+from logpipe.spool import Spool, lock_directory
+
+_log = logging.getLogger("logpipe.forward")
+
+# Most records a chunk sent straight from memory holds; a spool segment is the other bound.
+BATCH_RECORDS = 2000
+
+
+class AckError(OSError):
+    """The server closed, timed out or answered something other than our chunk's ack."""
+
+
+class AckSender(FluentSender):
+    """fluent-logger's sender, plus the forward protocol's at-least-once mode (``chunk`` → ``ack``)."""
+
+    def send_chunk(self, tag: str, payload: bytes, count: int) -> None:
+        """Sends packed entries as one PackedForward message and returns once they are acknowledged.
+
+        Raises ``OSError`` (``AckError`` included) on any failure, leaving the socket closed so the next
+        call starts from a fresh connection and cannot read a stale ack.
+        """
+        chunk = base64.b64encode(uuid.uuid4().bytes).decode("ascii")
+        frame = msgpack.packb([tag, payload, {"chunk": chunk, "size": count}], use_bin_type=True)
+        with self.lock:
+            try:
+                self._reconnect()
+                assert self.socket is not None
+                self.socket.sendall(frame)
+                self._await_ack(chunk)
+            except BaseException:
+                self._close()
+                raise
+
+    def _await_ack(self, chunk: str) -> None:
+        assert self.socket is not None
+        unpacker = msgpack.Unpacker(raw=False, max_buffer_size=64 * 1024)
+        while True:
+            data = self.socket.recv(4096)
+            if not data:
+                raise AckError("connection closed before the ack")
+            unpacker.feed(data)
+            for answer in unpacker:
+                if isinstance(answer, dict) and answer.get("ack") == chunk:
+                    return
+                raise AckError(f"unexpected answer instead of the ack: {answer!r:.100}")
+
+
+def pack_entry(created: float, line: str) -> bytes:
+    """One forward-protocol entry ``[EventTime, record]`` from a JSON log line."""
+    record = json.loads(line)
+    return msgpack.packb([EventTime(created), record], use_bin_type=True, default=str)
+
+
+@dataclass
+class ForwardStats:
+    sent: int = 0
+    spooled: int = 0
+    dropped: int = 0
+    failures: int = 0
+
+
+_STOP = object()
+
+
+class FluentForwarder:
+    def __init__(
+        self,
+        tag: str,
+        *,
+        host: str,
+        port: int,
+        spool_dir: Path,
+        spool_max_bytes: int,
+        segment_bytes: int,
+        timeout: float,
+        retry_max_seconds: float,
+    ) -> None:
+        self.tag = tag
+        self.sender = AckSender(tag, host=host, port=port, timeout=timeout)
+        self.timeout = timeout
+        self.retry_max_seconds = retry_max_seconds
+        self.stats = ForwardStats()
+        self.spool_dir, self._lock_fd = lock_directory(spool_dir)
+        self.spool = Spool(
+            self.spool_dir, max_bytes=spool_max_bytes, segment_bytes=segment_bytes, on_drop=self._dropped
+        )
+        self.segment_bytes = segment_bytes
+        # Records left by an earlier run count as pending from the start.
+        self._accepted = self.spool.records
+        self._inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name=f"logpipe-forward-{tag}", daemon=True)
+        self._stop_deadline = 0.0
+
+    # -- called from the logging thread ------------------------------------------------------------------
+    def submit(self, created: float, line: str) -> None:
+        self.submit_many([(created, line)])
+
+    def submit_many(self, lines: list[tuple[float, str]]) -> None:
+        # Only the listener thread adds here (and only the sender thread counts sent and dropped), so
+        # these plain integers need no lock.
+        self._accepted += len(lines)
+        self._inbox.put(lines)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float) -> bool:
+        """Sends what it can within ``timeout``; the rest stays in the spool for the next start.
+
+        Returns True when nothing is left unsent.
+        """
+        if not self._thread.is_alive():
+            return self.spool.empty
+        self._stop_deadline = time.monotonic() + timeout
+        self._inbox.put(_STOP)
+        self._thread.join(timeout + self.timeout + 1.0)
+        return self.spool.empty and not self._thread.is_alive()
+
+    def pending(self) -> int:
+        """Records not yet acknowledged (approximate, for tests and metrics)."""
+        return self._accepted - self.stats.sent - self.stats.dropped
+
+    # -- the sender thread -------------------------------------------------------------------------------
+    def _run(self) -> None:
+        backoff = 0.05
+        next_retry = 0.0
+        stopping = False
+        while True:
+            wait: float | None = None
+            if not self.spool.empty:
+                wait = max(0.0, next_retry - time.monotonic())
+            items, stopping = self._collect(wait, stopping)
+            entries = self._pack(items)
+            if entries:
+                if self.spool.empty and not self._send_direct(entries):
+                    next_retry = time.monotonic() + backoff
+                elif not self.spool.empty:
+                    self._spool(entries)
+            if not self.spool.empty and (stopping or time.monotonic() >= next_retry):
+                if self._send_head():
+                    backoff = 0.05
+                    next_retry = 0.0
+                else:
+                    backoff = min(backoff * 2, self.retry_max_seconds)
+                    next_retry = time.monotonic() + backoff
+                    if stopping:
+                        # The rest is safe on disk; an unreachable collector must not hold up the exit.
+                        break
+            if stopping and (self.spool.empty or time.monotonic() >= self._stop_deadline):
+                if self._inbox.empty():
+                    break
+        self.sender.close()
+        self.spool.close()
+        # Frees the spool directory for a later pipeline of this process (setup_logging called again).
+        os.close(self._lock_fd)
+
+    def _collect(self, wait: float | None, stopping: bool) -> tuple[list[tuple[float, str]], bool]:
+        items: list[tuple[float, str]] = []
+        if stopping:
+            wait = 0.0
+        try:
+            first = self._inbox.get(timeout=wait) if wait != 0.0 else self._inbox.get_nowait()
+        except queue.Empty:
+            return items, stopping
+        size = 0
+        item = first
+        while True:
+            if item is _STOP:
+                stopping = True
+            else:
+                items.extend(item)
+                size += sum(len(line) for _, line in item)
+                if len(items) >= BATCH_RECORDS or size >= self.segment_bytes:
+                    break
+            try:
+                item = self._inbox.get_nowait()
+            except queue.Empty:
+                break
+        return items, stopping
+
+    def _pack(self, items: list[tuple[float, str]]) -> list[bytes]:
+        entries = []
+        for created, line in items:
+            try:
+                entries.append(pack_entry(created, line))
+            except (ValueError, TypeError):
+                # Our own formatter wrote the line, so this is a bug, not data: keep going.
+                self.stats.dropped += 1
+        return entries
+
+    def _send_direct(self, entries: list[bytes]) -> bool:
+        try:
+            self.sender.send_chunk(self.tag, b"".join(entries), len(entries))
+        except OSError:
+            self.stats.failures += 1
+            self._spool(entries)
+            return False
+        self.stats.sent += len(entries)
+        return True
+
+    def _send_head(self) -> bool:
+        head = self.spool.head()
+        if head is None:
+            return True
+        payload, count = head
+        try:
+            self.sender.send_chunk(self.tag, payload, count)
+        except OSError:
+            self.stats.failures += 1
+            return False
+        self.spool.pop_head()
+        self.stats.sent += count
+        return True
+
+    def _spool(self, entries: list[bytes]) -> None:
+        self.spool.append(entries)
+        self.stats.spooled += len(entries)
+
+    def _dropped(self, records: int, size: int) -> None:
+        self.stats.dropped += records
+        # Goes to the local file like any record (and to the collector once it is back): the loss is
+        # visible where an operator looks, and it costs one line per evicted segment, not per record.
+        _log.error(
+            "log spool full: dropped the %d oldest records (%d bytes) not yet delivered to %s:%s",
+            records,
+            size,
+            self.sender.host,
+            self.sender.port,
+            extra={
+                "event": "logpipe.spool_overflow",
+                "dropped_records": records,
+                "dropped_total": self.stats.dropped,
+            },
+        )

@@ -1,0 +1,189 @@
+"""The central log store: ``<central_dir>/<tag>/<YYYY-MM-DD>.log``, JSON lines, append-only.
+
+Fluentd's ``fluentd/fluent.conf`` writes the same layout, so the viewer reads either the same way. Every
+line is the record's fields plus ``tag`` and ``time`` (ISO 8601 UTC, ms). A record whose ``record_id`` was
+already written is dropped: senders deliver at least once, this makes the store exactly once.
+
+Used from one thread only (the collector's writer thread), so it takes no locks.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import OrderedDict, deque
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+# Reading a day file back to seed the dedup set looks at its last part only.
+_RELOAD_TAIL_BYTES = 64 * 1024 * 1024
+
+
+def safe_tag(tag: str) -> str:
+    """The tag as one harmless directory name: a tag is client input, ``../x`` must not escape."""
+    cleaned = _UNSAFE.sub("_", tag)[:200]
+    if not cleaned or cleaned.startswith("."):
+        cleaned = "_" + cleaned
+    return cleaned
+
+
+def iso_time(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def utc_day(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d")
+
+
+class RecentIds:
+    """A bounded set that forgets the oldest ids first."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(1, limit)
+        self._order: deque[str] = deque()
+        self._ids: set[str] = set()
+
+    def __contains__(self, rid: str) -> bool:
+        return rid in self._ids
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def add(self, rid: str) -> None:
+        if rid in self._ids:
+            return
+        self._ids.add(rid)
+        self._order.append(rid)
+        while len(self._order) > self.limit:
+            self._ids.discard(self._order.popleft())
+
+
+class CentralStore:
+    def __init__(self, directory: Path, *, dedup_ids: int = 500_000, open_files: int = 64) -> None:
+        self.directory = directory
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.recent = RecentIds(dedup_ids)
+        self.open_files = max(1, open_files)
+        self._files: OrderedDict[tuple[str, str], TextIO] = OrderedDict()
+        self.written = 0
+        self.duplicates = 0
+
+    def load_recent_ids(self, now: datetime | None = None) -> int:
+        """Seeds the dedup set from today's and yesterday's files, so a retry after a restart dedups too."""
+        now = now or datetime.now(UTC)
+        days = {(now - timedelta(days=1)).strftime("%Y-%m-%d"), now.strftime("%Y-%m-%d")}
+        paths = [p for day in sorted(days) for p in self.directory.glob(f"*/{day}.log")]
+        loaded = 0
+        for path in sorted(paths, key=lambda p: p.stat().st_mtime):
+            for record in _read_tail(path):
+                rid = record.get("record_id")
+                if isinstance(rid, str):
+                    self.recent.add(rid)
+                    loaded += 1
+        return loaded
+
+    def write(self, tag: str, entries: Iterable[tuple[float, dict[str, Any]]]) -> tuple[int, int]:
+        """Appends the new records, flushed to the OS before returning; returns (written, duplicates)."""
+        batches: dict[tuple[str, str], list[str]] = {}
+        written = duplicates = 0
+        pending: set[str] = set()
+        for seconds, record in entries:
+            rid = record.get("record_id")
+            if isinstance(rid, str):
+                if rid in self.recent or rid in pending:
+                    duplicates += 1
+                    continue
+                pending.add(rid)
+            line = {**record, "tag": tag, "time": iso_time(seconds)}
+            text = json.dumps(line, ensure_ascii=False, default=str)
+            batches.setdefault((safe_tag(tag), utc_day(seconds)), []).append(text)
+            written += 1
+        for key, lines in batches.items():
+            f = self._file(key)
+            # Text with lone surrogates (undecodable client bytes) becomes \\udcXX escapes: still valid JSON.
+            f.write("\n".join(lines) + "\n")
+            f.flush()
+        # Only once the lines are out: a failed write must leave these ids free for the retry.
+        for rid in pending:
+            self.recent.add(rid)
+        self.written += written
+        self.duplicates += duplicates
+        return written, duplicates
+
+    def _file(self, key: tuple[str, str]) -> TextIO:
+        f = self._files.get(key)
+        if f is not None:
+            self._files.move_to_end(key)
+            return f
+        tag_dir, day = key
+        path = self.directory / tag_dir / f"{day}.log"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        torn = _ends_without_newline(path)
+        f = path.open("a", encoding="utf-8", errors="backslashreplace")
+        if torn:
+            # A collector killed mid-line left half a record (never acked, so it comes again): end that
+            # line so the next record starts clean.
+            f.write("\n")
+        self._files[key] = f
+        while len(self._files) > self.open_files:
+            _, oldest = self._files.popitem(last=False)
+            oldest.close()
+        return f
+
+    def close(self) -> None:
+        for f in self._files.values():
+            f.close()
+        self._files.clear()
+
+
+def _ends_without_newline(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            f.seek(0, 2)
+            if f.tell() == 0:
+                return False
+            f.seek(-1, 2)
+            return f.read(1) != b"\n"
+    except FileNotFoundError:
+        return False
+
+
+def _read_tail(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open("rb") as f:
+        f.seek(0, 2)
+        size = f.tell()
+        start = max(0, size - _RELOAD_TAIL_BYTES)
+        f.seek(start)
+        data = f.read()
+    lines = data.split(b"\n")
+    if start > 0:
+        lines = lines[1:]
+    for raw in lines:
+        if not raw.strip():
+            continue
+        try:
+            record = json.loads(raw)
+        except ValueError:
+            continue
+        if isinstance(record, dict):
+            yield record
+
+
+def read_store(directory: Path) -> Iterator[dict[str, Any]]:
+    """Every record in the store, file by file (the same glob the viewer uses); skips torn lines."""
+    for path in sorted(directory.glob("*/*.log")):
+        yield from _read_all(path)
+
+
+def _read_all(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open("rb") as f:
+        for raw in f:
+            try:
+                record = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(record, dict):
+                yield record

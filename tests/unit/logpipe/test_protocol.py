@@ -1,0 +1,107 @@
+"""Forward protocol v1 decoding, frames built by hand from the spec: each mode, EventTime, gzip, bad input."""
+
+from __future__ import annotations
+
+import gzip
+import struct
+
+import msgpack
+import pytest
+
+from logpipe.collector import EventTime, ProtocolError, decode_message, gunzip, make_unpacker
+
+LIMIT = 1_000_000
+T = 1_764_398_940  # 2025-11-29T06:49:00Z
+
+
+def event_time(seconds: int, nanos: int) -> msgpack.ExtType:
+    return msgpack.ExtType(0, struct.pack(">II", seconds, nanos))
+
+
+def roundtrip(message: object) -> object:
+    """Encodes with the wire format and decodes with the collector's own unpacker settings."""
+    unpacker = make_unpacker(LIMIT)
+    unpacker.feed(msgpack.packb(message, use_bin_type=True))
+    return next(unpacker)
+
+
+def test_message_mode_with_event_time() -> None:
+    decoded = decode_message(roundtrip(["app.x", event_time(T, 576_000_000), {"a": 1}]), LIMIT)
+    assert decoded.mode == "Message" and decoded.tag == "app.x"
+    assert decoded.entries == [(pytest.approx(T + 0.576), {"a": 1})]
+    assert decoded.chunk is None
+
+
+def test_message_mode_with_integer_time_and_chunk() -> None:
+    decoded = decode_message(roundtrip(["app.x", T, {"a": 1}, {"chunk": "c1"}]), LIMIT)
+    assert decoded.entries == [(float(T), {"a": 1})]
+    assert decoded.chunk == "c1"
+
+
+def test_forward_mode() -> None:
+    message = ["app.x", [[T, {"n": 1}], [event_time(T, 5), {"n": 2}]], {"chunk": "abc", "size": 2}]
+    decoded = decode_message(roundtrip(message), LIMIT)
+    assert decoded.mode == "Forward"
+    assert [r["n"] for _, r in decoded.entries] == [1, 2]
+    assert decoded.chunk == "abc"
+
+
+def test_packed_forward_mode_bin_and_str() -> None:
+    packed = b"".join(msgpack.packb([event_time(T, n), {"n": n}]) for n in range(3))
+    decoded = decode_message(roundtrip(["app.x", packed, {"size": 3}]), LIMIT)
+    assert decoded.mode == "PackedForward"
+    assert [r["n"] for _, r in decoded.entries] == [0, 1, 2]
+    # Old clients send the entries as a msgpack str (raw) rather than bin.
+    raw = msgpack.packb(["app.x", packed], use_bin_type=False)
+    unpacker = make_unpacker(LIMIT)
+    unpacker.feed(raw)
+    assert [r["n"] for _, r in decode_message(next(unpacker), LIMIT).entries] == [0, 1, 2]
+
+
+def test_compressed_packed_forward_mode_with_concatenated_members() -> None:
+    first = gzip.compress(b"".join(msgpack.packb([T, {"n": n}]) for n in range(2)))
+    second = gzip.compress(msgpack.packb([T, {"n": 2}]))
+    message = ["app.x", first + second, {"compressed": "gzip", "chunk": "z"}]
+    decoded = decode_message(roundtrip(message), LIMIT)
+    assert decoded.mode == "CompressedPackedForward"
+    assert [r["n"] for _, r in decoded.entries] == [0, 1, 2]
+
+
+def test_bad_entries_are_skipped_not_fatal() -> None:
+    message = ["app.x", [[T, {"n": 1}], "junk", [T, "not a map"], ["no time", {}]]]
+    decoded = decode_message(roundtrip(message), LIMIT)
+    assert [r["n"] for _, r in decoded.entries] == [1]
+    assert decoded.skipped == 3
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        42,
+        "hello",
+        [],
+        ["only-tag"],
+        [1, T, {}],
+        ["", T, {}],
+        ["app.x", None, {}],
+        ["app.x", T],
+        ["app.x", [], "option-not-a-map"],
+        ["app.x", b"\xc1\xc1", {}],
+        ["app.x", b"\x92\x01", {}],  # entries end mid-entry
+        ["app.x", b"notgzip", {"compressed": "gzip"}],
+        ["app.x", b"", {"compressed": "zstd"}],
+    ],
+)
+def test_non_messages_raise_protocol_error(message: object) -> None:
+    with pytest.raises(ProtocolError):
+        decode_message(roundtrip(message), LIMIT)
+
+
+def test_gzip_bomb_is_refused() -> None:
+    bomb = gzip.compress(b"\0" * 5_000_000)
+    with pytest.raises(ProtocolError, match="expand"):
+        gunzip(bomb, 1_000_000)
+
+
+def test_event_time_value() -> None:
+    assert EventTime(10, 500_000_000).as_float() == 10.5

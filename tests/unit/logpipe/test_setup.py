@@ -1,0 +1,129 @@
+"""The shared setup: JSON lines with the contract's fields, request ids, settings from the environment."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from logpipe import bind_request_id, get_logger, log_event, setup_logging
+from logpipe.settings import LogSettings, fluent_enabled
+
+
+@pytest.fixture
+def restore_root() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for h in list(root.handlers):
+        root.removeHandler(h)
+    for h in handlers:
+        root.addHandler(h)
+    root.setLevel(level)
+
+
+def read(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+@pytest.mark.usefixtures("restore_root")
+def test_json_lines_carry_the_contract_fields(tmp_path: Path) -> None:
+    pipeline = setup_logging("unit", service="service_x", log_dir=tmp_path, fluent=False)
+    logger = get_logger("t")
+    with bind_request_id("req-1"):
+        log_event(logger, "message.received", "got %s", user_len=5)
+        logger.info("with args %s and %d", "x", 3)
+    logger.warning("outside a request")
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        logger.exception("failed")
+    assert pipeline.stop() is True
+    records = read(tmp_path / "unit.txt")
+    first = records[0]
+    assert set(first) >= {"time", "level", "service", "event", "request_id", "message", "record_id"}
+    assert first["service"] == "service_x" and first["event"] == "message.received"
+    assert first["request_id"] == "req-1" and first["user_len"] == 5 and first["level"] == "INFO"
+    assert str(first["time"]).endswith("Z") and len(str(first["time"])) == len("2026-11-29T06:29:00.576Z")
+    assert records[1]["message"] == "with args x and 3" and records[1]["event"] == "log"
+    assert records[2]["request_id"] is None
+    assert "RuntimeError: boom" in str(records[3]["exc_info"])
+    assert len({r["record_id"] for r in records}) == len(records)
+
+
+@pytest.mark.usefixtures("restore_root")
+def test_request_id_follows_each_thread(tmp_path: Path) -> None:
+    pipeline = setup_logging("threads", log_dir=tmp_path, fluent=False)
+    logger = get_logger("t")
+
+    def work(n: int) -> None:
+        with bind_request_id(f"r{n}"):
+            for _ in range(20):
+                log_event(logger, "task.started", "tick", n=n)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    pipeline.stop()
+    assert all(r["request_id"] == f"r{r['n']}" for r in read(tmp_path / "threads.txt"))
+
+
+@pytest.mark.usefixtures("restore_root")
+def test_a_log_line_cannot_forge_another(tmp_path: Path) -> None:
+    pipeline = setup_logging("forge", log_dir=tmp_path, fluent=False)
+    get_logger("t").info('x"}\n{"level": "CRITICAL", "message": "forged')
+    pipeline.stop()
+    assert len(read(tmp_path / "forge.txt")) == 1
+
+
+@pytest.mark.usefixtures("restore_root")
+def test_rotation_by_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOG_ROTATE_BYTES", "2000")
+    monkeypatch.setenv("LOG_ROTATE_BACKUPS", "2")
+    pipeline = setup_logging("rot", log_dir=tmp_path, fluent=False)
+    for n in range(100):
+        get_logger("t").info("line %d", n)
+    pipeline.stop()
+    assert (tmp_path / "rot.txt.1").exists()
+    assert (tmp_path / "rot.txt").stat().st_size < 2500
+
+
+@pytest.mark.usefixtures("restore_root")
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_gets_a_working_pipeline(tmp_path: Path) -> None:
+    pipeline = setup_logging("forky", log_dir=tmp_path, fluent=False)
+    get_logger("t").info("parent before")
+    pid = os.fork()
+    if pid == 0:  # the child: log through the rebuilt pipeline, flush it, leave without pytest's atexit
+        code = 1
+        try:
+            from logpipe.setup import current_pipeline
+
+            get_logger("t").info("from the child")
+            child = current_pipeline()
+            code = 0 if child is not None and child is not pipeline and child.stop() else 1
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    pipeline.stop()
+    assert os.waitstatus_to_exitcode(status) == 0
+    messages = [r["message"] for r in read(tmp_path / "forky.txt")]
+    assert "parent before" in messages and "from the child" in messages
+
+
+def test_fluent_switches() -> None:
+    assert fluent_enabled({}) is False
+    assert fluent_enabled({"FLUENTD_PORT": "24225"}) is True
+    assert fluent_enabled({"FLUENTD_HOST": "fluentd"}) is True
+    assert fluent_enabled({"FLUENTD_ENABLED": "1"}) is True
+    assert fluent_enabled({"FLUENTD_ENABLED": "0", "FLUENTD_HOST": "x"}) is False
+    settings = LogSettings.from_env({"FLUENTD_TAG_PREFIX": "prod", "LOG_SPOOL_MAX_BYTES": "1024"})
+    assert (settings.fluent_host, settings.fluent_port, settings.tag_prefix) == ("127.0.0.1", 24224, "prod")
+    assert settings.spool_max_bytes == 1024

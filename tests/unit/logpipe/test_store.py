@@ -1,0 +1,73 @@
+"""The central store: layout, tag+time on every line, dedup by record_id (also after a restart)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from logpipe.store import CentralStore, RecentIds, read_store, safe_tag
+
+T = datetime(2026, 11, 29, 6, 29, 0, 576000, tzinfo=UTC).timestamp()
+
+
+def lines(path: Path) -> list[dict[str, object]]:
+    return [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+
+
+def test_layout_and_fields(tmp_path: Path) -> None:
+    store = CentralStore(tmp_path)
+    store.write("app.service_1", [(T, {"message": "hi", "record_id": "a"})])
+    store.write("app.service_1", [(T + 86_400, {"message": "tomorrow", "record_id": "b"})])
+    store.close()
+    day = tmp_path / "app.service_1" / "2026-11-29.log"
+    assert lines(day) == [
+        {"message": "hi", "record_id": "a", "tag": "app.service_1", "time": "2026-11-29T06:29:00.576Z"}
+    ]
+    assert lines(tmp_path / "app.service_1" / "2026-11-30.log")[0]["message"] == "tomorrow"
+
+
+def test_duplicates_are_dropped_within_and_across_batches(tmp_path: Path) -> None:
+    store = CentralStore(tmp_path)
+    assert store.write("t", [(T, {"record_id": "a"}), (T, {"record_id": "a"}), (T, {"record_id": "b"})]) == (
+        2,
+        1,
+    )
+    assert store.write("t", [(T, {"record_id": "b"}), (T, {"x": 1}), (T, {"x": 1})]) == (2, 1)
+    store.close()
+    assert len(list(read_store(tmp_path))) == 4
+
+
+def test_a_restarted_store_remembers_todays_ids(tmp_path: Path) -> None:
+    now = datetime.now(UTC).timestamp()
+    first = CentralStore(tmp_path)
+    first.write("t", [(now, {"record_id": "a"})])
+    first.close()
+    second = CentralStore(tmp_path)
+    assert second.load_recent_ids() == 1
+    assert second.write("t", [(now, {"record_id": "a"}), (now, {"record_id": "c"})]) == (1, 1)
+    second.close()
+
+
+def test_a_torn_last_line_does_not_swallow_the_next_record(tmp_path: Path) -> None:
+    path = tmp_path / "t" / "2026-11-29.log"
+    path.parent.mkdir(parents=True)
+    path.write_text('{"record_id": "a"}\n{"record_id": "b", "mess')
+    store = CentralStore(tmp_path)
+    store.write("t", [(T, {"record_id": "b"})])
+    store.close()
+    assert [r["record_id"] for r in read_store(tmp_path)] == ["a", "b"]
+
+
+def test_tags_cannot_escape_the_store() -> None:
+    assert safe_tag("../../etc/passwd") == "_.._.._etc_passwd"
+    assert safe_tag("..") == "_.."
+    assert safe_tag("app.service_1") == "app.service_1"
+    assert "/" not in safe_tag("a/b\\c\0d")
+
+
+def test_recent_ids_are_bounded() -> None:
+    recent = RecentIds(3)
+    for rid in "abcd":
+        recent.add(rid)
+    assert len(recent) == 3 and "a" not in recent and "d" in recent
