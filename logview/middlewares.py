@@ -96,7 +96,7 @@ def authorized(request: web.Request, token: str) -> bool:
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     settings = request.app[SETTINGS]
-    if request.path == "/healthz":
+    if request.path in ("/healthz", "/favicon.ico"):
         return await handler(request)
     if settings.token is None:
         # Bound to loopback without a token: refuse foreign Host headers, or any web page the operator

@@ -16,6 +16,7 @@ import binascii
 import json
 import os
 import re
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,13 +41,23 @@ class BudgetExhausted(Exception):
 
 @dataclass
 class Budget:
-    """Bytes one request may read; keeps a needle-in-a-haystack search from holding a thread for long."""
+    """What one request may spend: bytes and, optionally, seconds. Keeps a needle-in-a-haystack search
+    from holding a thread (and the operator) for long; the cursor then continues exactly where it stopped.
+
+    Time is the limit that matters to a person, but bytes alone would be unfair to filters whose
+    blocks are skipped with a byte search at memory speed, so both are checked."""
 
     remaining: int
+    seconds: float | None = None
     spent: int = 0
+    deadline: float | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        if self.seconds is not None:
+            self.deadline = time.monotonic() + self.seconds
 
     def charge(self, n: int) -> None:
-        if self.remaining <= 0:
+        if self.remaining <= 0 or (self.deadline is not None and time.monotonic() > self.deadline):
             raise BudgetExhausted
         self.remaining -= n
         self.spent += n
@@ -355,7 +366,12 @@ class _Source:
 
 
 def read_page(
-    root: Path, query: Query, limit: int, cursor: str | None = None, budget_bytes: int = 256 * 1024 * 1024
+    root: Path,
+    query: Query,
+    limit: int,
+    cursor: str | None = None,
+    budget_bytes: int = 4 * 1024**3,
+    budget_seconds: float | None = None,
 ) -> Page:
     """Up to ``limit`` matching records, newest first, older than ``cursor`` when given."""
     files = discover(root)
@@ -366,7 +382,7 @@ def read_page(
         ends = {lf.rel: offsets[lf.rel] for lf in files if lf.rel in offsets}
     else:
         ends = {lf.rel: lf.size for lf in files}
-    budget = Budget(budget_bytes)
+    budget = Budget(budget_bytes, budget_seconds)
     sources: list[_Source] = []
     out: list[dict[str, Any]] = []
     partial = False

@@ -32,9 +32,10 @@ class Settings:
     # How often the live tail looks for appended lines; a person does not notice half a second.
     poll_interval: float = 0.5
     max_limit: int = 500
-    # Bytes one query may read before it answers "partial, continue from here": a rare needle in a big
-    # log then costs the operator a click, not a stuck thread.
-    scan_budget: int = 512 * 1024 * 1024
+    # What one query may spend before it answers "partial, continue from here": a rare needle in a huge
+    # log then costs the operator a click, not a stuck thread. Seconds is the limit that usually bites.
+    scan_budget: int = 4 * 1024**3
+    scan_seconds: float = 2.0
     setup_logging: bool = True
     # Threads for file reads: bounded, so ten people searching at once queue instead of thrashing.
     reader_threads: int = 4
@@ -51,7 +52,8 @@ class Settings:
             log_dir=Path(env.get("LOG_DIR", "logs")),
             token=token,
             poll_interval=float(env.get("LOGVIEW_POLL_INTERVAL", "0.5")),
-            scan_budget=int(env.get("LOGVIEW_SCAN_BUDGET_MB", "512")) * 1024 * 1024,
+            scan_budget=int(env.get("LOGVIEW_SCAN_BUDGET_MB", "4096")) * 1024 * 1024,
+            scan_seconds=float(env.get("LOGVIEW_SCAN_SECONDS", "2.0")),
         )
 
     def validate(self) -> None:

@@ -61,12 +61,19 @@ async def index(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
 
+async def favicon(request: web.Request) -> web.Response:
+    # Browsers ask for it on every visit; a 404 would put a warning in the log this page shows.
+    return web.Response(status=204, headers={"Cache-Control": "max-age=86400"})
+
+
 async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def _page(root: Path, query: Query, limit: int, cursor: str | None, budget: int) -> dict[str, Any]:
-    page = read_page(root, query, limit, cursor, budget)
+def _page(
+    root: Path, query: Query, limit: int, cursor: str | None, budget: int, seconds: float
+) -> dict[str, Any]:
+    page = read_page(root, query, limit, cursor, budget, seconds)
     return {
         "records": [redact(r) for r in page.records],
         "next_cursor": page.cursor,
@@ -83,7 +90,14 @@ async def api_logs(request: web.Request) -> web.Response:
     cursor = request.query.get("cursor") or None
     try:
         body = await _blocking(
-            request, _page, settings.central_dir, query, limit, cursor, settings.scan_budget
+            request,
+            _page,
+            settings.central_dir,
+            query,
+            limit,
+            cursor,
+            settings.scan_budget,
+            settings.scan_seconds,
         )
     except CursorError as exc:
         raise ApiError(400, "invalid_cursor", str(exc)) from None
