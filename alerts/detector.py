@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from alerts.findings import Finding, mask
-from alerts.patterns import DIGIT_FINDERS, PRIORITY, TEXT_FINDERS, Hit
+from alerts.patterns import DIGIT_FINDERS, PRIORITY, PUBLIC_KIND, TEXT_FINDERS, Hit
 
 _DIGIT = re.compile(r"\d")
 
@@ -36,4 +36,8 @@ def scan(text: str) -> list[Finding]:
             hits.extend(finder(text))
     kept = _resolve([h for h in hits if h.end > h.start])
     kept.sort(key=lambda h: (h.start, h.end))
-    return [Finding(h.kind, h.start, h.end, mask(h.kind, text[h.start : h.end])) for h in kept]
+    findings = []
+    for h in kept:
+        kind = PUBLIC_KIND[h.kind]
+        findings.append(Finding(kind, h.start, h.end, mask(kind, text[h.start : h.end])))
+    return findings

@@ -14,6 +14,7 @@ from alerts.patterns.tokens import (
     find_bearer,
     find_generic_secrets,
     find_jwts,
+    find_loose_tokens,
     find_prefixed_keys,
     find_private_keys,
 )
@@ -30,6 +31,7 @@ TEXT_FINDERS: tuple[Finder, ...] = (
     find_generic_secrets,
     find_bearer,
     find_passwords,
+    find_loose_tokens,
     find_emails,
 )
 
@@ -48,6 +50,10 @@ PRIORITY: dict[str, int] = {
     "email": 9,
     "ip_address": 10,
     "phone": 11,
+    # A keyword-less random token is reported (as api_key) only where nothing more specific claims it.
+    "loose_api_key": 12,
 }
+# Internal kinds and the contract's word for each.
+PUBLIC_KIND: dict[str, str] = {kind: kind for kind in PRIORITY} | {"loose_api_key": "api_key"}
 
-__all__ = ["DIGIT_FINDERS", "PRIORITY", "TEXT_FINDERS", "Finder", "Hit"]
+__all__ = ["DIGIT_FINDERS", "PRIORITY", "PUBLIC_KIND", "TEXT_FINDERS", "Finder", "Hit"]

@@ -93,7 +93,20 @@ def find_emails(text: str) -> Iterator[Hit]:
 _PHONE = re.compile(
     r"(?<![\w+.:/#\-])(?<!\d[ .\-])(?:\+|\b00)?[(]?\d[\d \-.()\u00a0]{5,22}\d(?![\w\-/]|[ .]\d|\.\w)"
 )
-_DATE = re.compile(r"\d{4}[-./ ]\d{1,2}[-./ ]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}(?!\d)")
+_DATE = re.compile(
+    r"(?<!\d)(?:(?P<y>\d{4})[-./ ](?P<a>\d{1,2})[-./ ](?P<b>\d{1,2})|(?P<c>\d{1,2})[-./](?P<d>\d{1,2})[-./]\d{2,4})(?!\d)"
+)
+
+
+def _has_date(cand: str) -> bool:
+    for m in _DATE.finditer(cand):
+        if m.group("y"):
+            if 1900 <= int(m.group("y")) <= 2100 and 1 <= int(m.group("a")) <= 12 and 1 <= int(m.group("b")) <= 31:
+                return True
+        elif 1 <= int(m.group("c")) <= 31 and 1 <= int(m.group("d")) <= 31:
+            return True
+    return False
+
 _THOUSANDS = re.compile(r"^\d{1,3}(?:[ .\u00a0]\d{3})+$")
 _DOTTED_OK = re.compile(r"^\(?\d{3}\)?\.\d{3}\.\d{4}$|^\d{2}(?:\.\d{2}){4}$|^\d{3}\.\d{2,3}\.\d{2}\.\d{2}$")
 _PHONE_CONTEXT = re.compile(
@@ -171,7 +184,7 @@ def find_phones(text: str) -> Iterator[Hit]:
             normal = "+" + cand[2:] if cand.startswith("00") else cand
         else:
             normal = cand
-            if _DATE.search(cand) or _THOUSANDS.match(cand):
+            if _has_date(cand) or _THOUSANDS.match(cand):
                 continue
             if "." in cand and not _DOTTED_OK.match(cand):
                 continue

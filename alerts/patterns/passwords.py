@@ -26,17 +26,19 @@ _CONN = (
     r"(?:(?P<sym>[ \t]*[\"']?[ \t]*(?::=|=>|->|[:=：])[ \t]*|[ \t]+(?:-|—|–)[ \t]+)|"
     r"(?P<cop>[ \t]+(?:is|was|will[ \t]be|has[ \t]been|should[ \t]be|ist|lautet|war|est|était|sera|es|era|será|é|"
     r"è|jest|är|er|on|je|это|—)[ \t]+|'s[ \t]+|[ \t]*(?:是|为|為|は|が|는|은)[ \t]*)|"
-    r"(?P<prep>[ \t]+(?:to|zu|auf|à|a|en|para|in|naar|na|se|olarak|into)[ \t]+))"
+    r"(?P<prep>[ \t]+(?:to|zu|auf|à|a|en|para|in|naar|na|se|olarak|into)[ \t]+)|(?P<bare_sp>[ \t]+))"
 )
 _FILLER = r"(?:(?:now|still|just|currently|simply|actually|jetzt|nun|maintenant|ahora|agora|adesso|теперь|сейчас|temporarily|always|probably)[ \t]+)?"
 _VALUE = (
     r"(?:\"(?P<dq>[^\"\n]{1,128})\"|'(?P<sq>[^'\n]{1,128})'|`(?P<bq>[^`\n]{1,128})`|[«“„](?P<gq>[^»”“\n]{1,128})[»”“]|"
-    r"(?P<bare>[^\s\"'`«»“”，。、！？；：「」（）]{1,128}))"
+    r"(?P<bare>[^\s\"'`«»“”，。、！？；：「」（）\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]{1,128}))"
 )
 
+# Word boundaries for alphabetic scripts only: in Japanese or Chinese the keyword touches the next word.
+_LETTER = r"[A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff]"
 _KW_PHRASE = re.compile(
-    rf"(?i)(?<![^\W\d_])(?:[A-Za-z0-9]{{0,12}}_|pg|my|db|new|old|root|admin|user)?"
-    rf"(?:(?P<strong>{_STRONG_KW})|(?P<weak>{_WEAK_KW}))(?![^\W\d_])(?:_[A-Za-z0-9_]{{0,20}})?"
+    rf"(?i)(?<!{_LETTER})(?:[A-Za-z0-9]{{0,12}}_|pg|my|db|new|old|root|admin|user)?"
+    rf"(?:(?P<strong>{_STRONG_KW})|(?P<weak>{_WEAK_KW}))(?!{_LETTER})(?:_[A-Za-z0-9_]{{0,20}})?"
     rf"{_QUAL}{_CONN}{_FILLER}{_VALUE}"
 )
 # "set/change the password to X" and "use X as (the) password".
@@ -125,8 +127,11 @@ def find_passwords(text: str) -> Iterator[Hit]:
             continue
         if not acceptable(value, strict=not (symbolic or quoted)):
             continue
-        # "password to access", "Passwort zu ändern": after a preposition only a password-shaped value counts.
-        if m.group("prep") is not None and not quoted and char_classes(value) < 2:
+        # "password to access", "Passwort zu ändern": after a preposition only a password-shaped value counts;
+        # with nothing at all between ("мой пароль X", "password X") it must also hold a digit or symbol.
+        if (m.group("prep") is not None or m.group("bare_sp") is not None) and not quoted and char_classes(value) < 2:
+            continue
+        if m.group("bare_sp") is not None and (len(value) < 6 or value.isalpha()):
             continue
         yield Hit("password", start, end)
     for m in _USE_AS.finditer(text):

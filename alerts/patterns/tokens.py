@@ -205,3 +205,45 @@ def find_private_keys(text: str) -> Iterator[Hit]:
             pos = stop
         else:
             pos = m.end()
+
+
+# A long random-looking token with no keyword at all ("oops, pasted aODgNF...Ox in the channel"). Only
+# tokens that mix upper case, lower case and digits qualify: hex digests, UUIDs and git SHAs never do.
+_LOOSE = re.compile(r"(?<![A-Za-z0-9_\-+/=.~:@])[A-Za-z0-9_\-+/]{20,100}={0,2}(?![A-Za-z0-9_\-+/=~@]|\.\w)")
+_DIGEST_CONTEXT = re.compile(r"(?i)(?:sha\d*|md5|integrity|checksum|digest|hash|etag|nonce|id|ref|commit)[\s:=\-]*$")
+
+
+_PEM_ANY = re.compile(r"-----BEGIN [A-Z0-9 ]{1,40}-----")
+
+
+def _pem_ranges(text: str) -> list[tuple[int, int]]:
+    """Certificates and public keys are base64 too, and not secret."""
+    ranges = []
+    for m in _PEM_ANY.finditer(text):
+        end = text.find("-----END", m.end())
+        if end < 0:
+            ranges.append((m.start(), len(text)))
+            break  # no END further on for any later BEGIN either: stop rather than search again
+        ranges.append((m.start(), end))
+    return ranges
+
+
+def find_loose_tokens(text: str) -> Iterator[Hit]:
+    pem = _pem_ranges(text) if "-----BEGIN" in text else []
+    for m in _LOOSE.finditer(text):
+        if any(a <= m.start() < b for a, b in pem):
+            continue
+        value = m.group()
+        if not (any(c.isupper() for c in value) and any(c.islower() for c in value)):
+            continue
+        digits = sum(c.isdigit() for c in value)
+        if digits < 2 or shannon_entropy(value) < 3.8:
+            continue
+        # Inside a URL it is a document or object id, which is what links are made of.
+        line_start = max(text.rfind(" ", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
+        if "://" in text[line_start : m.start()] or _DIGEST_CONTEXT.search(text[max(0, m.start() - 20) : m.start()]):
+            continue
+        # Identifiers in camelCase or snake_case: long runs of lower case letters read as words.
+        if max(len(run) for run in re.findall(r"[a-z]+|$", value)) >= 8 or is_placeholder(value):
+            continue
+        yield Hit("loose_api_key", m.start(), m.end())

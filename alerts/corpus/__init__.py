@@ -1,0 +1,1 @@
+"""A labeled corpus of chat messages for measuring the detector (generate.py writes messages.jsonl)."""

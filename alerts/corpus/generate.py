@@ -1,0 +1,516 @@
+"""Writes messages.jsonl: realistic chat messages with labeled sensitive spans, clean chatter and hard negatives.
+
+Run ``python -m alerts.corpus.generate``; the seed is fixed so the file is reproducible. Each line is
+``{"text", "spans": [{"kind", "start", "end"}], "category": "positive" | "clean" | "hard_negative", "lang"}``.
+Values are synthetic (valid checksums, random secrets); nothing here belongs to anyone.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import re
+import string
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import phonenumbers
+
+OUT = Path(__file__).with_name("messages.jsonl")
+R = random.Random(20261129)
+
+FIRST = "john jane maria pierre hans olga ivan lucia marco sofia liam noah emma chen yuki ahmed fatima lars anna paul".split()
+LAST = "doe smith mueller dupont garcia rossi ivanov petrova kowalski jensen tanaka silva novak brown lee kim".split()
+DOMAINS = "gmail.com yahoo.com outlook.com proton.me company.io example.org web.de mail.ru orange.fr acme-corp.com uni-heidelberg.de startup.dev".split()
+
+
+def rs(alphabet: str, n: int) -> str:
+    return "".join(R.choice(alphabet) for _ in range(n))
+
+
+B62 = string.ascii_letters + string.digits
+HEX = "0123456789abcdef"
+
+
+# --- value generators ----------------------------------------------------------------------------------------
+
+
+def email_plain() -> str:
+    f, last = R.choice(FIRST), R.choice(LAST)
+    local = R.choice([f"{f}.{last}", f"{f}{R.randint(1, 99)}", f"{f[0]}{last}", f"{f}_{last}", f"{f}+news", f"{last}.{f}"])
+    return f"{local}@{R.choice(DOMAINS)}"
+
+
+def email_spelled() -> str:
+    f, last = R.choice(FIRST), R.choice(LAST)
+    dom, tld = R.choice(DOMAINS).rsplit(".", 1)
+    style = R.randrange(6)
+    if style == 0:
+        return f"{f} dot {last} at {dom} dot {tld}"
+    if style == 1:
+        return f"{f}(at){dom}(dot){tld}"
+    if style == 2:
+        return f"{f}.{last} [at] {dom}.{tld}"
+    if style == 3:
+        return f"{f} [at] {dom} [dot] {tld}"
+    if style == 4:
+        return f"{f}{R.randint(1, 99)} at {dom} dot {tld}"
+    return f"{f} AT {dom} DOT {tld}"
+
+
+def _valid_number(region: str) -> phonenumbers.PhoneNumber:
+    ex = phonenumbers.example_number_for_type(region, R.choice([phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE]))
+    nat = str(ex.national_number)
+    for _ in range(200):
+        cand = nat[: max(3, len(nat) - 4)] + rs(string.digits, len(nat) - max(3, len(nat) - 4))
+        n = phonenumbers.parse("+" + str(ex.country_code) + cand)
+        if phonenumbers.is_valid_number(n):
+            return n
+    return ex
+
+
+PHONE_REGIONS = ["US", "GB", "DE", "FR", "ES", "IT", "NL", "BR", "IN", "RU", "JP", "AU", "MX", "PL", "CH", "SE", "CA"]
+
+
+def phone() -> str:
+    region = R.choice(PHONE_REGIONS)
+    n = _valid_number(region)
+    fmt = R.random()
+    if fmt < 0.35:
+        return phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    if fmt < 0.45:
+        return phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.E164)
+    if fmt < 0.55 and region in ("US", "CA"):
+        s = str(n.national_number)
+        return R.choice([f"{s[:3]}.{s[3:6]}.{s[6:]}", f"{s[:3]}-{s[3:6]}-{s[6:]}", f"+1-{s[:3]}-{s[3:6]}-{s[6:]}"])
+    if fmt < 0.6:
+        return "00" + phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.INTERNATIONAL)[1:]
+    return phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def ipv4() -> str:
+    kind = R.randrange(4)
+    if kind == 0:
+        return f"192.168.{R.randint(0, 255)}.{R.randint(1, 254)}"
+    if kind == 1:
+        return f"10.{R.randint(0, 255)}.{R.randint(0, 255)}.{R.randint(1, 254)}"
+    return ".".join(str(R.randint(1, 254)) for _ in range(4))
+
+
+def ipv6() -> str:
+    groups = [format(R.randint(0, 0xFFFF), "x") for _ in range(8)]
+    style = R.randrange(3)
+    if style == 0:
+        return ":".join(groups)
+    if style == 1:
+        return f"2001:db8:{groups[2]}::{groups[7]}"
+    return f"fe80::{groups[4]}:{groups[5]}:{groups[6]}:{groups[7]}"
+
+
+def ip() -> str:
+    return ipv6() if R.random() < 0.3 else ipv4()
+
+
+def _luhn_complete(prefix: str, length: int) -> str:
+    body = prefix + rs(string.digits, length - len(prefix) - 1)
+    for d in string.digits:
+        cand = body + d
+        total = 0
+        for i, ch in enumerate(reversed(cand)):
+            x = int(ch)
+            if i % 2 == 1:
+                x = x * 2 - 9 if x > 4 else x * 2
+            total += x
+        if total % 10 == 0:
+            return cand
+    raise AssertionError
+
+
+CARD_BRANDS = [("4", 16), ("4", 13), ("51", 16), ("55", 16), ("2221", 16), ("2720", 16), ("2345", 16), ("34", 15),
+               ("37", 15), ("6011", 16), ("65", 16), ("3530", 16), ("36", 14), ("62", 16), ("6304", 16)]
+
+
+def card_digits() -> str:
+    prefix, length = R.choice(CARD_BRANDS)
+    return _luhn_complete(prefix, length)
+
+
+def card() -> str:
+    d = card_digits()
+    style = R.randrange(3)
+    if style == 0:
+        return d
+    sep = " " if style == 1 else "-"
+    if len(d) == 15:
+        return sep.join([d[:4], d[4:10], d[10:]])
+    if len(d) == 14:
+        return sep.join([d[:4], d[4:10], d[10:]])
+    return sep.join(d[i : i + 4] for i in range(0, len(d), 4))
+
+
+IBAN_SPECS = {"DE": "n18", "FR": "n10a11n2", "GB": "A4n14", "ES": "n20", "IT": "A1n10a12", "NL": "A4n10", "BE": "n12",
+              "CH": "n17", "AT": "n16", "PL": "n24", "PT": "n21", "SE": "n20", "IE": "A4n14", "NO": "n11", "DK": "n14"}
+
+
+def iban_compact(country: str | None = None) -> str:
+    country = country or R.choice(list(IBAN_SPECS))
+    bban = ""
+    for kind, count in re.findall(r"([nAa])(\d+)", IBAN_SPECS[country]):
+        alphabet = string.digits if kind == "n" else string.ascii_uppercase if kind == "A" else string.ascii_uppercase + string.digits
+        bban += rs(alphabet, int(count))
+    num = int("".join(str(int(c, 36)) for c in bban + country + "00"))
+    return f"{country}{98 - num % 97:02d}{bban}"
+
+
+def iban() -> str:
+    c = iban_compact()
+    return c if R.random() < 0.5 else " ".join(c[i : i + 4] for i in range(0, len(c), 4))
+
+
+def ssn_value() -> str:
+    area = R.choice([R.randint(1, 665), R.randint(667, 899)])
+    return f"{area:03d}-{R.randint(1, 99):02d}-{R.randint(1, 9999):04d}"
+
+
+WORDS = "sunshine dragon monkey shadow falcon tiger summer winter autumn coffee pizza rocket garden castle river".split()
+
+
+def password() -> str:
+    style = R.randrange(5)
+    if style == 0:
+        return R.choice(WORDS).capitalize() + str(R.randint(1, 2026)) + R.choice("!#$%?@")
+    if style == 1:
+        return rs(B62, R.randint(10, 16))
+    if style == 2:
+        return rs(B62 + "!@#$%^&*-_", R.randint(8, 20)).replace("'", "")
+    if style == 3:
+        return R.choice(WORDS) + rs(string.digits, R.randint(2, 4))
+    return rs(string.ascii_lowercase, 3) + rs(string.digits, 3) + rs(string.ascii_uppercase, 2)
+
+
+def api_key_prefixed() -> str:
+    k = R.randrange(14)
+    if k == 0:
+        return "ghp_" + rs(B62, 36)
+    if k == 1:
+        return R.choice(["sk_live_", "sk_test_", "rk_live_"]) + rs(B62, 24)
+    if k == 2:
+        return R.choice(["xoxb-", "xoxp-"]) + f"{R.randint(10**10, 10**11)}-{R.randint(10**10, 10**11)}-" + rs(B62, 24)
+    if k == 3:
+        return "AIza" + rs(B62 + "-_", 35)
+    if k == 4:
+        return "sk-" + rs(B62, 48)
+    if k == 5:
+        return "sk-proj-" + rs(B62 + "-_", 56)
+    if k == 6:
+        return "SG." + rs(B62 + "-_", 22) + "." + rs(B62 + "-_", 43)
+    if k == 7:
+        return "SK" + rs(HEX, 32)
+    if k == 8:
+        return "glpat-" + rs(B62 + "-_", 20)
+    if k == 9:
+        return "npm_" + rs(B62, 36)
+    if k == 10:
+        return "hf_" + rs(B62, 34)
+    if k == 11:
+        return "github_pat_" + rs(B62, 22) + "_" + rs(B62, 59)
+    if k == 12:
+        return "xoxa-2-" + rs(B62, 30)
+    return "key-" + rs(HEX, 32)
+
+
+def generic_secret() -> str:
+    return rs(B62, R.choice([20, 24, 32, 40])) if R.random() < 0.7 else rs(HEX, 32) + rs(string.ascii_uppercase, 2)
+
+
+def aws_id() -> str:
+    return R.choice(["AKIA", "ASIA"]) + rs(string.ascii_uppercase + string.digits, 16)
+
+
+def aws_secret() -> str:
+    while True:
+        s = rs(B62 + "/+", 40)
+        if any(c.isupper() for c in s) and any(c.islower() for c in s) and any(c.isdigit() for c in s):
+            return s
+
+
+def _b64u(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def jwt() -> str:
+    header = _b64u(json.dumps({"alg": R.choice(["HS256", "RS256"]), "typ": "JWT"}).encode())
+    payload = _b64u(json.dumps({"sub": str(R.randint(1, 10**6)), "name": R.choice(FIRST), "iat": R.randint(10**9, 2 * 10**9)}).encode())
+    return f"{header}.{payload}.{_b64u(R.randbytes(32))}"
+
+
+def private_key() -> str:
+    label = R.choice(["RSA PRIVATE KEY", "PRIVATE KEY", "EC PRIVATE KEY", "OPENSSH PRIVATE KEY"])
+    body = base64.b64encode(R.randbytes(R.choice([120, 180, 300]))).decode()
+    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
+    joiner = R.choice(["\n", "\\n", " "])
+    return joiner.join([f"-----BEGIN {label}-----", *lines, f"-----END {label}-----"])
+
+
+def bearer() -> str:
+    return rs(B62 + "-._~", R.randint(24, 48)).strip("-._~") + rs(B62, 2)
+
+
+GEN: dict[str, Callable[[], str]] = {
+    "email": lambda: email_spelled() if R.random() < 0.3 else email_plain(),
+    "phone": phone,
+    "ip_address": ip,
+    "credit_card": card,
+    "iban": iban,
+    "ssn": ssn_value,
+    "password": password,
+    "api_key": lambda: api_key_prefixed() if R.random() < 0.7 else generic_secret(),
+    "aws_key": lambda: aws_id(),
+    "jwt": jwt,
+    "private_key": private_key,
+    "bearer_token": bearer,
+}
+
+# --- templates -----------------------------------------------------------------------------------------------
+# {kind} slots are filled with generated values and labeled; {kind:raw} values of a named generator.
+
+T: dict[str, list[tuple[str, str]]] = {
+    "email": [
+        ("en", "hey, you can reach me at {email} anytime"), ("en", "Please send the invoice to {email}, thanks!"),
+        ("en", "my email is {email}"), ("en", "cc {email} on the thread pls"), ("en", "contact: {email}"),
+        ("de", "Schreib mir einfach an {email}, danke"), ("de", "Meine E-Mail-Adresse lautet {email}."),
+        ("fr", "Mon adresse mail : {email}"), ("fr", "écris-moi à {email} stp"), ("es", "Mi correo es {email}"),
+        ("es", "envíalo a {email} por favor"), ("ru", "Моя почта: {email}"), ("pt", "meu e-mail é {email}"),
+        ("it", "scrivimi a {email} grazie"), ("en", "forwarding to {email} and {email}"),
+        ("en", "[2024-03-02 10:11:04] user={email} logged in"),
+    ],
+    "phone": [
+        ("en", "call me at {phone}"), ("en", "my number is {phone}, text anytime"), ("en", "Phone: {phone}"),
+        ("en", "you can reach the front desk on {phone}"), ("de", "Ruf mich an unter {phone}"),
+        ("de", "Meine Handynummer: {phone}"), ("fr", "Mon numéro : {phone}"), ("fr", "appelle-moi au {phone}"),
+        ("es", "Mi teléfono es {phone}"), ("es", "llámame al {phone}"), ("ru", "Мой телефон {phone}"),
+        ("pt", "meu celular é {phone}"), ("it", "il mio numero è {phone}"), ("en", "whatsapp {phone} pls"),
+        ("en", "{phone} is my cell"), ("en", "emergency contact {phone} (mom)"),
+    ],
+    "ip_address": [
+        ("en", "the server is at {ip_address}"), ("en", "can't ssh into {ip_address}, times out"),
+        ("en", "login from {ip_address} flagged"), ("en", "set the DNS to {ip_address} and retry"),
+        ("de", "Der Server hat die IP {ip_address}"), ("fr", "l'adresse IP est {ip_address}"),
+        ("es", "mi IP es {ip_address}"), ("ru", "IP адрес сервера: {ip_address}"),
+        ("en", "connection refused: {ip_address} port 5432"), ("en", "GET /api from {ip_address} 200 OK"),
+        ("en", "whitelist {ip_address} please"),
+    ],
+    "credit_card": [
+        ("en", "my card number is {credit_card}"), ("en", "card: {credit_card} exp 09/27"),
+        ("en", "use {credit_card} for the booking"), ("de", "Kartennummer {credit_card}, gültig bis 03/26"),
+        ("fr", "numéro de carte : {credit_card}"), ("es", "mi tarjeta es {credit_card}"),
+        ("ru", "номер карты {credit_card}"), ("pt", "cartão {credit_card}"), ("it", "la carta è {credit_card}"),
+        ("en", "charge {credit_card} again please"), ("en", "{credit_card}"),
+    ],
+    "iban": [
+        ("en", "my IBAN is {iban}"), ("en", "please wire it to {iban}"), ("de", "IBAN: {iban}, BIC folgt"),
+        ("de", "Überweisung bitte auf {iban}"), ("fr", "mon RIB / IBAN : {iban}"), ("es", "el IBAN es {iban}"),
+        ("it", "IBAN {iban} intestato a me"), ("nl", "rekeningnummer {iban}"), ("en", "refund to {iban} pls"),
+    ],
+    "ssn": [
+        ("en", "my SSN is {ssn}"), ("en", "SSN: {ssn}"), ("en", "social security number {ssn}"),
+        ("en", "here's my social: {ssn}"), ("en", "ssn {ssn:bare} for the form"),
+        ("en", "Social Security No. {ssn:bare}"), ("en", "the applicant's SSN ({ssn}) is on file"),
+        ("en", "{ssn} is my social security number"),
+    ],
+    "password": [
+        ("en", "my password is {password}"), ("en", "password: {password}"), ("en", "pwd: {password}"),
+        ("en", "pass={password}"), ("en", "the wifi password is {password}"), ("en", "new password -> {password}"),
+        ("en", "login admin / password {password}"), ("en", "I changed the password to {password}"),
+        ("en", "use {password} as the password"), ("en", "DB_PASSWORD={password}"), ("en", "password = \"{password}\""),
+        ("en", "The password for the staging server is {password}"), ("en", "pw: {password}"),
+        ("de", "Passwort: {password}"), ("de", "Das Passwort lautet {password}"), ("de", "Kennwort ist {password}"),
+        ("fr", "mot de passe : {password}"), ("fr", "le mot de passe est {password}"), ("fr", "mdp: {password}"),
+        ("es", "contraseña: {password}"), ("es", "la contraseña es {password}"), ("pt", "a senha é {password}"),
+        ("pt", "senha: {password}"), ("it", "la password è {password}"), ("nl", "wachtwoord: {password}"),
+        ("ru", "пароль: {password}"), ("ru", "мой пароль {password}"), ("pl", "hasło: {password}"),
+        ("tr", "şifre: {password}"), ("zh", "密码：{password}"), ("ja", "パスワードは{password}です"),
+        ("en", "postgres://app:{password}@db.internal:5432/prod"), ("en", "REDIS_URL=redis://:{password}@cache:6379/0"),
+        ("en", "amqp://guest:{password}@rabbit:5672//"), ("en", "\"password\": \"{password}\""),
+        ("en", "mysql -u root --password={password}"), ("en", "user: bob, password: {password}"),
+    ],
+    "api_key": [
+        ("en", "here's the key {api_key}"), ("en", "api_key={api_key}"), ("en", "API key: {api_key}"),
+        ("en", "export OPENAI_API_KEY={api_key}"), ("en", "token: {api_key}"), ("en", "STRIPE_SECRET_KEY=\"{api_key}\""),
+        ("de", "Der API-Schlüssel ist {api_key}"), ("fr", "la clé API : {api_key}"), ("es", "clave API: {api_key}"),
+        ("en", "client_secret: {api_key}"), ("en", "curl -H 'X-API-Key: {api_key}' https://api.example.com"),
+        ("en", "oops I pasted {api_key} in the public channel"), ("ru", "токен: {api_key}"),
+    ],
+    "aws_key": [
+        ("en", "AWS_ACCESS_KEY_ID={aws_key}"), ("en", "access key {aws_key}"), ("en", "aws key: {aws_key}"),
+        ("en", "aws_access_key_id = {aws_key}\naws_secret_access_key = {aws_key:secret}"),
+        ("en", "the IAM user's key is {aws_key} and secret {aws_key:secret}"), ("de", "AWS Zugangsschlüssel: {aws_key}"),
+        ("en", "AWS_SECRET_ACCESS_KEY={aws_key:secret}"),
+    ],
+    "jwt": [
+        ("en", "token={jwt}"), ("en", "here's my jwt {jwt}"), ("en", "cookie session={jwt}; Path=/"),
+        ("en", "Authorization: Bearer {jwt}"), ("de", "JWT: {jwt}"), ("en", "decoded {jwt} on jwt.io and it's expired"),
+    ],
+    "private_key": [
+        ("en", "here is the deploy key:\n{private_key}"), ("en", "{private_key}"), ("en", "key = \"{private_key}\""),
+        ("de", "Schlüssel: {private_key}"), ("en", "ssh key pasted below {private_key} pls rotate"),
+    ],
+    "bearer_token": [
+        ("en", "Authorization: Bearer {bearer_token}"), ("en", "curl -H \"Authorization: Bearer {bearer_token}\" https://api.x.io"),
+        ("en", "use header bearer {bearer_token}"), ("en", "the bearer token is Bearer {bearer_token}"),
+        ("de", "Header: Authorization: Bearer {bearer_token}"),
+    ],
+}
+
+CLEAN = {
+    "en": ["hey, are we still on for lunch tomorrow?", "the build is green again, thanks everyone", "can someone review my PR when you get a chance",
+           "I'll be out of office next week", "meeting moved to 3pm", "lol that's hilarious", "did you see the game last night?",
+           "the deploy went fine, no errors", "where do we keep the onboarding docs?", "happy birthday!! 🎉", "let's sync after standup",
+           "coffee machine is broken again", "please update the ticket description", "I think the cache is stale, try clearing it",
+           "thanks for the quick fix", "running 10 minutes late, sorry", "who owns the billing service?", "ok sounds good", "brb",
+           "the tests are flaky on CI, rerunning", "we need 3 more people for the offsite", "welcome to the team, Sarah!",
+           "just pushed the hotfix", "weather is nice today", "can you share the slides from yesterday", "the client loved the demo"],
+    "de": ["Hallo zusammen, wie geht's?", "Das Meeting ist auf morgen verschoben", "Kannst du mir kurz helfen?", "Danke für die schnelle Antwort",
+           "Ich bin heute im Homeoffice", "Der Build ist wieder grün", "Wer hat Lust auf Mittagessen?", "Bis später!"],
+    "fr": ["Salut, tu es dispo pour un call ?", "La réunion est reportée à demain", "Merci pour ton aide", "Je suis en télétravail aujourd'hui",
+           "Bon week-end à tous !", "Le déploiement s'est bien passé"],
+    "es": ["Hola, ¿cómo estás?", "La reunión es mañana a las diez", "Gracias por la ayuda", "Estoy trabajando desde casa hoy", "¡Buen fin de semana!"],
+    "ru": ["Привет, как дела?", "Встреча перенесена на завтра", "Спасибо за помощь", "Я сегодня работаю из дома", "Сборка снова зелёная"],
+    "pt": ["Oi, tudo bem?", "A reunião foi adiada", "Obrigado pela ajuda", "Bom fim de semana!"],
+    "it": ["Ciao, come va?", "La riunione è spostata a domani", "Grazie mille per l'aiuto"],
+    "ja": ["おはようございます", "会議は明日に変更になりました"], "zh": ["大家好", "会议改到明天了"],
+}
+
+
+def _luhn_fail_16() -> str:
+    d = card_digits()
+    return d[:-1] + str((int(d[-1]) + R.randint(1, 9)) % 10)
+
+
+def _bad_iban() -> str:
+    c = iban_compact()
+    return c[:2] + f"{(int(c[2:4]) + R.randint(1, 50)) % 100:02d}" + c[4:]
+
+
+HARD: list[tuple[str, Callable[[], str]]] = [
+    ("en", lambda: f"order #{R.randint(10**7, 10**10)} has shipped"),
+    ("en", lambda: f"Order number {R.randint(100, 999)}-{R.randint(1000000, 9999999)}-{R.randint(1000000, 9999999)}"),
+    ("en", lambda: f"request id {uuid.UUID(int=R.getrandbits(128), version=4)} failed"),
+    ("en", lambda: f"trace_id={uuid.UUID(int=R.getrandbits(128), version=4)}"),
+    ("en", lambda: f"fixed in commit {rs(HEX, 40)}"), ("en", lambda: f"cherry-pick {rs(HEX, 7)} onto main"),
+    ("en", lambda: f"sha256: {rs(HEX, 64)}"), ("en", lambda: f"md5sum is {rs(HEX, 32)}"),
+    ("en", lambda: f"image digest sha256:{rs(HEX, 64)}"),
+    ("en", lambda: f"upgrade to version {R.randint(1, 9)}.{R.randint(0, 20)}.{R.randint(0, 99)}.{R.randint(0, 200)}"),
+    ("en", lambda: f"running PHP {R.randint(5, 8)}.{R.randint(0, 4)}.{R.randint(0, 40)}"),
+    ("en", lambda: f"firmware v{R.randint(1, 9)}.{R.randint(0, 9)}.{R.randint(0, 99)}.{R.randint(0, 255)} is out"),
+    ("en", lambda: f"Chrome/{R.randint(100, 130)}.0.{R.randint(1000, 6999)}.{R.randint(10, 200)} crashes"),
+    ("en", lambda: f"total is ${R.randint(1, 9999)}.{R.randint(0, 99):02d}"), ("de", lambda: f"Preis: {R.randint(1, 999)},{R.randint(0, 99):02d} €"),
+    ("en", lambda: f"it costs {R.randint(1, 99)} {R.randint(100, 999)} {R.randint(100, 999)} rubles"),
+    ("en", lambda: f"meeting on {R.randint(2020, 2027)}-{R.randint(1, 12):02d}-{R.randint(1, 28):02d} at {R.randint(0, 23):02d}:{R.randint(0, 59):02d}"),
+    ("de", lambda: f"Termin am {R.randint(1, 28):02d}.{R.randint(1, 12):02d}.{R.randint(2020, 2027)} um 14:30"),
+    ("en", lambda: f"timestamp {R.randint(1_500_000_000, 1_800_000_000)}"), ("en", lambda: f"ts={R.randint(1_500_000_000_000, 1_800_000_000_000)}"),
+    ("en", lambda: f"tracking: 1Z{rs(string.ascii_uppercase + string.digits, 6)}{rs(string.digits, 10)}"),
+    ("en", lambda: f"USPS tracking {R.choice(['9400', '9205', '9361'])} {rs(string.digits, 4)} {rs(string.digits, 4)} {rs(string.digits, 4)} {rs(string.digits, 4)} {rs(string.digits, 2)}"),
+    ("en", lambda: f"FedEx 7{rs(string.digits, 11)} arrives tomorrow"),
+    ("en", lambda: f"card ending {rs(string.digits, 4)}, ref {_luhn_fail_16()}"), ("en", lambda: f"{_luhn_fail_16()} is not a valid number"),
+    ("en", lambda: "account " + " ".join(re.findall(r"\d{1,4}", _luhn_fail_16())) + " was closed"),
+    ("en", lambda: "@here the release is out"), ("en", lambda: "@channel standup in 5"), ("en", lambda: "ping @here when you're back"),
+    ("en", lambda: f"npm i lodash@{R.randint(1, 4)}.{R.randint(0, 20)}.{R.randint(0, 20)}"),
+    ("en", lambda: f"pinned react@{R.randint(16, 19)}.{R.randint(0, 3)}.{R.randint(0, 9)} and @types/node@{R.randint(14, 22)}.0.0"),
+    ("en", lambda: "pip install requests==2.31.0"), ("en", lambda: f"icon@{R.randint(2, 3)}x.png is blurry"),
+    ("en", lambda: "I forgot my password"), ("en", lambda: "how do I reset my password?"), ("en", lambda: "password is required"),
+    ("en", lambda: "the password is wrong, try again"), ("en", lambda: "my password expired yesterday"), ("en", lambda: "use a password manager!"),
+    ("en", lambda: "password: ********"), ("en", lambda: "DB_PASSWORD=${DB_PASSWORD}"), ("en", lambda: "password: <your password>"),
+    ("en", lambda: "api_key=YOUR_API_KEY"), ("en", lambda: "export API_KEY=<your-api-key-here>"), ("en", lambda: "token: xxxxxxxxxxxxxxxx"),
+    ("en", lambda: "password = os.environ[\"DB_PASSWORD\"]"), ("en", lambda: "Authorization: Bearer <token>"),
+    ("en", lambda: "Authorization: Bearer $TOKEN"), ("en", lambda: "the bearer token expired again"),
+    ("en", lambda: "postgres://user:${DB_PASSWORD}@localhost/db"), ("en", lambda: "mongodb://admin:<password>@cluster0/test"),
+    ("de", lambda: "Ich habe mein Passwort vergessen"), ("de", lambda: "Passwort ist falsch"), ("fr", lambda: "j'ai oublié mon mot de passe"),
+    ("fr", lambda: "mot de passe incorrect"), ("es", lambda: "olvidé mi contraseña"), ("es", lambda: "la contraseña es incorrecta"),
+    ("ru", lambda: "я забыл пароль"), ("ru", lambda: "пароль неверный"), ("pt", lambda: "esqueci minha senha"),
+    ("en", lambda: "-----BEGIN PUBLIC KEY-----\n" + base64.b64encode(R.randbytes(90)).decode() + "\n-----END PUBLIC KEY-----"),
+    ("en", lambda: "-----BEGIN CERTIFICATE-----\\n" + base64.b64encode(R.randbytes(120)).decode() + "\\n-----END CERTIFICATE-----"),
+    ("en", lambda: "-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----"),
+    ("en", lambda: f"SSN format is XXX-XX-XXXX, e.g. 000-{R.randint(10, 99)}-{R.randint(1000, 9999)} is invalid"),
+    ("en", lambda: f"case 666-{R.randint(10, 99)}-{R.randint(1000, 9999)} closed"), ("en", lambda: f"IBAN {_bad_iban()} was rejected (checksum)"),
+    ("en", lambda: f"color #{rs(HEX, 6)} looks off"), ("en", lambda: f"coords 48.{rs(string.digits, 4)}, 11.{rs(string.digits, 4)}"),
+    ("en", lambda: f"the job took {R.randint(100, 99999)} ms"), ("en", lambda: f"ISBN 978-{R.randint(0, 9)}-{rs(string.digits, 3)}-{rs(string.digits, 5)}-{R.randint(0, 9)}"),
+    ("en", lambda: f"pid {R.randint(1000, 99999)} listening on port {R.randint(1024, 65535)}"),
+    ("en", lambda: f"ticket JIRA-{R.randint(100, 9999)} blocks release {R.randint(1, 9)}.{R.randint(0, 9)}"),
+    ("en", lambda: "look at this dot com bubble chart"), ("en", lambda: "we meet at noon dot"),
+    ("en", lambda: f"eyJ... is the start of every JWT"), ("en", lambda: f"docker pull nginx:1.{R.randint(19, 27)}.{R.randint(0, 5)}"),
+    ("en", lambda: f"invoice INV-{R.randint(2020, 2026)}-{R.randint(10000, 99999)}"), ("en", lambda: f"call me at {R.randint(3, 9)}pm"),
+    ("en", lambda: f"{R.randint(1, 12)}/{R.randint(1, 28)}/{R.randint(2020, 2027)} deadline"), ("en", lambda: f"build {R.randint(10000, 99999)} failed on step {R.randint(1, 20)}"),
+    ("en", lambda: f"api key rotation is scheduled for Friday"), ("en", lambda: f"the token endpoint returns 401"),
+    ("en", lambda: f"secret santa draw is on {R.randint(1, 28)} Dec"), ("en", lambda: f"key: value pairs in config.yaml"),
+    ("en", lambda: f"Windows 10.0.{R.randint(19000, 22631)}.{R.randint(1000, 4000)}"), ("en", lambda: f"mac 00:1A:{rs('0123456789ABCDEF', 2)}:3C:4D:5E"),
+    ("en", lambda: f"uptime {R.randint(1, 99)}:{R.randint(10, 59)}:{R.randint(10, 59)}"), ("en", lambda: f"order {rs(string.digits, 9)} qty {R.randint(1, 9)}"),
+]
+
+
+def fill(template: str) -> tuple[str, list[dict[str, object]]]:
+    out: list[str] = []
+    spans: list[dict[str, object]] = []
+    pos = 0
+    length = 0
+    for m in re.finditer(r"\{(\w+)(?::(\w+))?\}", template):
+        literal = template[pos : m.start()]
+        out.append(literal)
+        length += len(literal)
+        kind, variant = m.group(1), m.group(2)
+        if kind == "ssn" and variant == "bare":
+            value = ssn_value().replace("-", "")
+        elif kind == "aws_key" and variant == "secret":
+            value = aws_secret()
+        else:
+            value = GEN[kind]()
+        out.append(value)
+        spans.append({"kind": kind, "start": length, "end": length + len(value)})
+        length += len(value)
+        pos = m.end()
+    out.append(template[pos:])
+    return "".join(out), spans
+
+
+def build() -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for kind, templates in T.items():
+        for i in range(70):
+            lang, tpl = templates[i % len(templates)]
+            text, spans = fill(tpl)
+            if R.random() < 0.25:
+                prefix = R.choice(["fyi ", "ok so ", "quick one: ", "Hi team, ", "urgent!! ", "btw "])
+                text = prefix + text
+                spans = [s | {"start": s["start"] + len(prefix), "end": s["end"] + len(prefix)} for s in spans]
+            rows.append({"text": text, "spans": spans, "category": "positive", "lang": lang})
+    for _ in range(60):  # two kinds in one message
+        k1, k2 = R.sample(list(T), 2)
+        (l1, t1), (_, t2) = R.choice(T[k1]), R.choice(T[k2])
+        text, spans = fill(t1 + " — also " + t2)
+        rows.append({"text": text, "spans": spans, "category": "positive", "lang": l1})
+    langs = list(CLEAN)
+    for i in range(420):
+        lang = langs[i % len(langs)] if i % 3 else "en"
+        text = R.choice(CLEAN[lang])
+        if R.random() < 0.3:
+            text += " " + R.choice(CLEAN[lang])
+        rows.append({"text": text, "spans": [], "category": "clean", "lang": lang})
+    for i in range(620):
+        lang, make = HARD[i % len(HARD)]
+        rows.append({"text": make(), "spans": [], "category": "hard_negative", "lang": lang})
+    R.shuffle(rows)
+    return rows
+
+
+def main() -> None:
+    rows = build()
+    with OUT.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    print(f"wrote {len(rows)} messages to {OUT}")
+
+
+if __name__ == "__main__":
+    main()
