@@ -54,6 +54,8 @@ def make_celery(settings: Settings) -> Publisher:
         threads=settings.publish_threads,
         timeout=settings.publish_timeout,
         retry_after=settings.broker_retry_after,
+        store_url=settings.redis_url,
+        status_ttl=settings.result_ttl_seconds,
     )
 
 
@@ -71,7 +73,7 @@ async def resources(app: web.Application) -> AsyncIterator[None]:
     log_event(log, "service.stopping", "service_1 stopping")
     await app[keys.HTTP].close()
     await app[keys.STORE].aclose()
-    app[keys.PUBLISHER].close()
+    await app[keys.PUBLISHER].close()
     app[keys.REPORTS].close()
     app[keys.FILES].shutdown(wait=True)
 

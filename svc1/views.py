@@ -34,10 +34,6 @@ async def post_message(request: web.Request) -> web.Response:
         await reject_invalid(app, ApiError(413, "too_large", "body over the 64 KiB limit"))
         raise
     message_id = uuid.uuid4().hex
-    log_event(
-        log, "message.validated", "message valid", message_id=message_id, mode=message.mode,
-        user_length=len(message.user), text_length=len(message.text),
-    )  # fmt: skip
     findings = scan_message(message)
     if findings:
         return await reject_sensitive(app, message_id, findings)
@@ -74,7 +70,7 @@ async def reject_sensitive(app: web.Application, message_id: str, findings: list
 async def enqueue(app: web.Application, message_id: str, message: MessageIn) -> web.Response:
     settings = app[keys.SETTINGS]
     try:
-        await app[keys.PUBLISHER].publish(message_id, message.text, request_id_var.get())
+        status_recorded = await app[keys.PUBLISHER].publish(message_id, message.text, request_id_var.get())
     except BrokerUnavailable as exc:
         app[keys.METRICS].messages.labels("broker_unavailable").inc()
         log_event(
@@ -86,13 +82,17 @@ async def enqueue(app: web.Application, message_id: str, message: MessageIn) -> 
             503, "broker_unavailable", "the message broker is unreachable; try again later",
             headers={"Retry-After": str(retry)},
         ) from None  # fmt: skip
-    try:
-        await store.mark_queued(app[keys.STORE], message_id, settings.result_ttl_seconds)
-    except redis.exceptions.RedisError as exc:
-        # The job is in the broker and the worker writes its own status; the caller's 202 stands.
-        log_event(log, "store.failed", "status not stored", level=logging.WARNING, error=type(exc).__name__)
+    if not status_recorded:
+        try:
+            await store.mark_queued(app[keys.STORE], message_id, settings.result_ttl_seconds)
+        except redis.exceptions.RedisError as exc:
+            # The job is in the broker and the worker writes its own status; the caller's 202 stands.
+            log_event(log, "store.failed", "status not stored", level=logging.WARNING, error=str(exc))
     app[keys.METRICS].messages.labels("queued").inc()
-    log_event(log, "message.queued", "message queued for analysis", message_id=message_id)
+    log_event(
+        log, "message.queued", "message queued for analysis", message_id=message_id,
+        text_length=len(message.text),
+    )  # fmt: skip
     return web.json_response(
         {"id": message_id, "status": "queued"}, status=202, headers={"Location": f"/messages/{message_id}"}
     )
@@ -113,7 +113,10 @@ async def forward(app: web.Application, message_id: str, message: MessageIn) -> 
         )  # fmt: skip
         raise
     app[keys.METRICS].messages.labels("processed").inc()
-    log_event(log, "message.forwarded", "message processed by service_2", message_id=message_id)
+    log_event(
+        log, "message.forwarded", "message processed by service_2", message_id=message_id,
+        text_length=len(message.text), valid=result.get("valid"),
+    )  # fmt: skip
     try:
         await store.mark_done(app[keys.STORE], message_id, result, settings.result_ttl_seconds)
     except redis.exceptions.RedisError as exc:
