@@ -1,6 +1,7 @@
 """How fast the log viewer answers over a ~1 GB central log, against a naive full read.
 
-    python bench/logview.py [--size-mb 1024] [--keep] [--dir /tmp/somewhere]
+    python -m bench.logview [--size-mb 1024] [--keep] [--dir /tmp/somewhere]
+    (or python bench/logview.py)
 
 Writes a central log in the collector's layout (four tags, one dated file each, interleaved in time) in a
 temporary directory, then times: the first page (reader and over HTTP), a common filter, free-text search,
@@ -9,7 +10,16 @@ naive viewer that reads and parses everything. Prints a table, saves it as JSON 
 removes the log unless --keep.
 """
 
+# ruff: noqa: E402
 from __future__ import annotations
+
+import os
+import sys
+
+# Run as a script, this file's directory comes first on sys.path, and a sibling bench module named like a
+# standard one (bench/logging.py) would shadow it for everything imported below.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
 
 import argparse
 import asyncio
@@ -17,7 +27,6 @@ import json
 import resource
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -29,10 +38,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from logview.alertindex import AlertIndex  # noqa: E402
-from logview.reader import Query  # noqa: E402
-from logview.reader import read_page as _read_page  # noqa: E402
-from logview.settings import Settings  # noqa: E402
+from logview.alertindex import AlertIndex
+from logview.reader import Query
+from logview.reader import read_page as _read_page
+from logview.settings import Settings
 
 DEFAULTS = Settings()
 

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from logview.redact import redact
+
 BLOCK = 256 * 1024
 # A line longer than this is garbage (or an attack on memory); it is skipped, never buffered whole.
 MAX_LINE = 4 * 1024 * 1024
@@ -350,9 +352,14 @@ class _Source:
                 self.done = True
                 return
             rec = parse_line(line.raw)
-            if rec is not None and self.query.matches(rec):
-                self.head = Hit(record_time(rec), self.lf.rel, line, rec)
-                return
+            if rec is None or not self.query.matches(rec):
+                continue
+            # Text search must not find what the page will not show: a search for a raw e-mail address
+            # would otherwise reveal that it sits, masked, in some record.
+            if self.query.q and not self.query.matches(redact(rec)):
+                continue
+            self.head = Hit(record_time(rec), self.lf.rel, line, rec)
+            return
 
     def offset(self) -> int:
         if self.head is not None:

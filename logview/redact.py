@@ -7,9 +7,12 @@ record) is masked here too instead of being served.
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any
 
 from alerts import scan
+from logpipe import get_logger, log_event
 
 # Fields the pipeline itself writes; their values are identifiers and times, never user text, and
 # scanning them would only produce false positives (a request id that looks like a phone number).
@@ -18,10 +21,28 @@ STRUCTURAL = frozenset(
      "kinds", "report", "logger", "name", "taskName", "task_id", "id", "message_id"}
 )  # fmt: skip
 MARK = "logview_redacted"
+WITHHELD = "[withheld: the detector failed on this value]"
+log = get_logger("logview.redact")
+_failures = {"last": float("-inf")}
+
+
+def _report_failure(exc: Exception) -> None:
+    now = time.monotonic()
+    if now - _failures["last"] > 60:  # the log should show it, not drown in it
+        _failures["last"] = now
+        # The type only: an exception's text or traceback could quote the value being scanned.
+        log_event(log, "redact.failed", "detector failed; value withheld", level=logging.ERROR,
+                  error=type(exc).__name__)  # fmt: skip
 
 
 def _mask_text(text: str, kinds: set[str]) -> str:
-    findings = scan(text)
+    try:
+        findings = scan(text)
+    except Exception as exc:
+        # Fail closed: a value the detector could not judge is withheld, never served as it is.
+        _report_failure(exc)
+        kinds.add("unscanned")
+        return WITHHELD
     if not findings:
         return text
     out: list[str] = []

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
+from logpipe import get_logger, log_event
 from logview.reader import _line_boundary, complete_lines, discover, parse_line, record_time
 from logview.redact import redact
 
 CLOSE = object()  # put on a subscriber's queue when the server shuts down
 OVERFLOW = object()  # the subscriber fell behind and lost records; the page should reload
+log = get_logger("logview.tail")
 MAX_READ = 4 * 1024 * 1024  # per file per poll: a burst is spread over polls, memory stays bounded
 
 
@@ -30,6 +33,7 @@ class Tailer:
         self._offsets: dict[tuple[int, int], int] = {}
         self._primed = False
         self._task: asyncio.Task[None] | None = None
+        self._last_error = float("-inf")
 
     # ----------------------------------------------------------------------------- subscriptions
 
@@ -65,7 +69,12 @@ class Tailer:
             await asyncio.sleep(self.interval)
             try:
                 records = await loop.run_in_executor(self.executor, self._poll, bool(self.subscribers))
-            except Exception:  # a vanished file or a full disk must not end the tail for good
+            except Exception as exc:  # a vanished file or a full disk must not end the tail for good
+                now = loop.time()
+                if now - self._last_error > 60:  # once a minute is enough to notice, not to flood
+                    self._last_error = now
+                    log_event(log, "tail.failed", "live tail poll failed", level=logging.WARNING,
+                              error=type(exc).__name__)  # fmt: skip
                 continue
             for rec in records:
                 for queue in list(self.subscribers):

@@ -217,6 +217,12 @@ def test_operator_workflow_in_a_real_browser(live: tuple[Stack, Viewer, int], br
         page.evaluate("() => window.scrollTo(0, 0)")
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "logview.png"), full_page=True)
+
+        # Responsive: on a phone-sized screen nothing pushes the page sideways (the table scrolls inside).
+        page.set_viewport_size({"width": 400, "height": 900})
+        page.wait_for_timeout(200)
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 400
+        page.screenshot(path=str(ARTIFACTS / "logview-narrow.png"), full_page=False)
     except Exception:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "logview-failure.png"), full_page=True)

@@ -267,3 +267,26 @@ async def test_graceful_shutdown_ends_open_streams(tmp_path: Path, central: Path
         await runner.cleanup()
         assert loop.time() - started < 3  # the stream was closed, not waited out
         resp.close()
+
+
+async def test_search_does_not_find_values_the_viewer_masks(
+    client: TestClient[Any, Any], central: Path
+) -> None:
+    write(central, [rec(50, "worker2", "task.failed", message="bounce from jane.doe@example.com")])
+    hits = await (await client.get("/api/logs", params={"q": "jane.doe@example.com"})).json()
+    assert hits["records"] == []
+    hits = await (await client.get("/api/logs", params={"q": "bounce from"})).json()
+    assert len(hits["records"]) == 1
+
+
+async def test_stream_survives_rotation_without_repeating_records(
+    client: TestClient[Any, Any], central: Path
+) -> None:
+    resp = await client.get("/api/stream")
+    await _events(resp, 1, "ready")
+    path = central / "app.worker1" / "2026-11-29.log"
+    path.rename(path.with_name("2026-11-29.log.1"))  # rotated away: its records were already shown
+    write(central, [rec(60, "worker1", "task.started", request_id="after-rotation")])
+    got = [data for e, data in await _events(resp, 1) if e == "record"]
+    assert [r["request_id"] for r in got] == ["after-rotation"]
+    resp.close()

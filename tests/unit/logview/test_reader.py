@@ -97,3 +97,15 @@ def test_budget_stops_a_rare_search_with_a_cursor_that_continues(tmp_path: Path)
 def test_foreign_cursors_are_rejected(cursor: str) -> None:
     with pytest.raises(CursorError):
         decode_cursor(cursor)
+
+
+def test_redaction_fails_closed_when_the_detector_breaks(monkeypatch: pytest.MonkeyPatch) -> None:
+    from logview import redact as redact_module
+
+    def broken(text: str) -> list[object]:
+        raise RuntimeError("detector bug")
+
+    monkeypatch.setattr(redact_module, "scan", broken)
+    out = redact_module.redact({"event": "x", "message": "mail bob@example.com"})
+    assert out["message"] == redact_module.WITHHELD and out["event"] == "x"
+    assert out[redact_module.MARK] == ["unscanned"]
