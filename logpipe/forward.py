@@ -30,6 +30,7 @@ from typing import Any
 
 import msgpack
 from fluent.sender import EventTime, FluentSender
+from pythonjsonlogger.json import JsonEncoder
 
 from logpipe.spool import Spool, lock_directory
 
@@ -78,10 +79,20 @@ class AckSender(FluentSender):
                 raise AckError(f"unexpected answer instead of the ack: {answer!r:.100}")
 
 
-def pack_entry(created: float, line: str) -> bytes:
-    """One forward-protocol entry ``[EventTime, record]`` from a JSON log line."""
-    record = json.loads(line)
-    return msgpack.packb([EventTime(created), record], use_bin_type=True, default=str)
+# Renders what msgpack cannot (datetimes, exceptions, enums, ...) exactly as the JSON line did.
+_json_default = JsonEncoder().default
+
+
+def pack_entry(created: float, record: dict[str, Any] | str) -> bytes:
+    """One forward-protocol entry ``[EventTime, record]`` from a record's fields or its JSON line."""
+    if isinstance(record, str):
+        record = json.loads(record)
+    try:
+        return msgpack.packb([EventTime(created), record], use_bin_type=True, default=_json_default)
+    except (OverflowError, ValueError, TypeError):
+        # An int beyond 64 bits, a nested oddity: take the JSON route, which renders everything.
+        plain = json.loads(json.dumps(record, default=_json_default))
+        return msgpack.packb([EventTime(created), plain], use_bin_type=True, default=str)
 
 
 @dataclass
@@ -125,10 +136,10 @@ class FluentForwarder:
         self._stop_deadline = 0.0
 
     # -- called from the logging thread ------------------------------------------------------------------
-    def submit(self, created: float, line: str) -> None:
-        self.submit_many([(created, line)])
+    def submit(self, created: float, record: dict[str, Any] | str) -> None:
+        self.submit_many([(created, record)])
 
-    def submit_many(self, lines: list[tuple[float, str]]) -> None:
+    def submit_many(self, lines: list[tuple[float, dict[str, Any] | str]]) -> None:
         # Only the listener thread adds here (and only the sender thread counts sent and dropped), so
         # these plain integers need no lock.
         self._accepted += len(lines)
@@ -187,23 +198,21 @@ class FluentForwarder:
         # Frees the spool directory for a later pipeline of this process (setup_logging called again).
         os.close(self._lock_fd)
 
-    def _collect(self, wait: float | None, stopping: bool) -> tuple[list[tuple[float, str]], bool]:
-        items: list[tuple[float, str]] = []
+    def _collect(self, wait: float | None, stopping: bool) -> tuple[list[tuple[float, Any]], bool]:
+        items: list[tuple[float, Any]] = []
         if stopping:
             wait = 0.0
         try:
             first = self._inbox.get(timeout=wait) if wait != 0.0 else self._inbox.get_nowait()
         except queue.Empty:
             return items, stopping
-        size = 0
         item = first
         while True:
             if item is _STOP:
                 stopping = True
             else:
                 items.extend(item)
-                size += sum(len(line) for _, line in item)
-                if len(items) >= BATCH_RECORDS or size >= self.segment_bytes:
+                if len(items) >= BATCH_RECORDS:
                     break
             try:
                 item = self._inbox.get_nowait()
@@ -211,24 +220,32 @@ class FluentForwarder:
                 break
         return items, stopping
 
-    def _pack(self, items: list[tuple[float, str]]) -> list[bytes]:
+    def _pack(self, items: list[tuple[float, Any]]) -> list[bytes]:
         entries = []
-        for created, line in items:
+        for created, record in items:
             try:
-                entries.append(pack_entry(created, line))
-            except (ValueError, TypeError):
-                # Our own formatter wrote the line, so this is a bug, not data: keep going.
+                entries.append(pack_entry(created, record))
+            except (ValueError, TypeError, OverflowError):
+                # Our own formatter rendered these fields, so this is a bug, not data: keep going.
                 self.stats.dropped += 1
         return entries
 
     def _send_direct(self, entries: list[bytes]) -> bool:
-        try:
-            self.sender.send_chunk(self.tag, b"".join(entries), len(entries))
-        except OSError:
-            self.stats.failures += 1
-            self._spool(entries)
-            return False
-        self.stats.sent += len(entries)
+        """Sends from memory in chunks of at most a segment; what is not acked goes to the spool."""
+        start = 0
+        while start < len(entries):
+            end, size = start, 0
+            while end < len(entries) and (end == start or size + len(entries[end]) <= self.segment_bytes):
+                size += len(entries[end])
+                end += 1
+            try:
+                self.sender.send_chunk(self.tag, b"".join(entries[start:end]), end - start)
+            except OSError:
+                self.stats.failures += 1
+                self._spool(entries[start:])
+                return False
+            self.stats.sent += end - start
+            start = end
         return True
 
     def _send_head(self) -> bool:

@@ -127,3 +127,33 @@ def test_fluent_switches() -> None:
     settings = LogSettings.from_env({"FLUENTD_TAG_PREFIX": "prod", "LOG_SPOOL_MAX_BYTES": "1024"})
     assert (settings.fluent_host, settings.fluent_port, settings.tag_prefix) == ("127.0.0.1", 24224, "prod")
     assert settings.spool_max_bytes == 1024
+
+
+def test_forwarded_fields_match_the_local_line() -> None:
+    """The forwarder packs the formatter's fields; values JSON renders specially must come out the same."""
+    import enum
+    from datetime import UTC, datetime
+
+    import msgpack
+
+    from logpipe.forward import pack_entry
+    from logpipe.setup import make_formatter
+
+    class Colour(enum.Enum):
+        RED = "red"
+
+    formatter = make_formatter()
+    record = logging.LogRecord("t", logging.INFO, __file__, 1, "hello", None, None)
+    record.__dict__.update(
+        service="s", event="e", request_id="r", record_id="id1",
+        when=datetime(2026, 11, 29, tzinfo=UTC), colour=Colour.RED, big=2**70, tags=("a", "b"),
+    )  # fmt: skip
+    line = formatter.format(record)
+    fields = formatter.last_fields()
+    assert fields is not None
+    _, from_fields = msgpack.unpackb(pack_entry(record.created, fields), raw=False)
+    _, from_line = msgpack.unpackb(pack_entry(record.created, line), raw=False)
+    expected = json.loads(line)
+    # msgpack has no integers beyond 64 bits: such a number travels as its decimal string.
+    expected["big"] = str(expected["big"])
+    assert from_fields == from_line == expected
