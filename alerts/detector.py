@@ -2,15 +2,18 @@
 
 Pure: text in, findings out. Patterns are compiled once at import and hold no state, so ``scan`` is
 thread-safe. Every pattern is written so that its cost is linear in the text (bounded quantifiers and
-lookbehinds that pin attempts to token starts); tests/unit/detector/test_linear_time.py holds it to that.
+lookbehinds that pin attempts to token starts), and each runs only where its data can be: inside digit
+runs, long tokens or after a keyword (see alerts.patterns._text); tests/unit/detector/test_linear_time.py
+holds the whole scan to linear time.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 from alerts.findings import Finding, mask
-from alerts.patterns import DIGIT_FINDERS, PRIORITY, PUBLIC_KIND, TEXT_FINDERS, Hit
+from alerts.patterns import DIGIT_FINDERS, PRIORITY, PUBLIC_KIND, TEXT_FINDERS, Hit, Text
 
 _DIGIT = re.compile(r"\d")
 
@@ -20,22 +23,30 @@ def _resolve(hits: list[Hit]) -> list[Hit]:
     if len(hits) < 2:
         return hits
     ranked = sorted(set(hits), key=lambda h: (PRIORITY[h.kind], h.start - h.end, h.start))
+    # Kept hits never overlap, so ordered by start their ends are ordered too: one bisect finds the only
+    # neighbours a new hit could overlap.
+    starts: list[int] = []
     kept: list[Hit] = []
     for hit in ranked:
-        if all(hit.end <= k.start or hit.start >= k.end for k in kept):
-            kept.append(hit)
+        i = bisect_left(starts, hit.start)
+        if i > 0 and kept[i - 1].end > hit.start:
+            continue
+        if i < len(kept) and kept[i].start < hit.end:
+            continue
+        starts.insert(i, hit.start)
+        kept.insert(i, hit)
     return kept
 
 
 def scan(text: str) -> list[Finding]:
+    prepared = Text(text)
     hits: list[Hit] = []
     for finder in TEXT_FINDERS:
-        hits.extend(finder(text))
+        hits.extend(finder(prepared))
     if _DIGIT.search(text) is not None:
         for finder in DIGIT_FINDERS:
-            hits.extend(finder(text))
+            hits.extend(finder(prepared))
     kept = _resolve([h for h in hits if h.end > h.start])
-    kept.sort(key=lambda h: (h.start, h.end))
     findings = []
     for h in kept:
         kind = PUBLIC_KIND[h.kind]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from alerts.patterns._common import Hit
+from alerts.patterns._text import Text
 from alerts.patterns.contact import find_emails, find_ips, find_phones
 from alerts.patterns.financial import find_cards, find_ibans, find_ssns
 from alerts.patterns.passwords import find_passwords
@@ -19,7 +20,7 @@ from alerts.patterns.tokens import (
     find_private_keys,
 )
 
-Finder = Callable[[str], Iterator[Hit]]
+Finder = Callable[[Text], Iterator[Hit]]
 
 # Finders that need a digit in the text to find anything: skipped outright for digit-free messages.
 DIGIT_FINDERS: tuple[Finder, ...] = (find_cards, find_ibans, find_ssns, find_phones, find_ips)
@@ -56,4 +57,4 @@ PRIORITY: dict[str, int] = {
 # Internal kinds and the contract's word for each.
 PUBLIC_KIND: dict[str, str] = {kind: kind for kind in PRIORITY} | {"loose_api_key": "api_key"}
 
-__all__ = ["DIGIT_FINDERS", "PRIORITY", "PUBLIC_KIND", "TEXT_FINDERS", "Finder", "Hit"]
+__all__ = ["DIGIT_FINDERS", "PRIORITY", "PUBLIC_KIND", "TEXT_FINDERS", "Finder", "Hit", "Text"]

@@ -37,16 +37,11 @@ def shannon_entropy(value: str) -> float:
 
 
 def char_classes(value: str) -> int:
-    lower = upper = digit = other = 0
-    for ch in value:
-        if ch.islower():
-            lower = 1
-        elif ch.isupper():
-            upper = 1
-        elif ch.isdigit():
-            digit = 1
-        else:
-            other = 1
+    """How many of lower case, upper case, digits and other characters the value mixes (C-speed checks)."""
+    lower = value.upper() != value
+    upper = value.lower() != value
+    digit = any(map(str.isdigit, value))
+    other = not value.isalnum()
     return lower + upper + digit + other
 
 

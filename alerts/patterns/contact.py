@@ -10,13 +10,14 @@ from functools import lru_cache
 import phonenumbers
 
 from alerts.patterns._common import Hit
+from alerts.patterns._text import Text
 
 # --- email -------------------------------------------------------------------------------------------------
 
-# The lookbehind pins every attempt to the start of a run of local-part characters, so a failed attempt
-# costs at most the bounded local part: linear in the text.
+# Matched only at the start of the local part found by walking back from each "@": one anchored attempt
+# per "@", so linear in the text.
 _EMAIL = re.compile(
-    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@(?:[A-Za-z0-9\-]{1,63}\.){1,8}[A-Za-z]{2,24}"
+    r"[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@(?:[A-Za-z0-9\-]{1,63}\.){1,8}[A-Za-z]{2,24}"
     r"(?![A-Za-z0-9\-])"
 )
 # name@2x.png and friends are file names, not addresses.
@@ -33,7 +34,12 @@ _EMAIL_SPELLED = re.compile(
     rf"(?i)(?<![A-Za-z0-9._%+\-])(?P<local>{_WORD}(?:{_DOT}{_WORD}){{0,4}}){_AT}"
     rf"(?P<domain>{_WORD}(?:{_DOT}{_WORD}){{0,3}}){_DOT}(?P<tld>[A-Za-z]{{2,12}})(?![A-Za-z0-9])"
 )
-_SPELLED_HINT = re.compile(r"(?i)[ \t(\[{<]at[ \t)\]}>]")
+# "at" as a word of its own, found in the lower-cased text; the literal first lets the engine skip ahead.
+_SPELLED_AT = re.compile(r"at(?<=[ \t(\[{<]at)(?=[ \t)\]}>])")
+_SPELLED_RIGHT = re.compile(
+    rf"(?i)[ \t)\]}}>]{{1,3}}{_WORD}(?:{_DOT}{_WORD}){{0,3}}{_DOT}[A-Za-z]{{2,12}}(?![A-Za-z0-9])"
+)
+_LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
 _COMMON_TLDS = frozenset(
     "com org net edu gov io co de fr es it ru uk nl be ch at se no dk fi pl pt br mx ar in cn jp kr au nz ca "
     "us eu info biz me dev app ai tv ua cz gr tr ie il za sg hk tw".split()
@@ -52,34 +58,51 @@ def _dotted(part: str) -> bool:
     return re.search(r"(?i)[ \t(\[{<]dot[ \t)\]}>]", part) is not None
 
 
-def find_emails(text: str) -> Iterator[Hit]:
-    if "@" in text:
-        for m in _EMAIL.finditer(text):
-            value = m.group()
-            domain = value.rpartition("@")[2]
-            labels = domain.split(".")
-            if labels[-1].lower() in _FILE_TLDS or any(
-                not lab or lab[0] == "-" or lab[-1] == "-" for lab in labels
-            ):
-                continue
-            # git@github.com:org/repo is a remote, not a person.
-            if value.startswith("git@") and text.startswith(":", m.end()):
-                continue
-            yield Hit("email", m.start(), m.end())
-    if _SPELLED_HINT.search(text) is None:
-        return
-    for m in _EMAIL_SPELLED.finditer(text):
-        at, local, domain = m.group("at"), m.group("local"), m.group("domain")
-        if "@" in m.group():
+def _plain_emails(text: str) -> Iterator[Hit]:
+    at = text.find("@")
+    while at >= 0:
+        start = at
+        while start > 0 and at - start < 64 and text[start - 1] in _LOCAL_CHARS:
+            start -= 1
+        while start < at and not text[start].isalnum():
+            start += 1
+        m = _EMAIL.match(text, start) if start < at else None
+        at = text.find("@", at + 1)
+        if m is None:
             continue
+        value = m.group()
+        domain = value.rpartition("@")[2]
+        labels = domain.split(".")
+        if labels[-1].lower() in _FILE_TLDS or any(not lab or lab[0] == "-" or lab[-1] == "-" for lab in labels):
+            continue
+        # git@github.com:org/repo is a remote, not a person.
+        if value.startswith("git@") and text.startswith(":", m.end()):
+            continue
+        yield Hit("email", m.start(), m.end())
+        while 0 <= at < m.end():
+            at = text.find("@", at + 1)
+
+
+def find_emails(t: Text) -> Iterator[Hit]:
+    text = t.raw
+    if "@" in text:
+        yield from _plain_emails(text)
+    for a in _SPELLED_AT.finditer(t.low):
+        # Most "at"s in prose are not followed by a spelled-out domain: check that first, anchored.
+        right = _SPELLED_RIGHT.match(text, a.end())
+        if right is None:
+            continue
+        window = _EMAIL_SPELLED.finditer(text, max(0, a.start() - 120), min(len(text), right.end() + 1))
+        m = next((w for w in window if w.start("at") <= a.start() < w.end("at")), None)
+        if m is None:
+            continue
+        at, local, domain = m.group("at"), m.group("local"), m.group("domain")
         tld = m.group("tld").lower()
         bracketed = any(c in at for c in "([{<")
         if not bracketed:
             # A bare " at " is everywhere in prose: require the rest to be spelled out too, a known TLD and
             # a local part that is not an ordinary word of the sentence.
-            if tld not in _COMMON_TLDS or not (
-                _dotted(domain) or _dotted(m.group()[m.end("domain") - m.start() :])
-            ):
+            if tld not in _COMMON_TLDS or not (_dotted(domain) or _dotted(m.group()[m.end("domain") - m.start() :])):
                 continue
             if local.lower() in _PROSE_WORDS or domain.lower() in _PROSE_WORDS:
                 continue
@@ -92,7 +115,7 @@ def find_emails(text: str) -> Iterator[Hit]:
 # inside a longer run (card numbers, tracking numbers), and every quantifier is bounded.
 _PHONE = re.compile(
     r"(?<![\w+.:/#\-])(?<!\d[ .\-])(?:\+|\b00)?[(]?\d[\d \-.()\u00a0]{5,22}\d(?![\w\-/]|[ .]\d|\.\w)"
-)
+)  # run only inside the digit-run windows of Text.numeric
 _DATE = re.compile(
     r"(?<!\d)(?:(?P<y>\d{4})[-./ ](?P<a>\d{1,2})[-./ ](?P<b>\d{1,2})|(?P<c>\d{1,2})[-./](?P<d>\d{1,2})[-./]\d{2,4})(?!\d)"
 )
@@ -109,13 +132,14 @@ def _has_date(cand: str) -> bool:
 
 _THOUSANDS = re.compile(r"^\d{1,3}(?:[ .\u00a0]\d{3})+$")
 _DOTTED_OK = re.compile(r"^\(?\d{3}\)?\.\d{3}\.\d{4}$|^\d{2}(?:\.\d{2}){4}$|^\d{3}\.\d{2,3}\.\d{2}\.\d{2}$")
+# Context patterns are lower case and run on Text.low: case-insensitive alternations are many times slower.
 _PHONE_CONTEXT = re.compile(
-    r"(?i)(?:phone|tel\b|tel\.|telephone|mobile|mob\b|cell|call|ring|text me|sms|whats ?app|viber|signal|fax|"
+    r"(?:phone|tel\b|tel\.|telephone|mobile|mob\b|cell|call|ring|text me|sms|whats ?app|viber|signal|fax|"
     r"contact|reach me|number|nummer|num[ée]ro|n[úu]mero|telefon|handy|portable|t[ée]l[ée]phone|m[óo]vil|celular|"
     r"tel[ée]fono|telefone|cellulare|телефон|тел\.|номер|звони|電話|电话|手机|携帯|전화)"
 )
 _NEG_CONTEXT = re.compile(
-    r"(?i)(?:order|invoice|tracking|track|ref\b|reference|ticket|case|\bid\b|#|\bno\.|account|acct|iban|card|"
+    r"(?:order|invoice|tracking|track|ref\b|reference|ticket|case|\bid\b|#|\bno\.|account|acct|iban|card|"
     r"sku|serial|build|version|\bv\b|\bpo\b|transaction|txn|confirmation|booking|pnr|member|policy|claim|zip|"
     r"postal|bestell|commande|pedido|заказ|rechnung|factura|facture|счет|счёт|parcel|shipment|package|"
     r"awb|isbn|ean|upc|timestamp|epoch|ts\b|pid|port|price|total|amount|balance|€|\$|£|¥|₽|eur\b|usd\b)"
@@ -154,9 +178,32 @@ _REGIONS = (
 )
 
 
+def _region_lengths() -> list[tuple[str, frozenset[int], str]]:
+    table = []
+    for region in _REGIONS:
+        meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        if meta is not None:
+            table.append((region, frozenset(meta.general_desc.possible_length), meta.national_prefix or ""))
+    return table
+
+
+# Parsing costs tens of microseconds: try only the regions where a number of this length can exist.
+_REGION_LENGTHS = _region_lengths()
+
+
+def _regions_for(digits: str) -> tuple[str, ...]:
+    n = len(digits)
+    return tuple(
+        region
+        for region, lengths, prefix in _REGION_LENGTHS
+        if n in lengths or (prefix and digits.startswith(prefix) and n - len(prefix) in lengths)
+    )
+
+
 @lru_cache(maxsize=4096)
 def _valid_phone(candidate: str, international: bool) -> bool:
-    regions: tuple[str | None, ...] = (None,) if international else _REGIONS
+    digits = "".join(c for c in candidate if c.isdigit())
+    regions: tuple[str | None, ...] = (None,) if international else _regions_for(digits)
     for region in regions:
         try:
             number = phonenumbers.parse(candidate, region)
@@ -167,8 +214,15 @@ def _valid_phone(candidate: str, international: bool) -> bool:
     return False
 
 
-def find_phones(text: str) -> Iterator[Hit]:
-    for m in _PHONE.finditer(text):
+def _phone_matches(t: Text) -> Iterator[re.Match[str]]:
+    for lo, hi in t.numeric(7):
+        # A leading "+" or "(" sits just before the digit run.
+        yield from _PHONE.finditer(t.raw, max(0, lo - 2), hi)
+
+
+def find_phones(t: Text) -> Iterator[Hit]:
+    text, low = t.raw, t.low
+    for m in _phone_matches(t):
         cand = m.group()
         start, end = m.start(), m.end()
         # A "(" that opens nothing in the number belongs to the prose around it.
@@ -190,11 +244,11 @@ def find_phones(text: str) -> Iterator[Hit]:
                 continue
             groups = re.split(r"[ \-.()\u00a0]+", cand.strip("()"))
             groups = [g for g in groups if g]
-            before = text[max(0, start - 40) : start]
+            before = low[max(0, start - 40) : start]
             positive = _PHONE_CONTEXT.search(before) is not None
             if not positive:
-                if _NEG_CONTEXT.search(text[max(0, start - 25) : start]) or _NEG_CONTEXT.match(
-                    text[end : end + 6].lstrip()
+                if _NEG_CONTEXT.search(low[max(0, start - 25) : start]) or _NEG_CONTEXT.match(
+                    low[end : end + 6].lstrip()
                 ):
                     continue
                 # Unformatted digit runs are timestamps and order numbers until the text says otherwise;
@@ -210,16 +264,22 @@ def find_phones(text: str) -> Iterator[Hit]:
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IPV4 = re.compile(rf"(?<![\w.\-])(?:{_OCTET}\.){{3}}{_OCTET}(?![\w\-]|\.\d)")
 _VERSION_CONTEXT = re.compile(
-    r"(?i)(?<![A-Za-z])(?:version|ver\.?|release|build|firmware|patch|update|upgrade|v|r|rev|revision|sdk|api|chrome|"
+    r"(?<![a-z])(?:version|ver\.?|release|build|firmware|patch|update|upgrade|v|r|rev|revision|sdk|api|chrome|"
     r"firefox|safari|edge|kernel|node|python|java|php|release notes|changelog|версия|versión|versão)\s*[:=#]?\s*$"
 )
 _IPV6 = re.compile(r"(?<![\w:.])(?=[0-9A-Fa-f.]{0,4}:)[0-9A-Fa-f:.]{2,45}(?![\w:])")
 
 
-def find_ips(text: str) -> Iterator[Hit]:
+def _ipv4_matches(t: Text) -> Iterator[re.Match[str]]:
+    for lo, hi in t.numeric(4):
+        yield from _IPV4.finditer(t.raw, lo, hi)
+
+
+def find_ips(t: Text) -> Iterator[Hit]:
+    text, low = t.raw, t.low
     if "." in text:
-        for m in _IPV4.finditer(text):
-            before = text[max(0, m.start() - 30) : m.start()]
+        for m in _ipv4_matches(t):
+            before = low[max(0, m.start() - 30) : m.start()]
             if _VERSION_CONTEXT.search(before) or before.endswith("/") and before[-2:-1].isalpha():
                 continue
             yield Hit("ip_address", m.start(), m.end())

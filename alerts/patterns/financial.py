@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from alerts.patterns._common import Hit, luhn_ok
+from alerts.patterns._text import Text
 
 # --- payment cards -----------------------------------------------------------------------------------------
 
@@ -38,8 +39,8 @@ def _card_brand_ok(d: str) -> bool:
     return False
 
 
-def find_cards(text: str) -> Iterator[Hit]:
-    for m in _CARD.finditer(text):
+def find_cards(t: Text) -> Iterator[Hit]:
+    for m in (m for lo, hi in t.numeric(12) for m in _CARD.finditer(t.raw, lo, hi)):
         value = m.group()
         digits = value.replace(" ", "").replace("-", "")
         # Mixed separators ("1234 5678-9012") are not how anyone writes a card.
@@ -63,7 +64,7 @@ IBAN_LENGTHS: dict[str, int] = {
     "DJ": 27, "RU": 33, "SO": 23, "NI": 28, "MN": 20, "FK": 18, "OM": 23, "YE": 30, "HN": 28,
 }  # fmt: skip
 
-_IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:[ \-]?[A-Z0-9]){11,30}(?![A-Za-z0-9])")
+_IBAN = re.compile(r"[A-Z](?<![A-Za-z0-9][A-Z])[A-Z]\d{2}(?:[ \-]?[A-Z0-9]){11,30}(?![A-Za-z0-9])")
 
 
 def iban_ok(compact: str) -> bool:
@@ -73,8 +74,11 @@ def iban_ok(compact: str) -> bool:
     return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
 
 
-def find_ibans(text: str) -> Iterator[Hit]:
-    for m in _IBAN.finditer(text):
+def find_ibans(t: Text) -> Iterator[Hit]:
+    # Every IBAN holds a run of at least six digits; without one there is nothing to look for.
+    if not t.numeric(6):
+        return
+    for m in _IBAN.finditer(t.raw):
         value = m.group()
         length = IBAN_LENGTHS.get(value[:2])
         if length is None:
@@ -100,7 +104,7 @@ def find_ibans(text: str) -> Iterator[Hit]:
 _SSN_GROUPED = re.compile(r"(?<![\w\-])(?<!\d[ \-])(\d{3})([ \-])(\d{2})\2(\d{4})(?![\w\-]|[ \-]\d)")
 _SSN_BARE = re.compile(r"(?<![\w\-])(\d{3})(\d{2})(\d{4})(?![\w\-])")
 _SSN_CONTEXT = re.compile(
-    r"(?i)(?:\bssn|\bss#|\bssa\b|social[ \-]security|soc\.? ?sec|\bsocial\b|taxpayer|\btin\b|\bitin\b)"
+    r"(?:\bssn|\bss#|\bssa\b|social[ \-]security|soc\.? ?sec|\bsocial\b|taxpayer|\btin\b|\bitin\b)"
 )
 _SSN_NEG = re.compile(
     r"(?i)(?:order|invoice|tracking|ref|ticket|case|account|acct|phone|tel|call|fax|routing|zip)"
@@ -112,17 +116,23 @@ def _ssn_rules_ok(area: str, group: str, serial: str) -> bool:
     return a != 0 and a != 666 and a < 900 and group != "00" and serial != "0000"
 
 
-def find_ssns(text: str) -> Iterator[Hit]:
-    for m in _SSN_GROUPED.finditer(text):
+_SSN_HINT = re.compile(r"ssn|ss#|ssa|social|soc\.? ?sec|taxpayer|tin\b|itin")
+
+
+def find_ssns(t: Text) -> Iterator[Hit]:
+    text = t.raw
+    for m in (m for lo, hi in t.numeric(9) for m in _SSN_GROUPED.finditer(text, lo, hi)):
         if not _ssn_rules_ok(m.group(1), m.group(3), m.group(4)):
             continue
-        before = text[max(0, m.start() - 30) : m.start()]
+        before = t.low[max(0, m.start() - 30) : m.start()]
         if _SSN_NEG.search(before) and not _SSN_CONTEXT.search(before):
             continue
         yield Hit("ssn", m.start(), m.end())
     # A bare nine-digit number is an SSN only when the text around it says so.
-    for m in _SSN_BARE.finditer(text):
+    if _SSN_HINT.search(t.low) is None:
+        return
+    for m in (m for lo, hi in t.numeric(9) for m in _SSN_BARE.finditer(text, lo, hi)):
         if not _ssn_rules_ok(m.group(1), m.group(2), m.group(3)):
             continue
-        if _SSN_CONTEXT.search(text[max(0, m.start() - 40) : m.start()]):
+        if _SSN_CONTEXT.search(t.low[max(0, m.start() - 40) : m.start()]):
             yield Hit("ssn", m.start(), m.end())

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from alerts.patterns._common import Hit, char_classes, is_placeholder, looks_like_code_reference
+from alerts.patterns._text import Text
 
 # Keywords that name a password outright; an identifier around them (DB_PASSWORD, PGPASSWORD, "wifi
 # password") is fine.
@@ -37,10 +38,51 @@ _VALUE = (
 # Word boundaries for alphabetic scripts only: in Japanese or Chinese the keyword touches the next word.
 _LETTER = r"[A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff]"
 _KW_PHRASE = re.compile(
-    rf"(?i)(?<!{_LETTER})(?:[A-Za-z0-9]{{0,12}}_|pg|my|db|new|old|root|admin|user)?"
-    rf"(?:(?P<strong>{_STRONG_KW})|(?P<weak>{_WEAK_KW}))(?!{_LETTER})(?:_[A-Za-z0-9_]{{0,20}})?"
+    rf"(?i)(?:(?P<strong>{_STRONG_KW})|(?P<weak>{_WEAK_KW}))(?!{_LETTER})(?:_[A-Za-z0-9_]{{0,20}})?"
     rf"{_QUAL}{_CONN}{_FILLER}{_VALUE}"
 )
+# Where a keyword can start, searched in the lower-cased text (literal alternatives: fast).
+_KW_FIND = re.compile(
+    r"pass|pwd|pw|kennw|mot de passe|contrase|senha|palavra|wachtw|has[łl]o|sifre|l[öo]senord|adgangskode|"
+    r"salasana|heslo|jelsz|mdp|clave|parol|geslo|lozinka|mật khẩu|kata sandi|kata laluan"
+)
+# Keywords in other scripts: located with str.find, only in texts that are not plain ASCII (an alternation
+# of non-ASCII literals defeats the engine's fast scan and costs ten times more).
+_KW_NON_ASCII = ("парол", "şifre", "κωδικ", "密码", "密碼", "パスワード", "비밀번호", "كلمة", "סיסמ", "पासवर्ड", "รหัสผ่าน")
+_IDENT = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+# Identifiers that glue a word to the keyword without a separator: PGPASSWORD, mypassword, dbpass.
+_GLUED = frozenset({"pg", "my", "db", "new", "old", "root", "admin", "user", "wifi", "mysql"})
+
+
+def _is_letter(ch: str) -> bool:
+    return ch.isalpha() and not ("\u3040" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af")
+
+
+def _keyword_starts(t: Text) -> Iterator[int]:
+    """Offsets where a keyword starts at a word boundary, or after an identifier prefix like DB_ or PG."""
+    low = t.low
+    found = [m.start() for m in _KW_FIND.finditer(low)]
+    if not low.isascii():
+        for needle in _KW_NON_ASCII:
+            i = low.find(needle)
+            while i >= 0:
+                found.append(i)
+                i = low.find(needle, i + 1)
+        found.sort()
+    for p in found:
+        if p == 0 or not _is_letter(low[p - 1]):
+            yield p
+            continue
+        q = p
+        while q > 0 and p - q < 24 and low[q - 1] in _IDENT:
+            q -= 1
+        if q > 0 and _is_letter(low[q - 1]):
+            continue
+        prefix = low[q:p]
+        if prefix.endswith("_") or prefix in _GLUED:
+            yield p
+
+
 # "set/change the password to X" and "use X as (the) password".
 _USE_AS = re.compile(
     rf"(?i)\b(?:use|using|utilise|utilisez|usa|usar|benutze|nutze|verwende|try)[ \t]+{_VALUE}[ \t]+"
@@ -111,8 +153,19 @@ def acceptable(value: str, *, strict: bool) -> bool:
     return len(value) >= 3
 
 
-def find_passwords(text: str) -> Iterator[Hit]:
-    for m in _KW_PHRASE.finditer(text):
+def _all(text: str, needle: str) -> Iterator[int]:
+    i = text.find(needle)
+    while i >= 0:
+        yield i
+        i = text.find(needle, i + 1)
+
+
+def find_passwords(t: Text) -> Iterator[Hit]:
+    text = t.raw
+    starts = list(_keyword_starts(t))
+    for m in (_KW_PHRASE.match(text, p) for p in starts):
+        if m is None:
+            continue
         span = _value_span(m)
         if span is None:
             continue
@@ -134,15 +187,19 @@ def find_passwords(text: str) -> Iterator[Hit]:
         if m.group("bare_sp") is not None and (len(value) < 6 or value.isalpha()):
             continue
         yield Hit("password", start, end)
-    for m in _USE_AS.finditer(text):
+    use_as = (m for p in starts for m in _USE_AS.finditer(text, max(0, p - 200), p + 40)) if starts else ()
+    for m in use_as:
         span = _value_span(m)
         if span is None:
             continue
         value, start, end = span
         if acceptable(value, strict=True) and char_classes(value) >= 2:
             yield Hit("password", start, end)
-    if "://" in text:
-        for m in _URL_CRED.finditer(text):
+    if "://" in text and "@" in text:
+        url_creds = (
+            m for i in _all(text, "://") for m in _URL_CRED.finditer(text, max(0, i - 22), min(len(text), i + 200))
+        )
+        for m in url_creds:
             value = m.group("value")
             if acceptable(value, strict=False):
                 yield Hit("password", m.start("value"), m.end("value"))

@@ -83,7 +83,7 @@ _SECRET_KW = (
     r"chave[ \t](?:de[ \t])?api|jeton|credentials?"
 )
 _GENERIC = re.compile(
-    rf"(?i)(?<![^\W\d_])(?:[A-Za-z0-9]{{1,20}}[_\-.])?(?:{_SECRET_KW})(?:[_\-][A-Za-z0-9]{{1,20}})?"
+    rf"(?i)(?:[A-Za-z0-9]{{1,20}}[_\-.]){{0,3}}(?:{_SECRET_KW})(?:[_\-][A-Za-z0-9]{{1,20}})?"
     r"(?:[ \t]+(?:for|of|für|pour|para|для|от)(?:[ \t]+[^\s:=\"']{1,30}){1,2})?"
     r"(?:[ \t]*[\"']?[ \t]*(?::=|=>|->|[:=：])[ \t]*|[ \t]+(?:is|ist|est|es|é|это|=)[ \t]+(?:now[ \t]+)?)"
     r"[\"'`]?(?P<value>[A-Za-z0-9_\-+/=.~]{12,256})"
@@ -93,7 +93,7 @@ _AWS_ID = re.compile(
     r"(?<![A-Za-z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])"
 )
 _AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
-_AWS_SECRET_CONTEXT = re.compile(r"(?i)(?:aws|amazon|secret[_\- ]?access|secret[_\- ]?key|s3)")
+_AWS_SECRET_CONTEXT = re.compile(r"aws|amazon|secret[_\- ]?access|secret[_\- ]?key|s3")
 
 _JWT = re.compile(
     r"(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*(?![A-Za-z0-9_\-.])"
@@ -118,9 +118,15 @@ def _secretish(value: str, *, min_len: int = 16) -> bool:
     return shannon_entropy(value) >= 3.0
 
 
-def find_prefixed_keys(text: str) -> Iterator[Hit]:
-    if _PREFIX_HINT.search(text):
-        for m in _PREFIXED.finditer(text):
+def _in_long_tokens(t: Text, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
+    for lo, hi in t.long_tokens():
+        yield from pattern.finditer(t.raw, lo, hi)
+
+
+def find_prefixed_keys(t: Text) -> Iterator[Hit]:
+    text = t.raw
+    if t.long_tokens():
+        for m in _in_long_tokens(t, _PREFIXED):
             value = m.group()
             if value.lower().count("x") > len(value) // 2 or is_placeholder(value):
                 continue
@@ -130,27 +136,57 @@ def find_prefixed_keys(text: str) -> Iterator[Hit]:
             yield Hit("api_key", m.start(), m.end())
 
 
-def find_generic_secrets(text: str) -> Iterator[Hit]:
-    for m in _GENERIC.finditer(text):
+_GENERIC_FIND = re.compile(r"key|secret|token|credential|ключ|токен|clé|clave|chave|jeton|schlüssel")
+_IDENT = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-.")
+
+
+def _generic_starts(t: Text) -> Iterator[int]:
+    """Where a secret's name can start: the start of the identifier holding a keyword, and the word before
+    it ("API key", "access token")."""
+    low, seen = t.low, -1
+    for m in _GENERIC_FIND.finditer(low):
+        q = m.start()
+        while q > 0 and m.start() - q < 64 and low[q - 1] in _IDENT:
+            q -= 1
+        if q <= seen or (q > 0 and low[q - 1].isalpha()):
+            continue
+        seen = q
+        yield q
+        if q >= 2 and low[q - 1] in " -":
+            w = q - 1
+            while w > 0 and q - w < 16 and low[w - 1].isalpha():
+                w -= 1
+            if w < q - 1 and (w == 0 or not low[w - 1].isalnum()):
+                yield w
+
+
+def find_generic_secrets(t: Text) -> Iterator[Hit]:
+    text = t.raw
+    for m in (_GENERIC.match(text, q) for q in _generic_starts(t)):
+        if m is None:
+            continue
         value = m.group("value").rstrip(".")
         if _secretish(value):
             yield Hit("api_key", m.start("value"), m.start("value") + len(value))
 
 
-def find_aws(text: str) -> Iterator[Hit]:
-    ids = list(_AWS_ID.finditer(text))
+def find_aws(t: Text) -> Iterator[Hit]:
+    if not t.long_tokens():
+        return
+    text, low = t.raw, t.low
+    ids = list(_in_long_tokens(t, _AWS_ID))
     for m in ids:
         yield Hit("aws_key", m.start(), m.end())
-    if not ids and not _AWS_SECRET_CONTEXT.search(text):
+    if not ids and not _AWS_SECRET_CONTEXT.search(low):
         return
-    for m in _AWS_SECRET.finditer(text):
+    for m in _in_long_tokens(t, _AWS_SECRET):
         value = m.group()
         # Secret keys are base64: both cases and a digit or symbol. Git SHAs (lower hex) never are.
-        if not (any(c.isupper() for c in value) and any(c.islower() for c in value)):
+        if value.lower() == value or value.upper() == value:
             continue
-        if not any(c.isdigit() or c in "/+" for c in value) or shannon_entropy(value) < 4.0:
+        if not (any(map(str.isdigit, value)) or "/" in value or "+" in value) or shannon_entropy(value) < 4.0:
             continue
-        near = text[max(0, m.start() - 120) : m.start()]
+        near = low[max(0, m.start() - 120) : m.start()]
         if _AWS_SECRET_CONTEXT.search(near) or any(abs(i.start() - m.start()) < 300 for i in ids):
             yield Hit("aws_key", m.start(), m.end())
 
@@ -162,23 +198,29 @@ def _b64_json(segment: str) -> bytes:
         return b""
 
 
-def find_jwts(text: str) -> Iterator[Hit]:
-    if "eyJ" not in text:
+def find_jwts(t: Text) -> Iterator[Hit]:
+    if "eyJ" not in t.raw:
         return
-    for m in _JWT.finditer(text):
+    for m in _in_long_tokens(t, _JWT):
         header = _b64_json(m.group().split(".", 1)[0])
         if b'"alg"' in header or b'"typ"' in header:
             yield Hit("jwt", m.start(), m.end())
 
 
-def find_bearer(text: str) -> Iterator[Hit]:
+def find_bearer(t: Text) -> Iterator[Hit]:
     # A JWT after "Bearer" is found here too; the overlap resolver keeps the more specific jwt finding.
-    for m in _BEARER.finditer(text):
+    p = t.low.find("bearer")
+    while p >= 0:
+        m = _BEARER.match(t.raw, p)
+        p = t.low.find("bearer", p + 6)
+        if m is None:
+            continue
         if _secretish(m.group("value")):
             yield Hit("bearer_token", m.start("value"), m.end("value"))
 
 
-def find_private_keys(text: str) -> Iterator[Hit]:
+def find_private_keys(t: Text) -> Iterator[Hit]:
+    text = t.raw
     if "PRIVATE KEY" not in text:
         return
     pos = 0
@@ -210,7 +252,7 @@ def find_private_keys(text: str) -> Iterator[Hit]:
 # A long random-looking token with no keyword at all ("oops, pasted aODgNF...Ox in the channel"). Only
 # tokens that mix upper case, lower case and digits qualify: hex digests, UUIDs and git SHAs never do.
 _LOOSE = re.compile(r"(?<![A-Za-z0-9_\-+/=.~:@])[A-Za-z0-9_\-+/]{20,100}={0,2}(?![A-Za-z0-9_\-+/=~@]|\.\w)")
-_DIGEST_CONTEXT = re.compile(r"(?i)(?:sha\d*|md5|integrity|checksum|digest|hash|etag|nonce|id|ref|commit)[\s:=\-]*$")
+_DIGEST_CONTEXT = re.compile(r"(?:sha\d*|md5|integrity|checksum|digest|hash|etag|nonce|id|ref|commit)[\s:=\-]*$")
 
 
 _PEM_ANY = re.compile(r"-----BEGIN [A-Z0-9 ]{1,40}-----")
@@ -228,20 +270,22 @@ def _pem_ranges(text: str) -> list[tuple[int, int]]:
     return ranges
 
 
-def find_loose_tokens(text: str) -> Iterator[Hit]:
+def find_loose_tokens(t: Text) -> Iterator[Hit]:
+    text = t.raw
     pem = _pem_ranges(text) if "-----BEGIN" in text else []
-    for m in _LOOSE.finditer(text):
+    for m in _in_long_tokens(t, _LOOSE):
+        low = t.low
         if any(a <= m.start() < b for a, b in pem):
             continue
         value = m.group()
-        if not (any(c.isupper() for c in value) and any(c.islower() for c in value)):
+        if value.lower() == value or value.upper() == value:
             continue
-        digits = sum(c.isdigit() for c in value)
+        digits = sum(map(str.isdigit, value))
         if digits < 2 or shannon_entropy(value) < 3.8:
             continue
         # Inside a URL it is a document or object id, which is what links are made of.
         line_start = max(text.rfind(" ", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
-        if "://" in text[line_start : m.start()] or _DIGEST_CONTEXT.search(text[max(0, m.start() - 20) : m.start()]):
+        if "://" in text[line_start : m.start()] or _DIGEST_CONTEXT.search(low[max(0, m.start() - 20) : m.start()]):
             continue
         # Identifiers in camelCase or snake_case: long runs of lower case letters read as words.
         if max(len(run) for run in re.findall(r"[a-z]+|$", value)) >= 8 or is_placeholder(value):
