@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -21,6 +23,7 @@ from svc1.settings import MAX_BODY_BYTES, Settings
 from webcore.middlewares import error_middleware, metrics_middleware, request_id_middleware
 
 log = get_logger("svc1")
+REPORT_FLUSH_SECONDS = 10.0
 
 
 def setup_routes(app: web.Application) -> None:
@@ -68,14 +71,28 @@ async def resources(app: web.Application) -> AsyncIterator[None]:
     )
     app[keys.HTTP] = aiohttp.ClientSession()
     app[keys.PUBLISHER] = make_celery(settings)
+    flusher = asyncio.create_task(flush_report_summaries(app))
     log_event(log, "service.started", f"service_1 listening on {settings.host}:{settings.port}")
     yield
     log_event(log, "service.stopping", "service_1 stopping")
+    flusher.cancel()
     await app[keys.HTTP].close()
     await app[keys.STORE].aclose()
     await app[keys.PUBLISHER].close()
     app[keys.REPORTS].close()
     app[keys.FILES].shutdown(wait=True)
+
+
+async def flush_report_summaries(app: web.Application) -> None:
+    """Writes the summary of a flood's suppressed reports once its minute is over, even if no alert of
+    that type comes after it."""
+    loop = asyncio.get_running_loop()
+    while True:
+        await asyncio.sleep(REPORT_FLUSH_SECONDS)
+        try:
+            await loop.run_in_executor(app[keys.FILES], app[keys.REPORTS].flush)
+        except OSError as exc:
+            log_event(log, "report.failed", "summary report not written", level=logging.ERROR, error=str(exc))
 
 
 def create_app(settings: Settings | None = None) -> web.Application:
