@@ -71,6 +71,8 @@ class ContextQueueHandler(logging.handlers.QueueHandler):
         self._exc_formatter = logging.Formatter()
 
     def handle(self, record: logging.LogRecord) -> bool:  # type: ignore[override]
+        if self.filters and not self.filter(record):
+            return False
         try:
             _stamp(record, self.service)
             if record.args:
@@ -377,7 +379,9 @@ def _after_fork_in_child() -> None:
     The parent's pipeline is abandoned, not stopped: its threads do not exist here, and its spool and
     files belong to the parent (the child's forwarder takes a spool of its own, see ``lock_directory``).
     """
-    global _current
+    global _current, _setup_lock
+    # Another thread of the parent may have held the lock at the fork; in the child nobody will release it.
+    _setup_lock = threading.Lock()
     old = _current
     if old is None or old.stopped:
         return
