@@ -1,0 +1,123 @@
+"""One behaviour per case: what each kind finds, what it must leave alone, and the exact span."""
+
+from __future__ import annotations
+
+import pytest
+
+from alerts import scan
+
+
+def found(text: str) -> list[tuple[str, str]]:
+    return [(f.kind, text[f.start : f.end]) for f in scan(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("mail me at john.doe@example.com", "email", "john.doe@example.com"),
+        ("john dot doe at gmail dot com", "email", "john dot doe at gmail dot com"),
+        ("write to x(at)y(dot)com", "email", "x(at)y(dot)com"),
+        ("x [at] y.com", "email", "x [at] y.com"),
+        ("call +1 415 555 2671 now", "phone", "+1 415 555 2671"),
+        ("Ruf mich an unter 030 12345678", "phone", "030 12345678"),
+        ("appelle-moi au 06 12 34 56 78", "phone", "06 12 34 56 78"),
+        ("llámame al 8 (912) 345-52-80", "phone", "8 (912) 345-52-80"),
+        ("server 192.168.1.10 is down", "ip_address", "192.168.1.10"),
+        ("ping 2001:db8::ff00:42:8329", "ip_address", "2001:db8::ff00:42:8329"),
+        ("card 4111 1111 1111 1111", "credit_card", "4111 1111 1111 1111"),
+        ("mc 2221-0000-0000-0009", "credit_card", "2221-0000-0000-0009"),
+        ("amex 378282246310005", "credit_card", "378282246310005"),
+        ("IBAN DE89 3704 0044 0532 0130 00 thanks", "iban", "DE89 3704 0044 0532 0130 00"),
+        ("GB82WEST12345698765432", "iban", "GB82WEST12345698765432"),
+        ("my SSN is 123-45-6789", "ssn", "123-45-6789"),
+        ("ssn 123456789 on the form", "ssn", "123456789"),
+        ("my password is hunter2!", "password", "hunter2!"),
+        ("pwd: s3cr3t", "password", "s3cr3t"),
+        ("pass=abc123xyz", "password", "abc123xyz"),
+        ("Passwort: geheim123", "password", "geheim123"),
+        ("mot de passe : azerty12", "password", "azerty12"),
+        ("contraseña: Hola1234", "password", "Hola1234"),
+        ("пароль: qwerty123", "password", "qwerty123"),
+        ("パスワードはyhs117QJです", "password", "yhs117QJ"),
+        ("postgres://user:Sup3rS3cret@db:5432/x", "password", "Sup3rS3cret"),
+        ("DB_PASSWORD=Tr0ub4dor", "password", "Tr0ub4dor"),
+        ("token: ghp_16C7e42F292c6912E7710c838347Ae178B4a", "api_key", "ghp_16C7e42F292c6912E7710c838347Ae178B4a"),
+        ("sk_live_4eC39HqLyjWDarjtT1zdp7dc", "api_key", "sk_live_4eC39HqLyjWDarjtT1zdp7dc"),
+        ("api_key=Zx81bQ4rT7vYp2LmN9sD3fGh", "api_key", "Zx81bQ4rT7vYp2LmN9sD3fGh"),
+        ("AKIAIOSFODNN7EXAMPLE", "aws_key", "AKIAIOSFODNN7EXAMPLE"),
+        (
+            "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "aws_key",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        ),
+        (
+            "jwt eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+            "jwt",
+            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+        ),
+        ("Authorization: Bearer abcDEF123456ghiJKL789", "bearer_token", "abcDEF123456ghiJKL789"),
+    ],
+)
+def test_finds_value(text: str, kind: str, value: str) -> None:
+    assert (kind, value) in found(text)
+
+
+@pytest.mark.parametrize("joiner", ["\n", "\\n", " "])
+def test_private_key_block_whole(joiner: str) -> None:
+    body = ["MIIEowIBAAKCAQEA1c2dWq8x0z3k4Yb7" + "A" * 32, "Zm9vYmFyYmF6cXV4" * 4]
+    block = joiner.join(["-----BEGIN RSA PRIVATE KEY-----", *body, "-----END RSA PRIVATE KEY-----"])
+    text = f"key below {block} rotate it"
+    assert found(text) == [("private_key", block)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@here the release is out",
+        "npm i package@1.2.3",
+        "icon@2x.png is blurry",
+        "order #123456789012 shipped",
+        "timestamp 1700000000",
+        "upgrade to version 7.4.39.107",
+        "request 550e8400-e29b-41d4-a716-446655440000",
+        "fixed in 3f2a9c1b4d5e6f708192a3b4c5d6e7f8091a2b3c",
+        "sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        "total $1,299.99",
+        "meeting 2024-03-15 at 10:30",
+        "4111 1111 1111 1112 fails Luhn",
+        "I forgot my password",
+        "the password is wrong",
+        "password: ********",
+        "password=${DB_PASSWORD}",
+        "password: <your password>",
+        "api_key=YOUR_API_KEY",
+        "Authorization: Bearer <token>",
+        "SSN 000-12-3456 is invalid",
+        "look at this dot com bubble",
+        "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1LfVLPHCozMxH2Mo\n-----END PUBLIC KEY-----",
+    ],
+)
+def test_hard_negative(text: str) -> None:
+    assert found(text) == []
+
+
+def test_findings_sorted_and_masked() -> None:
+    text = "mail a.b@example.com, card 4111111111111111, ip 10.0.0.1"
+    findings = scan(text)
+    assert [f.kind for f in findings] == ["email", "credit_card", "ip_address"]
+    assert [f.start for f in findings] == sorted(f.start for f in findings)
+    for f in findings:
+        assert text[f.start : f.end] not in f.masked
+    assert findings[0].masked == "a***@e***.com"
+    assert findings[1].masked.endswith("1111") and "4111111111111111" not in findings[1].masked
+
+
+def test_specific_kind_wins_an_overlap() -> None:
+    jwt = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+    assert found(f"Authorization: Bearer {jwt}") == [("jwt", jwt)]
+    assert found("redis://:Pa55word9@cache.example.com:6379") == [("password", "Pa55word9")]
+
+
+def test_as_dict_shape() -> None:
+    (f,) = scan("x john@example.com")
+    assert f.as_dict() == {"kind": "email", "start": 2, "end": 18, "masked": f.masked}

@@ -1,0 +1,63 @@
+"""No catastrophic backtracking: scan cost grows linearly with adversarial input.
+
+Wall-clock thresholds are flaky, so each case compares the median time of an input with that of the same
+input eight times longer: linear gives a ratio near 8, quadratic near 64. The bound (24) leaves room for
+noise and still fails any super-linear pattern.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import pytest
+
+from alerts import scan
+
+ADVERSARIAL = {
+    "local part run": "a" * 50 + ".",
+    "at signs": "a@" * 20,
+    "spelled at": "x at y dot " * 5,
+    "dots": "a." * 30,
+    "digits": "1" * 40,
+    "spaced digits": "1 " * 40,
+    "dashed digits": "1-" * 40,
+    "ip-like": "1.2.3." * 10,
+    "colons": "a:" * 30,
+    "keyword": "password " * 6,
+    "keyword colon": "password: " * 6,
+    "api key": "api_key=" * 6,
+    "bearer": "Bearer " * 6,
+    "pem begin": "-----BEGIN RSA PRIVATE KEY-----" * 2,
+    "base64": "QUJD" * 20,
+    "jwt dots": "eyJhbGciOi." * 6,
+    "url cred": "a://b:c" * 6,
+    "iban-like": "DE89 " * 12,
+    "mixed": "pass=1 x@y. 2001:: Bearer eyJ " * 3,
+}
+
+
+def _median_time(text: str, repeats: int = 7) -> float:
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        scan(text)
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+@pytest.mark.parametrize("name", sorted(ADVERSARIAL))
+def test_cost_grows_linearly(name: str) -> None:
+    unit = ADVERSARIAL[name]
+    small = unit * max(1, 500 // len(unit))
+    large = small * 8
+    scan(small)  # warm caches (phone metadata, lru) so they do not count against the small input
+    ratio = _median_time(large) / max(_median_time(small), 1e-6)
+    assert ratio < 24, f"{name}: x8 input took x{ratio:.1f} time"
+
+
+def test_4000_characters_of_adversarial_text_stay_fast() -> None:
+    # A coarse guard on top of the ratios: the worst input above, at the API's size limit, in well under
+    # the time a quadratic pattern would need (seconds).
+    worst = max(_median_time((u * (4000 // len(u) + 1))[:4000], repeats=3) for u in ADVERSARIAL.values())
+    assert worst < 0.25

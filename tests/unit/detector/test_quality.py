@@ -1,0 +1,32 @@
+"""The detector against its labeled corpus (alerts/corpus/messages.jsonl) must meet the issue's targets."""
+
+from __future__ import annotations
+
+import pytest
+
+from alerts import KIND_TO_TYPE, scan
+from alerts.corpus.evaluate import Scores, load, score
+
+
+@pytest.fixture(scope="module")
+def scores() -> Scores:
+    rows = load()
+    assert len(rows) >= 1000
+    clean = sum(1 for r in rows if not r["spans"])
+    assert clean / len(rows) >= 0.40
+    return score(rows, lambda text: [(f.kind, f.start, f.end) for f in scan(text)])
+
+
+def test_message_level_f1(scores: Scores) -> None:
+    assert scores.f1 >= 0.97, (scores.precision, scores.recall, scores.misses[:5])
+
+
+def test_false_positives_on_hard_negatives(scores: Scores) -> None:
+    assert scores.hard_total >= 300
+    assert scores.hard_fp_rate <= 0.03, [m for m in scores.misses if not m[1]][:5]
+
+
+@pytest.mark.parametrize("kind", sorted(KIND_TO_TYPE))
+def test_span_recall_per_kind(scores: Scores, kind: str) -> None:
+    assert scores.span_total[kind] >= 50
+    assert scores.span_recall(kind) >= 0.95, [m for m in scores.misses if any(g[0] == kind for g in m[1])][:5]
