@@ -81,3 +81,16 @@ def looks_like_code_reference(value: str) -> bool:
         re.match(r"^(?:settings|config|cfg|conf|self|this|env|vault|args|opts|options)\.[A-Za-z_]", value)
         is not None
     )
+
+
+def merged_windows(points: list[int], before: int, after: int, limit: int) -> list[tuple[int, int]]:
+    """Windows around sorted points, overlapping ones merged, so a pattern run in all of them reads each
+    character at most once however dense the points are."""
+    windows: list[tuple[int, int]] = []
+    for p in points:
+        lo, hi = max(0, p - before), min(limit, p + after)
+        if windows and lo <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(windows[-1][1], hi))
+        else:
+            windows.append((lo, hi))
+    return windows

@@ -87,13 +87,16 @@ def find_emails(t: Text) -> Iterator[Hit]:
     text = t.raw
     if "@" in text:
         yield from _plain_emails(text)
+    searched = 0  # left edge for the next window: no character is searched twice
     for a in _SPELLED_AT.finditer(t.low):
         # Most "at"s in prose are not followed by a spelled-out domain: check that first, anchored.
         right = _SPELLED_RIGHT.match(text, a.end())
         if right is None:
             continue
-        window = _EMAIL_SPELLED.finditer(text, max(0, a.start() - 120), min(len(text), right.end() + 1))
+        lo = max(0, a.start() - 120, searched)
+        window = _EMAIL_SPELLED.finditer(text, lo, min(len(text), right.end() + 1))
         m = next((w for w in window if w.start("at") <= a.start() < w.end("at")), None)
+        searched = max(searched, a.start() - 64)
         if m is None:
             continue
         at, local, domain = m.group("at"), m.group("local"), m.group("domain")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from alerts.patterns._common import Hit, char_classes, is_placeholder, looks_like_code_reference
+from alerts.patterns._common import Hit, char_classes, is_placeholder, looks_like_code_reference, merged_windows
 from alerts.patterns._text import Text
 
 # Keywords that name a password outright; an identifier around them (DB_PASSWORD, PGPASSWORD, "wifi
@@ -163,7 +163,11 @@ def _all(text: str, needle: str) -> Iterator[int]:
 def find_passwords(t: Text) -> Iterator[Hit]:
     text = t.raw
     starts = list(_keyword_starts(t))
-    for m in (_KW_PHRASE.match(text, p) for p in starts):
+    covered = 0  # keywords inside an accepted value ("password: password123") are part of that value
+    for p in starts:
+        if p < covered:
+            continue
+        m = _KW_PHRASE.match(text, p)
         if m is None:
             continue
         span = _value_span(m)
@@ -180,6 +184,7 @@ def find_passwords(t: Text) -> Iterator[Hit]:
             continue
         if not acceptable(value, strict=not (symbolic or quoted)):
             continue
+        covered = end
         # "password to access", "Passwort zu ändern": after a preposition only a password-shaped value counts;
         # with nothing at all between ("мой пароль X", "password X") it must also hold a digit or symbol.
         if (m.group("prep") is not None or m.group("bare_sp") is not None) and not quoted and char_classes(value) < 2:
@@ -187,7 +192,8 @@ def find_passwords(t: Text) -> Iterator[Hit]:
         if m.group("bare_sp") is not None and (len(value) < 6 or value.isalpha()):
             continue
         yield Hit("password", start, end)
-    use_as = (m for p in starts for m in _USE_AS.finditer(text, max(0, p - 200), p + 40)) if starts else ()
+    windows = merged_windows(starts, 200, 40, len(text))
+    use_as = (m for lo, hi in windows for m in _USE_AS.finditer(text, lo, hi))
     for m in use_as:
         span = _value_span(m)
         if span is None:
@@ -196,9 +202,8 @@ def find_passwords(t: Text) -> Iterator[Hit]:
         if acceptable(value, strict=True) and char_classes(value) >= 2:
             yield Hit("password", start, end)
     if "://" in text and "@" in text:
-        url_creds = (
-            m for i in _all(text, "://") for m in _URL_CRED.finditer(text, max(0, i - 22), min(len(text), i + 200))
-        )
+        windows = merged_windows(list(_all(text, "://")), 22, 200, len(text))
+        url_creds = (m for lo, hi in windows for m in _URL_CRED.finditer(text, lo, hi))
         for m in url_creds:
             value = m.group("value")
             if acceptable(value, strict=False):

@@ -162,9 +162,14 @@ def _generic_starts(t: Text) -> Iterator[int]:
 
 def find_generic_secrets(t: Text) -> Iterator[Hit]:
     text = t.raw
-    for m in (_GENERIC.match(text, q) for q in _generic_starts(t)):
+    covered = 0  # a value already read covers the keywords inside it: each character is read once
+    for q in _generic_starts(t):
+        if q < covered:
+            continue
+        m = _GENERIC.match(text, q)
         if m is None:
             continue
+        covered = m.end()
         value = m.group("value").rstrip(".")
         if _secretish(value):
             yield Hit("api_key", m.start("value"), m.start("value") + len(value))
