@@ -15,13 +15,11 @@ from webcore.request_ids import HEADER, accept_request_id
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
-REQUEST_ID = "request_id"
 
 
 @web.middleware
 async def request_id_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     request_id = accept_request_id(request.headers.get(HEADER))
-    request[REQUEST_ID] = request_id
     token = request_id_var.set(request_id)
     try:
         response = await handler(request)

@@ -138,7 +138,7 @@ def test_health_ready_metrics_openapi(running: Stack) -> None:
 def test_request_id_is_echoed_or_generated(running: Stack) -> None:
     _, headers, _ = running.post({"user": "u", "text": "hi"}, headers={"X-Request-ID": "trace-42"})
     assert headers["X-Request-ID"] == "trace-42"
-    for bad in ("x" * 200, "bad id with spaces", "call-5551234567"):
+    for bad in ("x" * 200, "bad id with spaces", "4111111111111111"):
         _, headers, _ = running.post({"user": "u", "text": "hi"}, headers={"X-Request-ID": bad})
         assert headers["X-Request-ID"] != bad
         assert len(headers["X-Request-ID"]) == 32
