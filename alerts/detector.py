@@ -9,14 +9,10 @@ holds the whole scan to linear time.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
 
 from alerts.findings import Finding, mask
-from alerts.patterns import DIGIT_FINDERS, PRIORITY, PUBLIC_KIND, TEXT_FINDERS, Hit, Text
-
-_DIGIT = re.compile(r"\d")
-
+from alerts.patterns import GATED_FINDERS, PRIORITY, PUBLIC_KIND, Hit, Text
 
 def _resolve(hits: list[Hit]) -> list[Hit]:
     """Keeps the most specific of overlapping hits (then the longest); disjoint hits all stay."""
@@ -41,11 +37,11 @@ def _resolve(hits: list[Hit]) -> list[Hit]:
 def scan(text: str) -> list[Finding]:
     prepared = Text(text)
     hits: list[Hit] = []
-    for finder in TEXT_FINDERS:
-        hits.extend(finder(prepared))
-    if _DIGIT.search(text) is not None:
-        for finder in DIGIT_FINDERS:
+    for gate, finder in GATED_FINDERS:
+        if gate(prepared):
             hits.extend(finder(prepared))
+    if not hits:
+        return []
     kept = _resolve([h for h in hits if h.end > h.start])
     findings = []
     for h in kept:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Iterator
 from typing import NamedTuple
 
 
@@ -94,3 +95,10 @@ def merged_windows(points: list[int], before: int, after: int, limit: int) -> li
         else:
             windows.append((lo, hi))
     return windows
+
+
+def find_all(text: str, needle: str) -> Iterator[int]:
+    i = text.find(needle)
+    while i >= 0:
+        yield i
+        i = text.find(needle, i + 1)

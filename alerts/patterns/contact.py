@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import phonenumbers
 
-from alerts.patterns._common import Hit
+from alerts.patterns._common import Hit, find_all, merged_windows
 from alerts.patterns._text import Text
 
 # --- email -------------------------------------------------------------------------------------------------
@@ -34,8 +34,6 @@ _EMAIL_SPELLED = re.compile(
     rf"(?i)(?<![A-Za-z0-9._%+\-])(?P<local>{_WORD}(?:{_DOT}{_WORD}){{0,4}}){_AT}"
     rf"(?P<domain>{_WORD}(?:{_DOT}{_WORD}){{0,3}}){_DOT}(?P<tld>[A-Za-z]{{2,12}})(?![A-Za-z0-9])"
 )
-# "at" as a word of its own, found in the lower-cased text; the literal first lets the engine skip ahead.
-_SPELLED_AT = re.compile(r"at(?<=[ \t(\[{<]at)(?=[ \t)\]}>])")
 _SPELLED_RIGHT = re.compile(
     rf"(?i)[ \t)\]}}>]{{1,3}}{_WORD}(?:{_DOT}{_WORD}){{0,3}}{_DOT}[A-Za-z]{{2,12}}(?![A-Za-z0-9])"
 )
@@ -88,15 +86,15 @@ def find_emails(t: Text) -> Iterator[Hit]:
     if "@" in text:
         yield from _plain_emails(text)
     searched = 0  # left edge for the next window: no character is searched twice
-    for a in _SPELLED_AT.finditer(t.low):
+    for a_start in t.at:  # "at" as a word of its own, found by Text's trigger pass
         # Most "at"s in prose are not followed by a spelled-out domain: check that first, anchored.
-        right = _SPELLED_RIGHT.match(text, a.end())
+        right = _SPELLED_RIGHT.match(text, a_start + 2)
         if right is None:
             continue
-        lo = max(0, a.start() - 120, searched)
+        lo = max(0, a_start - 120, searched)
         window = _EMAIL_SPELLED.finditer(text, lo, min(len(text), right.end() + 1))
-        m = next((w for w in window if w.start("at") <= a.start() < w.end("at")), None)
-        searched = max(searched, a.start() - 64)
+        m = next((w for w in window if w.start("at") <= a_start < w.end("at")), None)
+        searched = max(searched, a_start - 64)
         if m is None:
             continue
         at, local, domain = m.group("at"), m.group("local"), m.group("domain")
@@ -274,8 +272,10 @@ _IPV6 = re.compile(r"(?<![\w:.])(?=[0-9A-Fa-f.]{0,4}:)[0-9A-Fa-f:.]{2,45}(?![\w:
 
 
 def _ipv4_matches(t: Text) -> Iterator[re.Match[str]]:
+    raw = t.raw
     for lo, hi in t.numeric(4):
-        yield from _IPV4.finditer(t.raw, lo, hi)
+        if "." in raw[lo:hi]:
+            yield from _IPV4.finditer(raw, lo, hi)
 
 
 def find_ips(t: Text) -> Iterator[Hit]:
@@ -286,8 +286,10 @@ def find_ips(t: Text) -> Iterator[Hit]:
             if _VERSION_CONTEXT.search(before) or before.endswith("/") and before[-2:-1].isalpha():
                 continue
             yield Hit("ip_address", m.start(), m.end())
-    if "::" in text or text.count(":") >= 7:
-        for m in _IPV6.finditer(text):
+    # IPv6: compressed forms hold "::"; full ones are long unbroken tokens.
+    six = merged_windows(list(find_all(text, "::")), 40, 40, len(text))
+    six += [(lo, hi) for lo, hi in t.long_tokens() if text.count(":", lo, hi) >= 7]
+    for m in (m for lo, hi in sorted(set(six)) for m in _IPV6.finditer(text, lo, hi)):
             cand = m.group().rstrip(".")
             if cand.count(":") < 2 or not any(c.isdigit() for c in cand):
                 continue

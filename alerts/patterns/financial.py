@@ -76,7 +76,7 @@ def iban_ok(compact: str) -> bool:
 
 def find_ibans(t: Text) -> Iterator[Hit]:
     # Every IBAN holds a run of at least six digits; without one there is nothing to look for.
-    if not t.numeric(6):
+    if not (t.glued_digits or t.numeric(6)):
         return
     for m in _IBAN.finditer(t.raw):
         value = m.group()
@@ -116,9 +116,6 @@ def _ssn_rules_ok(area: str, group: str, serial: str) -> bool:
     return a != 0 and a != 666 and a < 900 and group != "00" and serial != "0000"
 
 
-_SSN_HINT = re.compile(r"ssn|ss#|ssa|social|soc\.? ?sec|taxpayer|tin\b|itin")
-
-
 def find_ssns(t: Text) -> Iterator[Hit]:
     text = t.raw
     for m in (m for lo, hi in t.numeric(9) for m in _SSN_GROUPED.finditer(text, lo, hi)):
@@ -129,7 +126,7 @@ def find_ssns(t: Text) -> Iterator[Hit]:
             continue
         yield Hit("ssn", m.start(), m.end())
     # A bare nine-digit number is an SSN only when the text around it says so.
-    if _SSN_HINT.search(t.low) is None:
+    if not t.ssn_hint:
         return
     for m in (m for lo, hi in t.numeric(9) for m in _SSN_BARE.finditer(text, lo, hi)):
         if not _ssn_rules_ok(m.group(1), m.group(2), m.group(3)):

@@ -41,14 +41,6 @@ _KW_PHRASE = re.compile(
     rf"(?i)(?:(?P<strong>{_STRONG_KW})|(?P<weak>{_WEAK_KW}))(?!{_LETTER})(?:_[A-Za-z0-9_]{{0,20}})?"
     rf"{_QUAL}{_CONN}{_FILLER}{_VALUE}"
 )
-# Where a keyword can start, searched in the lower-cased text (literal alternatives: fast).
-_KW_FIND = re.compile(
-    r"pass|pwd|pw|kennw|mot de passe|contrase|senha|palavra|wachtw|has[łl]o|sifre|l[öo]senord|adgangskode|"
-    r"salasana|heslo|jelsz|mdp|clave|parol|geslo|lozinka|mật khẩu|kata sandi|kata laluan"
-)
-# Keywords in other scripts: located with str.find, only in texts that are not plain ASCII (an alternation
-# of non-ASCII literals defeats the engine's fast scan and costs ten times more).
-_KW_NON_ASCII = ("парол", "şifre", "κωδικ", "密码", "密碼", "パスワード", "비밀번호", "كلمة", "סיסמ", "पासवर्ड", "รหัสผ่าน")
 _IDENT = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 # Identifiers that glue a word to the keyword without a separator: PGPASSWORD, mypassword, dbpass.
 _GLUED = frozenset({"pg", "my", "db", "new", "old", "root", "admin", "user", "wifi", "mysql"})
@@ -61,15 +53,7 @@ def _is_letter(ch: str) -> bool:
 def _keyword_starts(t: Text) -> Iterator[int]:
     """Offsets where a keyword starts at a word boundary, or after an identifier prefix like DB_ or PG."""
     low = t.low
-    found = [m.start() for m in _KW_FIND.finditer(low)]
-    if not low.isascii():
-        for needle in _KW_NON_ASCII:
-            i = low.find(needle)
-            while i >= 0:
-                found.append(i)
-                i = low.find(needle, i + 1)
-        found.sort()
-    for p in found:
+    for p in t.pw:
         if p == 0 or not _is_letter(low[p - 1]):
             yield p
             continue
@@ -89,6 +73,7 @@ _USE_AS = re.compile(
     rf"(?:as|als|comme|como|come)[ \t]+(?:the[ \t]+|your[ \t]+|my[ \t]+|a[ \t]+|das[ \t]+|le[ \t]+|el[ \t]+|la[ \t]+)?"
     rf"(?:new[ \t]+|neues[ \t]+|nouveau[ \t]+)?(?:{_STRONG_KW})\b"
 )
+_AS_WORDS = (" as ", " als ", " comme ", " como ", " come ")
 # scheme://user:PASSWORD@host — DSNs, broker URLs, basic-auth links.
 _URL_CRED = re.compile(
     r"(?i)(?<![A-Za-z0-9+.\-])[a-z][a-z0-9+.\-]{1,20}://[^\s:/@]{0,64}:(?P<value>[^\s/@]{1,128})@(?=[\w\[])"
@@ -153,13 +138,6 @@ def acceptable(value: str, *, strict: bool) -> bool:
     return len(value) >= 3
 
 
-def _all(text: str, needle: str) -> Iterator[int]:
-    i = text.find(needle)
-    while i >= 0:
-        yield i
-        i = text.find(needle, i + 1)
-
-
 def find_passwords(t: Text) -> Iterator[Hit]:
     text = t.raw
     starts = list(_keyword_starts(t))
@@ -192,7 +170,10 @@ def find_passwords(t: Text) -> Iterator[Hit]:
         if m.group("bare_sp") is not None and (len(value) < 6 or value.isalpha()):
             continue
         yield Hit("password", start, end)
-    windows = merged_windows(starts, 200, 40, len(text))
+    # "use X as (the) password": only where " as " (or its translation) comes shortly before a keyword.
+    low = t.low
+    near = [p for p in starts if any(w in low[max(0, p - 24) : p] for w in _AS_WORDS)]
+    windows = merged_windows(near, 200, 40, len(text))
     use_as = (m for lo, hi in windows for m in _USE_AS.finditer(text, lo, hi))
     for m in use_as:
         span = _value_span(m)
@@ -201,8 +182,8 @@ def find_passwords(t: Text) -> Iterator[Hit]:
         value, start, end = span
         if acceptable(value, strict=True) and char_classes(value) >= 2:
             yield Hit("password", start, end)
-    if "://" in text and "@" in text:
-        windows = merged_windows(list(_all(text, "://")), 22, 200, len(text))
+    if t.url and "@" in text:
+        windows = merged_windows(t.url, 22, 200, len(text))
         url_creds = (m for lo, hi in windows for m in _URL_CRED.finditer(text, lo, hi))
         for m in url_creds:
             value = m.group("value")

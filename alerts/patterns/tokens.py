@@ -136,7 +136,6 @@ def find_prefixed_keys(t: Text) -> Iterator[Hit]:
             yield Hit("api_key", m.start(), m.end())
 
 
-_GENERIC_FIND = re.compile(r"key|secret|token|credential|ключ|токен|clé|clave|chave|jeton|schlüssel")
 _IDENT = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-.")
 
 
@@ -144,9 +143,9 @@ def _generic_starts(t: Text) -> Iterator[int]:
     """Where a secret's name can start: the start of the identifier holding a keyword, and the word before
     it ("API key", "access token")."""
     low, seen = t.low, -1
-    for m in _GENERIC_FIND.finditer(low):
-        q = m.start()
-        while q > 0 and m.start() - q < 64 and low[q - 1] in _IDENT:
+    for p in t.sec:
+        q = p
+        while q > 0 and p - q < 64 and low[q - 1] in _IDENT:
             q -= 1
         if q <= seen or (q > 0 and low[q - 1].isalpha()):
             continue
@@ -182,7 +181,7 @@ def find_aws(t: Text) -> Iterator[Hit]:
     ids = list(_in_long_tokens(t, _AWS_ID))
     for m in ids:
         yield Hit("aws_key", m.start(), m.end())
-    if not ids and not _AWS_SECRET_CONTEXT.search(low):
+    if not ids and not t.aws_hint and "secret" not in low:
         return
     for m in _in_long_tokens(t, _AWS_SECRET):
         value = m.group()
@@ -214,10 +213,8 @@ def find_jwts(t: Text) -> Iterator[Hit]:
 
 def find_bearer(t: Text) -> Iterator[Hit]:
     # A JWT after "Bearer" is found here too; the overlap resolver keeps the more specific jwt finding.
-    p = t.low.find("bearer")
-    while p >= 0:
+    for p in t.bearer:
         m = _BEARER.match(t.raw, p)
-        p = t.low.find("bearer", p + 6)
         if m is None:
             continue
         if _secretish(m.group("value")):

@@ -1,0 +1,185 @@
+"""Detector benchmark: quality and speed of alerts.scan beside Presidio and detect-secrets, in one run.
+
+    python bench/detector.py [--limit N]
+
+Scores the labeled corpus (alerts/corpus/messages.jsonl) with each detector, prints message-level
+precision/recall/F1, the false-positive rate on hard negatives and messages per second on one core, then
+the latency of alerts.scan on 4,000-character messages. Competitors come from the optional ``bench``
+extra; Presidio runs its predefined pattern recognizers over a blank spaCy pipeline (no model can be
+downloaded here), limited to the entities that match the contract's kinds.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# Run as a script, bench/ would come first on the path, and bench/logging.py would shadow the standard
+# library's logging for every package imported below. The repository root goes there instead.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [str(_HERE.parent)] + [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+
+import argparse  # noqa: E402
+import logging  # noqa: E402
+import os  # noqa: E402
+import random  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+
+from alerts import scan  # noqa: E402
+from alerts.corpus.evaluate import Scores, load, score  # noqa: E402
+
+Span = tuple[str, int, int]
+Detector = Callable[[str], list[Span]]
+
+PRESIDIO_KINDS = {
+    "EMAIL_ADDRESS": "email",
+    "PHONE_NUMBER": "phone",
+    "IP_ADDRESS": "ip_address",
+    "CREDIT_CARD": "credit_card",
+    "IBAN_CODE": "iban",
+    "US_SSN": "ssn",
+}
+
+
+def ours() -> Detector:
+    return lambda text: [(f.kind, f.start, f.end) for f in scan(text)]
+
+
+def presidio() -> Detector | None:
+    try:
+        import spacy
+        import tldextract
+        from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+        from presidio_analyzer.nlp_engine import SpacyNlpEngine
+    except ImportError:
+        return None
+    # The email recognizer would fetch the public suffix list over the network; use the bundled snapshot.
+    tldextract.tldextract.TLD_EXTRACTOR = tldextract.TLDExtract(suffix_list_urls=())
+
+    class BlankSpacy(SpacyNlpEngine):
+        def __init__(self) -> None:
+            super().__init__(models=[{"lang_code": "en", "model_name": "blank"}])
+
+        def load(self) -> None:
+            self.nlp = {"en": spacy.blank("en")}
+
+    engine = BlankSpacy()
+    engine.load()
+    registry = RecognizerRegistry()
+    registry.load_predefined_recognizers(languages=["en"])
+    analyzer = AnalyzerEngine(nlp_engine=engine, registry=registry, supported_languages=["en"])
+    entities = list(PRESIDIO_KINDS)
+
+    def detect(text: str) -> list[Span]:
+        results = analyzer.analyze(text=text, language="en", entities=entities)
+        return [(PRESIDIO_KINDS[r.entity_type], r.start, r.end) for r in results]
+
+    return detect
+
+
+def detect_secrets() -> Detector | None:
+    try:
+        from detect_secrets.core.scan import scan_line
+        from detect_secrets.settings import default_settings
+    except ImportError:
+        return None
+    context = default_settings()
+    context.__enter__()  # the plugin settings stay active for the whole run
+
+    def detect(text: str) -> list[Span]:
+        spans: list[Span] = []
+        for line in text.splitlines() or [text]:
+            for secret in scan_line(line):
+                value = secret.secret_value or ""
+                at = text.find(value) if value else -1
+                spans.append(("secret", max(at, 0), max(at, 0) + len(value)))
+        return spans
+
+    return detect
+
+
+def throughput(detect: Detector, texts: list[str]) -> float:
+    start = time.process_time()  # CPU time of this one thread: one core, whatever else the machine does
+    for text in texts:
+        detect(text)
+    return len(texts) / (time.process_time() - start)
+
+
+def long_messages(rows: list[dict], count: int, *, dense: bool, seed: int = 7) -> list[str]:
+    """4,000-character messages: ``dense`` glues corpus messages of every kind; otherwise chat made of
+    clean messages and hard negatives with one sensitive message somewhere in it."""
+    rnd = random.Random(seed)
+    quiet = [r["text"] for r in rows if not r["spans"]]
+    loud = [r["text"] for r in rows if r["spans"]]
+    out = []
+    for _ in range(count):
+        parts: list[str] = [rnd.choice(loud)]
+        pool = quiet + loud if dense else quiet
+        while sum(len(p) + 1 for p in parts) < 4000:
+            parts.insert(rnd.randrange(len(parts) + 1), rnd.choice(pool))
+        out.append(" ".join(parts)[:4000])
+    return out
+
+
+def latency(texts: list[str]) -> tuple[float, float, float]:
+    for text in texts[:20]:
+        scan(text)
+    samples = []
+    for text in texts:
+        start = time.perf_counter()
+        scan(text)
+        samples.append(time.perf_counter() - start)
+    samples.sort()
+    return (
+        statistics.median(samples) * 1e3,
+        samples[min(len(samples) - 1, int(len(samples) * 0.99))] * 1e3,
+        samples[-1] * 1e3,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int, default=0, help="score only the first N corpus messages")
+    parser.add_argument("--long", type=int, default=500, help="4,000-character messages for the latency part")
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)  # Presidio logs every unsupported recognizer at start-up
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+    rows = load()
+    if args.limit:
+        rows = rows[: args.limit]
+    texts = [r["text"] for r in rows]
+    print(f"corpus: {len(rows)} messages, {sum(1 for r in rows if not r['spans'])} without sensitive data, "
+          f"{sum(1 for r in rows if r.get('category') == 'hard_negative')} hard negatives\n")
+
+    contenders = {"alerts.scan": ours(), "presidio (patterns)": presidio(), "detect-secrets": detect_secrets()}
+    results: dict[str, tuple[Scores, float]] = {}
+    for name, detect in contenders.items():
+        if detect is None:
+            print(f"{name}: not installed (pip install -e '.[bench]')")
+            continue
+        detect(texts[0])  # warm up lazy loading
+        results[name] = (score(rows, detect, per_kind=name == "alerts.scan"), throughput(detect, texts))
+
+    base = results["alerts.scan"][1]
+    print(f"{'detector':22s} {'precision':>9s} {'recall':>7s} {'F1':>6s} {'hard-neg FP':>11s} {'msg/s':>9s} {'ours is':>9s}")
+    for name, (s, rate) in results.items():
+        ratio = "" if name == "alerts.scan" else f"{base / rate:7.1f}x"
+        print(f"{name:22s} {s.precision:9.3f} {s.recall:7.3f} {s.f1:6.3f} {s.hard_fp_rate:11.3%} {rate:9.0f} {ratio:>9s}")
+
+    ours_scores = results["alerts.scan"][0]
+    print("\nalerts.scan span recall per kind (overlap / exact boundaries):")
+    for kind in sorted(ours_scores.span_total):
+        print(f"  {kind:14s} {ours_scores.span_recall(kind):6.3f} / {ours_scores.exact_rate(kind):6.3f}"
+              f"   n={ours_scores.span_total[kind]}")
+
+    print("\nalerts.scan latency on 4,000-character messages (ms):")
+    for label, dense in (("chat with one secret", False), ("dense: every kind", True)):
+        p50, p99, worst = latency(long_messages(rows, args.long, dense=dense))
+        print(f"  {label:22s} p50 {p50:6.3f}  p99 {p99:6.3f}  max {worst:6.3f}")
+
+
+if __name__ == "__main__":
+    main()
