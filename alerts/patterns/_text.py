@@ -27,6 +27,12 @@ _PW_OTHER = (
 _SEC_ASCII = ("key", "secret", "token", "credential", "clave", "chave", "jeton")
 _SEC_OTHER = ("ключ", "токен", "clé", "schlüssel")
 _SSN_HINTS = ("ssn", "ss#", "social", "soc sec", "soc. sec", "taxpayer", "itin")
+# For short messages one pattern answers "is any keyword here at all?" faster than a str.find per stem;
+# for long ones the finds win (an alternation loses the engine's literal-prefix fast path).
+_SHORT = 200
+_ANY_KEYWORD = re.compile(
+    "|".join(re.escape(k) for k in sorted({*_PW_ASCII, *_PW_OTHER, *_SEC_ASCII, *_SEC_OTHER}, key=len, reverse=True))
+)
 
 
 def lower_same_length(text: str) -> str:
@@ -46,7 +52,7 @@ def _find_all(haystack: str, needles: tuple[str, ...], into: list[int]) -> None:
 
 
 class Text:
-    __slots__ = ("_long", "at", "aws_hint", "bearer", "glued_digits", "low", "pw", "raw", "runs", "sec", "ssn_hint", "url")
+    __slots__ = ("_long", "at", "bearer", "glued_digits", "low", "pw", "raw", "runs", "sec", "url")
 
     def __init__(self, raw: str) -> None:
         self.raw = raw
@@ -68,20 +74,31 @@ class Text:
                 self.glued_digits = self.glued_digits or m.end() - start >= 6
                 continue
             self.runs.append((start, m.end(), sum(map(str.isdigit, m.group()))))
-        other = not low.isascii()
-        _find_all(low, _PW_ASCII, self.pw)
-        _find_all(low, _SEC_ASCII, self.sec)
-        if other:
-            _find_all(low, _PW_OTHER, self.pw)
-            _find_all(low, _SEC_OTHER, self.sec)
-        # Several stems can start at one place ("pass", "pw"...): each start once, in order.
-        self.pw = sorted(set(self.pw))
-        self.sec = sorted(set(self.sec))
-        self.at = [m.start() for m in _SPELLED_AT.finditer(low)]
-        _find_all(low, ("bearer",), self.bearer)
-        _find_all(low, ("://",), self.url)
-        self.ssn_hint = any(h in low for h in _SSN_HINTS)
-        self.aws_hint = "aws" in low or "amazon" in low
+        if len(low) >= _SHORT or _ANY_KEYWORD.search(low) is not None:
+            _find_all(low, _PW_ASCII, self.pw)
+            _find_all(low, _SEC_ASCII, self.sec)
+            if not low.isascii():
+                _find_all(low, _PW_OTHER, self.pw)
+                _find_all(low, _SEC_OTHER, self.sec)
+            # Several stems can start at one place ("pass", "pw"...): each start once, in order.
+            if len(self.pw) > 1:
+                self.pw = sorted(set(self.pw))
+            if len(self.sec) > 1:
+                self.sec = sorted(set(self.sec))
+        if " at" in low or "(at" in low or "[at" in low or "{at" in low or "<at" in low or "\tat" in low:
+            self.at = [m.start() for m in _SPELLED_AT.finditer(low)]
+        if "bearer" in low:
+            _find_all(low, ("bearer",), self.bearer)
+        if "://" in low:
+            _find_all(low, ("://",), self.url)
+
+    @property
+    def ssn_hint(self) -> bool:
+        return any(h in self.low for h in _SSN_HINTS)
+
+    @property
+    def aws_hint(self) -> bool:
+        return "aws" in self.low or "amazon" in self.low
 
     def numeric(self, min_digits: int, max_digits: int = 64) -> list[tuple[int, int]]:
         """Windows (start, end) around digit runs holding ``min_digits`` to ``max_digits`` digits; the end

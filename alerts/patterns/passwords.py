@@ -38,7 +38,7 @@ _VALUE = (
 # Word boundaries for alphabetic scripts only: in Japanese or Chinese the keyword touches the next word.
 _LETTER = r"[A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff]"
 _KW_PHRASE = re.compile(
-    rf"(?i)(?:(?P<strong>{_STRONG_KW})|(?P<weak>{_WEAK_KW}))(?!{_LETTER})(?:_[A-Za-z0-9_]{{0,20}})?"
+    rf"(?:(?P<strong>{_STRONG_KW})|(?P<weak>{_WEAK_KW}))(?!{_LETTER})(?:_[A-Za-z0-9_]{{0,20}})?"
     rf"{_QUAL}{_CONN}{_FILLER}{_VALUE}"
 )
 _IDENT = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
@@ -69,14 +69,14 @@ def _keyword_starts(t: Text) -> Iterator[int]:
 
 # "set/change the password to X" and "use X as (the) password".
 _USE_AS = re.compile(
-    rf"(?i)\b(?:use|using|utilise|utilisez|usa|usar|benutze|nutze|verwende|try)[ \t]+{_VALUE}[ \t]+"
+    rf"\b(?:use|using|utilise|utilisez|usa|usar|benutze|nutze|verwende|try)[ \t]+{_VALUE}[ \t]+"
     rf"(?:as|als|comme|como|come)[ \t]+(?:the[ \t]+|your[ \t]+|my[ \t]+|a[ \t]+|das[ \t]+|le[ \t]+|el[ \t]+|la[ \t]+)?"
     rf"(?:new[ \t]+|neues[ \t]+|nouveau[ \t]+)?(?:{_STRONG_KW})\b"
 )
 _AS_WORDS = (" as ", " als ", " comme ", " como ", " come ")
 # scheme://user:PASSWORD@host — DSNs, broker URLs, basic-auth links.
 _URL_CRED = re.compile(
-    r"(?i)(?<![A-Za-z0-9+.\-])[a-z][a-z0-9+.\-]{1,20}://[^\s:/@]{0,64}:(?P<value>[^\s/@]{1,128})@(?=[\w\[])"
+    r"(?<![A-Za-z0-9+.\-])[a-z][a-z0-9+.\-]{1,20}://[^\s:/@]{0,64}:(?P<value>[^\s/@]{1,128})@(?=[\w\[])"
 )
 _CURL_USER = re.compile(r"(?<![\w\-])(?:-u|--user)[ \t]+[\"']?[^\s:\"']{1,64}:(?P<value>[^\s\"'@]{1,128})")
 
@@ -110,10 +110,12 @@ _NOT_A_VALUE = frozenset(
 )
 
 
-def _value_span(m: re.Match[str]) -> tuple[str, int, int] | None:
+def _value_span(m: re.Match[str], raw: str) -> tuple[str, int, int] | None:
+    """The value as written: patterns run on the lower-cased text, whose offsets are the same."""
     for name in ("dq", "sq", "bq", "gq", "bare"):
-        if m.group(name) is not None:
-            return m.group(name), m.start(name), m.end(name)
+        start = m.start(name)
+        if start >= 0:
+            return raw[start : m.end(name)], start, m.end(name)
     return None
 
 
@@ -139,16 +141,16 @@ def acceptable(value: str, *, strict: bool) -> bool:
 
 
 def find_passwords(t: Text) -> Iterator[Hit]:
-    text = t.raw
+    text, low = t.raw, t.low
     starts = list(_keyword_starts(t))
     covered = 0  # keywords inside an accepted value ("password: password123") are part of that value
     for p in starts:
         if p < covered:
             continue
-        m = _KW_PHRASE.match(text, p)
+        m = _KW_PHRASE.match(low, p)
         if m is None:
             continue
-        span = _value_span(m)
+        span = _value_span(m, text)
         if span is None:
             continue
         value, start, end = span
@@ -171,12 +173,11 @@ def find_passwords(t: Text) -> Iterator[Hit]:
             continue
         yield Hit("password", start, end)
     # "use X as (the) password": only where " as " (or its translation) comes shortly before a keyword.
-    low = t.low
     near = [p for p in starts if any(w in low[max(0, p - 24) : p] for w in _AS_WORDS)]
     windows = merged_windows(near, 200, 40, len(text))
-    use_as = (m for lo, hi in windows for m in _USE_AS.finditer(text, lo, hi))
+    use_as = (m for lo, hi in windows for m in _USE_AS.finditer(low, lo, hi))
     for m in use_as:
-        span = _value_span(m)
+        span = _value_span(m, text)
         if span is None:
             continue
         value, start, end = span
@@ -184,10 +185,9 @@ def find_passwords(t: Text) -> Iterator[Hit]:
             yield Hit("password", start, end)
     if t.url and "@" in text:
         windows = merged_windows(t.url, 22, 200, len(text))
-        url_creds = (m for lo, hi in windows for m in _URL_CRED.finditer(text, lo, hi))
+        url_creds = (m for lo, hi in windows for m in _URL_CRED.finditer(low, lo, hi))
         for m in url_creds:
-            value = m.group("value")
-            if acceptable(value, strict=False):
+            if acceptable(text[m.start("value") : m.end("value")], strict=False):
                 yield Hit("password", m.start("value"), m.end("value"))
     if "-u" in text:
         for m in _CURL_USER.finditer(text):

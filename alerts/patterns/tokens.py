@@ -83,7 +83,7 @@ _SECRET_KW = (
     r"chave[ \t](?:de[ \t])?api|jeton|credentials?"
 )
 _GENERIC = re.compile(
-    rf"(?i)(?:[A-Za-z0-9]{{1,20}}[_\-.]){{0,3}}(?:{_SECRET_KW})(?:[_\-][A-Za-z0-9]{{1,20}})?"
+    rf"(?:[A-Za-z0-9]{{1,20}}[_\-.]){{0,3}}(?:{_SECRET_KW})(?:[_\-][A-Za-z0-9]{{1,20}})?"
     r"(?:[ \t]+(?:for|of|für|pour|para|для|от)(?:[ \t]+[^\s:=\"']{1,30}){1,2})?"
     r"(?:[ \t]*[\"']?[ \t]*(?::=|=>|->|[:=：])[ \t]*|[ \t]+(?:is|ist|est|es|é|это|=)[ \t]+(?:now[ \t]+)?)"
     r"[\"'`]?(?P<value>[A-Za-z0-9_\-+/=.~]{12,256})"
@@ -165,11 +165,11 @@ def find_generic_secrets(t: Text) -> Iterator[Hit]:
     for q in _generic_starts(t):
         if q < covered:
             continue
-        m = _GENERIC.match(text, q)
+        m = _GENERIC.match(t.low, q)  # the lower-cased text has the same offsets; the value comes from raw
         if m is None:
             continue
         covered = m.end()
-        value = m.group("value").rstrip(".")
+        value = text[m.start("value") : m.end("value")].rstrip(".")
         if _secretish(value):
             yield Hit("api_key", m.start("value"), m.start("value") + len(value))
 
@@ -203,9 +203,8 @@ def _b64_json(segment: str) -> bytes:
 
 
 def find_jwts(t: Text) -> Iterator[Hit]:
-    if "eyJ" not in t.raw:
-        return
-    for m in _in_long_tokens(t, _JWT):
+    raw = t.raw
+    for m in (m for lo, hi in t.long_tokens() if "eyJ" in raw[lo:hi] for m in _JWT.finditer(raw, lo, hi)):
         header = _b64_json(m.group().split(".", 1)[0])
         if b'"alg"' in header or b'"typ"' in header:
             yield Hit("jwt", m.start(), m.end())
@@ -214,10 +213,10 @@ def find_jwts(t: Text) -> Iterator[Hit]:
 def find_bearer(t: Text) -> Iterator[Hit]:
     # A JWT after "Bearer" is found here too; the overlap resolver keeps the more specific jwt finding.
     for p in t.bearer:
-        m = _BEARER.match(t.raw, p)
+        m = _BEARER.match(t.low, p)
         if m is None:
             continue
-        if _secretish(m.group("value")):
+        if _secretish(t.raw[m.start("value") : m.end("value")]):
             yield Hit("bearer_token", m.start("value"), m.end("value"))
 
 
@@ -244,7 +243,7 @@ def find_private_keys(t: Text) -> Iterator[Hit]:
             stop = b.end() if b else m.end()
             body = text[m.end() : stop]
             stop = m.end() + len(body.rstrip())
-        if sum(c.isalnum() for c in body.replace("\\n", "")) >= 40:
+        if sum(map(str.isalnum, body.replace("\\n", ""))) >= 40:
             yield Hit("private_key", m.start(), stop)
             pos = stop
         else:
@@ -273,12 +272,16 @@ def _pem_ranges(text: str) -> list[tuple[int, int]]:
 
 
 def find_loose_tokens(t: Text) -> Iterator[Hit]:
-    text = t.raw
+    text, low = t.raw, t.low
     pem = _pem_ranges(text) if "-----BEGIN" in text else []
-    for m in _in_long_tokens(t, _LOOSE):
-        low = t.low
-        if any(a <= m.start() < b for a, b in pem):
+    windows = []
+    for lo, hi in t.long_tokens():
+        word = text[lo:hi]
+        # Cheap first: a random token mixes cases; most long words (URLs, hashes, prose) do not.
+        if word.lower() == word or word.upper() == word or any(a <= lo < b for a, b in pem):
             continue
+        windows.append((lo, hi))
+    for m in (m for lo, hi in windows for m in _LOOSE.finditer(text, lo, hi)):
         value = m.group()
         if value.lower() == value or value.upper() == value:
             continue
