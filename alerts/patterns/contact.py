@@ -135,7 +135,7 @@ _THOUSANDS = re.compile(r"^\d{1,3}(?:[ .\u00a0]\d{3})+$")
 _DOTTED_OK = re.compile(r"^\(?\d{3}\)?\.\d{3}\.\d{4}$|^\d{2}(?:\.\d{2}){4}$|^\d{3}\.\d{2,3}\.\d{2}\.\d{2}$")
 # Context patterns are lower case and run on Text.low: case-insensitive alternations are many times slower.
 _PHONE_CONTEXT = re.compile(
-    r"(?:phone|tel\b|tel\.|telephone|mobile|mob\b|cell|call|ring|text me|sms|whats ?app|viber|signal|fax|"
+    r"(?:phone|tel\b|tel\.|telephone|mobile|mob\b|cell|call|ring|text me|sms|whats ?app|viber|signal|fax|reach|"
     r"contact|reach me|number|nummer|num[ée]ro|n[úu]mero|telefon|handy|portable|t[ée]l[ée]phone|m[óo]vil|celular|"
     r"tel[ée]fono|telefone|cellulare|телефон|тел\.|номер|звони|電話|电话|手机|携帯|전화)"
 )
@@ -143,7 +143,8 @@ _NEG_CONTEXT = re.compile(
     r"(?:order|invoice|tracking|track|ref\b|reference|ticket|case|\bid\b|#|\bno\.|account|acct|iban|card|"
     r"sku|serial|build|version|\bv\b|\bpo\b|transaction|txn|confirmation|booking|pnr|member|policy|claim|zip|"
     r"postal|bestell|commande|pedido|заказ|rechnung|factura|facture|счет|счёт|parcel|shipment|package|"
-    r"awb|isbn|ean|upc|timestamp|epoch|ts\b|pid|port|price|total|amount|balance|€|\$|£|¥|₽|eur\b|usd\b)"
+    r"awb|isbn|ean|upc|timestamp|epoch|ts\b|pid|port|price|total|amount|balance|€|\$|£|¥|₽|eur\b|usd\b|zoom|"
+    r"meeting|webex|conference|pin\b|batch|lot\b|imei|serial|room)"
 )
 _REGIONS = (
     "US",
@@ -201,6 +202,14 @@ def _regions_for(digits: str) -> tuple[str, ...]:
     )
 
 
+@lru_cache(maxsize=1024)
+def _possible_phone(candidate: str) -> bool:
+    try:
+        return phonenumbers.is_possible_number(phonenumbers.parse(candidate, None))
+    except phonenumbers.NumberParseException:
+        return False
+
+
 @lru_cache(maxsize=4096)
 def _valid_phone(candidate: str, international: bool) -> bool:
     digits = "".join(c for c in candidate if c.isdigit())
@@ -256,7 +265,17 @@ def find_phones(t: Text) -> Iterator[Hit]:
                 # runs of equal four-digit blocks are card-like or tracking numbers.
                 if len(groups) < 2 or (len(groups) >= 3 and all(len(g) == 4 for g in groups)):
                     continue
+                # Spaced single digits are a list or a sequence, not a number.
+                if sum(len(g) == 1 for g in groups) > 1:
+                    continue
+                # A leading year ("2024-001-0042") makes a batch, invoice or case number.
+                if len(groups[0]) == 4 and groups[0][:2] in ("19", "20"):
+                    continue
         if _valid_phone(normal, international):
+            yield Hit("phone", start, end)
+        elif international and _PHONE_CONTEXT.search(low[max(0, start - 40) : start]) and _possible_phone(normal):
+            # Reserved ranges (UK drama numbers, new allocations) fail validation yet are someone's number
+            # when the text says it is one.
             yield Hit("phone", start, end)
 
 
@@ -265,8 +284,12 @@ def find_phones(t: Text) -> Iterator[Hit]:
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IPV4 = re.compile(rf"(?<![\w.\-])(?:{_OCTET}\.){{3}}{_OCTET}(?![\w\-]|\.\d)")
 _VERSION_CONTEXT = re.compile(
-    r"(?<![a-z])(?:version|ver\.?|release|build|firmware|patch|update|upgrade|v|r|rev|revision|sdk|api|chrome|"
-    r"firefox|safari|edge|kernel|node|python|java|php|release notes|changelog|версия|versión|versão)\s*[:=#]?\s*$"
+    r"(?<![a-z])(?:version|ver\.?|release|build|firmware|patch|update|upgrade|downgrade|bump|bumped|v|r|rev|"
+    r"revision|sdk|chrome|firefox|safari|edge|opera|kernel|node|python|java|php|ruby|golang|go|rust|gcc|clang|"
+    r"openssl|nginx|apache|postgres|postgresql|mysql|redis|docker|kubernetes|k8s|helm|terraform|android|ios|"
+    r"ipados|macos|os x|windows|win|ubuntu|debian|centos|rhel|fedora|linux|build|firmware|bios|driver|"
+    r"release notes|changelog|версия|"
+    r"versión|versão)(?:\s+(?:to|from|of|is|auf|à|a|на|до))?\s*[:=#]?\s*v?$"
 )
 _IPV6 = re.compile(r"(?<![\w:.])(?=[0-9A-Fa-f.]{0,4}:)[0-9A-Fa-f:.]{2,45}(?![\w:])")
 

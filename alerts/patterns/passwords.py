@@ -26,7 +26,7 @@ _QUAL = (
 _CONN = (
     r"(?:(?P<sym>[ \t]*[\"']?[ \t]*(?::=|=>|->|[:=：])[ \t]*|[ \t]+(?:-|—|–)[ \t]+)|"
     r"(?P<cop>[ \t]+(?:is|was|will[ \t]be|has[ \t]been|should[ \t]be|ist|lautet|war|est|était|sera|es|era|será|é|"
-    r"è|jest|är|er|on|je|это|—)[ \t]+|'s[ \t]+|[ \t]*(?:是|为|為|は|が|는|은)[ \t]*)|"
+    r"è|jest|är|er|on|je|это|—)(?:[ \t]*:)?[ \t]+|'s[ \t]+|[ \t]*(?:是|为|為|は|が|는|은)[ \t]*)|"
     r"(?P<prep>[ \t]+(?:to|zu|auf|à|a|en|para|in|naar|na|se|olarak|into)[ \t]+)|(?P<bare_sp>[ \t]+))"
 )
 _FILLER = r"(?:(?:now|still|just|currently|simply|actually|jetzt|nun|maintenant|ahora|agora|adesso|теперь|сейчас|temporarily|always|probably)[ \t]+)?"
@@ -89,6 +89,7 @@ _NOT_A_VALUE = frozenset(
     weak strong long short secure insecure safe unsafe simple complex easy hard same different new old
     changed reset set saved stored hidden visible protected encrypted hashed known unknown here there
     below above attached included in on at for of to from with by and or but if as into about like
+    true false on off null nil none n/a ok fail failed passed pass yes no tbd unknown
     case-sensitive sensitive working broken fine ok okay ready locked unlocked disabled enabled compromised
     leaked ok. manager policy field box prompt reset. request requests requested change changes length
     characters chars letters digits minimum maximum min max least most must should will would can could
@@ -158,7 +159,8 @@ def find_passwords(t: Text) -> Iterator[Hit]:
         if not quoted:
             value, start, end = _trim(value, start, end)
         symbolic = m.group("sym") is not None
-        if m.group("weak") is not None and not symbolic:
+        # A weak keyword ("pw", "pass") names a password only before ':'/'=' or a password-shaped value.
+        if m.group("weak") is not None and not symbolic and (m.group("cop") is None or char_classes(value) < 3):
             continue
         if m.group("weak") is not None and (len(value) < 4 or value.isdigit() and len(value) < 5):
             continue

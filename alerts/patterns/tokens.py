@@ -99,7 +99,7 @@ _JWT = re.compile(
     r"(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*(?![A-Za-z0-9_\-.])"
 )
 _BEARER = re.compile(
-    r"(?<![A-Za-z])(?i:bearer)[ \t]+(?P<value>[A-Za-z0-9\-._~+/]{12,512}=*)(?![A-Za-z0-9\-._~+/=])"
+    r"(?<![A-Za-z])bearer[ \t]*:?[ \t]+(?P<value>[A-Za-z0-9\-._~+/]{12,512}=*)(?![A-Za-z0-9\-._~+/=])"
 )
 
 _PEM_BEGIN = re.compile(r"-----BEGIN[ ]([A-Z0-9 ]{0,30}PRIVATE KEY(?: BLOCK)?)-----")
