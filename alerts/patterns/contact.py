@@ -131,6 +131,7 @@ def _has_date(cand: str) -> bool:
             return True
     return False
 
+_SSN_SHAPE = re.compile(r"^\d{3}[- ]\d{2}[- ]\d{4}$")
 _THOUSANDS = re.compile(r"^\d{1,3}(?:[ .\u00a0]\d{3})+$")
 _DOTTED_OK = re.compile(r"^\(?\d{3}\)?\.\d{3}\.\d{4}$|^\d{2}(?:\.\d{2}){4}$|^\d{3}\.\d{2,3}\.\d{2}\.\d{2}$")
 # Context patterns are lower case and run on Text.low: case-insensitive alternations are many times slower.
@@ -248,7 +249,8 @@ def find_phones(t: Text) -> Iterator[Hit]:
             normal = "+" + cand[2:] if cand.startswith("00") else cand
         else:
             normal = cand
-            if _has_date(cand) or _THOUSANDS.match(cand):
+            # 3-2-4 is how SSNs are written (valid or not), never phone numbers.
+            if _has_date(cand) or _THOUSANDS.match(cand) or _SSN_SHAPE.match(cand):
                 continue
             if "." in cand and not _DOTTED_OK.match(cand):
                 continue
@@ -307,6 +309,9 @@ def find_ips(t: Text) -> Iterator[Hit]:
         for m in _ipv4_matches(t):
             before = low[max(0, m.start() - 30) : m.start()]
             if _VERSION_CONTEXT.search(before) or before.endswith("/") and before[-2:-1].isalpha():
+                continue
+            # The unspecified address and netmasks describe networks, not anyone's machine.
+            if m.group() == "0.0.0.0" or m.group().startswith("255."):
                 continue
             yield Hit("ip_address", m.start(), m.end())
     # IPv6: compressed forms hold "::"; full ones are long unbroken tokens.

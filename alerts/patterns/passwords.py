@@ -21,7 +21,10 @@ _WEAK_KW = r"pass|pw|mdp|clave|parola|parolă|geslo|lozinka"
 
 _QUAL = (
     r"(?:[ \t]+(?:for|of|to|on|at|für|fürs|vom|von|zum|zur|du|de|des|pour|del|de[ \t]la|para|от|для|к|van|voor|"
-    r"per|di|dla|do|för|til|na|della|dello)(?:[ \t]+[^\s:=：\"']{1,30}){1,3})?"
+    r"per|di|dla|do|för|til|na|della|dello)(?:[ \t]+[^\s:=：\"']{1,30}){1,3}|"
+    # "contraseña nueva:", "Passwort neu:", "password (new):" — a word that says which password.
+    r"[ \t]+\(?(?:new|old|current|temporary|temp|initial|default|nueva|nuevo|actual|temporal|neu|neues|aktuelles|"
+    r"nouveau|actuel|provisoire|novo|nova|nuova|nuovo|новый|текущий|временный)\)?)?"
 )
 _CONN = (
     r"(?:(?P<sym>[ \t]*[\"']?[ \t]*(?::=|=>|->|[:=：])[ \t]*|[ \t]+(?:-|—|–)[ \t]+)|"
@@ -37,10 +40,11 @@ _VALUE = (
 
 # Word boundaries for alphabetic scripts only: in Japanese or Chinese the keyword touches the next word.
 _LETTER = r"[A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff]"
-_KW_PHRASE = re.compile(
-    rf"(?:(?P<strong>{_STRONG_KW})|(?P<weak>{_WEAK_KW}))(?!{_LETTER})(?:_[A-Za-z0-9_]{{0,20}})?"
-    rf"{_QUAL}{_CONN}{_FILLER}{_VALUE}"
-)
+_KW_HEAD = rf"(?:(?P<strong>{_STRONG_KW})|(?P<weak>{_WEAK_KW}))(?!{_LETTER})(?:_[A-Za-z0-9_]{{0,20}})?"
+_KW_PHRASE = re.compile(rf"{_KW_HEAD}{_QUAL}{_CONN}{_FILLER}{_VALUE}")
+# The same without the qualifier, tried when the first reading is rejected: in "set password to X please"
+# the qualifier would swallow "to X" and leave "please" as the value.
+_KW_PHRASE_PLAIN = re.compile(rf"{_KW_HEAD}{_CONN}{_FILLER}{_VALUE}")
 _IDENT = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 # Identifiers that glue a word to the keyword without a separator: PGPASSWORD, mypassword, dbpass.
 _GLUED = frozenset({"pg", "my", "db", "new", "old", "root", "admin", "user", "wifi", "mysql"})
@@ -120,6 +124,9 @@ def _value_span(m: re.Match[str], raw: str) -> tuple[str, int, int] | None:
     return None
 
 
+_PROSE_NEXT = re.compile(r"[ \t]+[^\W\d_]{2,}(?:[ \t.,!?]|$)")
+
+
 def _trim(value: str, start: int, end: int) -> tuple[str, int, int]:
     """Sentence punctuation after a bare value is not part of it."""
     while value and value[-1] in ".,;:?)]}>" and not (value[-1] == ")" and "(" in value):
@@ -134,11 +141,44 @@ def acceptable(value: str, *, strict: bool) -> bool:
     low = value.lower()
     if low in _NOT_A_VALUE or low.rstrip("!") in _NOT_A_VALUE:
         return False
-    if value.startswith(("/", "~/", "http://", "https://")) or low.startswith(("e.g", "i.e")):
+    if value.startswith(("/", "~/", "(", "http://", "https://")) or low.startswith(("e.g", "i.e")):
         return False
     if strict:
         return len(value) >= 4 and (char_classes(value) >= 2 or len(value) >= 6)
     return len(value) >= 3
+
+
+def _judge(m: re.Match[str], text: str) -> tuple[int, int] | None:
+    """The value's span when the phrase really gives a password, else None."""
+    span = _value_span(m, text)
+    if span is None:
+        return None
+    value, start, end = span
+    quoted = m.group("bare") is None
+    if not quoted:
+        value, start, end = _trim(value, start, end)
+    symbolic = m.group("sym") is not None
+    weak = m.group("weak") is not None
+    # A weak keyword ("pw", "pass") names a password only before ':'/'=' or a password-shaped value.
+    if weak and not symbolic and (m.group("cop") is None or char_classes(value) < 3):
+        return None
+    if weak and (len(value) < 4 or value.isdigit() and len(value) < 5):
+        return None
+    if not acceptable(value, strict=not (symbolic or quoted)):
+        return None
+    if not quoted:
+        # "password to access", "Passwort zu ändern": after a preposition only a password-shaped value
+        # counts; with nothing at all between ("мой пароль X", "password X") it must also hold a digit or
+        # symbol.
+        if (m.group("prep") is not None or m.group("bare_sp") is not None) and char_classes(value) < 2:
+            return None
+        if m.group("bare_sp") is not None and (len(value) < 6 or value.isalpha()):
+            return None
+        # A plain word followed by more words is the sentence going on ("password => ask Bob",
+        # "passwd: command not found"), not a value.
+        if value.isalpha() and _PROSE_NEXT.match(text, end):
+            return None
+    return start, end
 
 
 def find_passwords(t: Text) -> Iterator[Hit]:
@@ -148,32 +188,13 @@ def find_passwords(t: Text) -> Iterator[Hit]:
     for p in starts:
         if p < covered:
             continue
-        m = _KW_PHRASE.match(low, p)
-        if m is None:
-            continue
-        span = _value_span(m, text)
-        if span is None:
-            continue
-        value, start, end = span
-        quoted = m.group("bare") is None
-        if not quoted:
-            value, start, end = _trim(value, start, end)
-        symbolic = m.group("sym") is not None
-        # A weak keyword ("pw", "pass") names a password only before ':'/'=' or a password-shaped value.
-        if m.group("weak") is not None and not symbolic and (m.group("cop") is None or char_classes(value) < 3):
-            continue
-        if m.group("weak") is not None and (len(value) < 4 or value.isdigit() and len(value) < 5):
-            continue
-        if not acceptable(value, strict=not (symbolic or quoted)):
-            continue
-        covered = end
-        # "password to access", "Passwort zu ändern": after a preposition only a password-shaped value counts;
-        # with nothing at all between ("мой пароль X", "password X") it must also hold a digit or symbol.
-        if (m.group("prep") is not None or m.group("bare_sp") is not None) and not quoted and char_classes(value) < 2:
-            continue
-        if m.group("bare_sp") is not None and (len(value) < 6 or value.isalpha()):
-            continue
-        yield Hit("password", start, end)
+        for phrase in (_KW_PHRASE, _KW_PHRASE_PLAIN):
+            m = phrase.match(low, p)
+            span = _judge(m, text) if m is not None else None
+            if span is not None:
+                covered = span[1]
+                yield Hit("password", *span)
+                break
     # "use X as (the) password": only where " as " (or its translation) comes shortly before a keyword.
     near = [p for p in starts if any(w in low[max(0, p - 24) : p] for w in _AS_WORDS)]
     windows = merged_windows(near, 200, 40, len(text))

@@ -171,7 +171,10 @@ def find_generic_secrets(t: Text) -> Iterator[Hit]:
         covered = m.end()
         value = text[m.start("value") : m.end("value")].rstrip(".")
         if _secretish(value):
-            yield Hit("api_key", m.start("value"), m.start("value") + len(value))
+            # The name says whose secret it is: "aws_secret_access_key", "AWS secret".
+            name = t.low[q : m.start("value")]
+            kind = "aws_key" if "aws" in name or "secret_access" in name or "secret access" in name else "api_key"
+            yield Hit(kind, m.start("value"), m.start("value") + len(value))
 
 
 def find_aws(t: Text) -> Iterator[Hit]:
