@@ -52,18 +52,21 @@ def scan(text: str) -> list[Finding]:
     # The gates of patterns.GATED_FINDERS, inlined: this runs for every message on the event loop.
     if "PRIVATE KEY" in text:
         hits.extend(find_private_keys(t))
-    if t.long_tokens():
+    long_tokens = t.long_tokens()
+    if long_tokens:
         if "eyJ" in text:
             hits.extend(find_jwts(t))
         hits.extend(find_aws(t))
         hits.extend(find_prefixed_keys(t))
-        hits.extend(find_loose_tokens(t))
     if t.sec:
         hits.extend(find_generic_secrets(t))
     if t.bearer:
         hits.extend(find_bearer(t))
     if t.pw or t.url or "-u" in text:
         hits.extend(find_passwords(t))
+    if long_tokens:
+        # Last: a keyword-less token is only a candidate where no finder above claimed it.
+        hits.extend(find_loose_tokens(t, hits))
     if t.at or "@" in text:
         hits.extend(find_emails(t))
     if t.runs:

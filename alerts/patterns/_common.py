@@ -27,12 +27,18 @@ def luhn_ok(digits: str) -> bool:
     return (odd + even) % 10 == 0
 
 
+_C_LOG_C = [0.0] + [c * math.log2(c) for c in range(1, 1025)]
+
+
 def shannon_entropy(value: str) -> float:
-    """Bits per character; random base64 is near 6, English words near 3, hex at most 4."""
-    if not value:
-        return 0.0
+    """Bits per character; random base64 is near 6, English words near 3, hex at most 4.
+
+    H = log2(n) - sum(c * log2(c)) / n over the character counts c; the table lookup keeps it in C.
+    """
     n = len(value)
-    return -sum(c / n * math.log2(c / n) for c in Counter(value).values())
+    if not n or n >= len(_C_LOG_C):
+        return 0.0 if not n else -sum(c / n * math.log2(c / n) for c in Counter(value).values())
+    return math.log2(n) - sum(map(_C_LOG_C.__getitem__, Counter(value).values())) / n
 
 
 def char_classes(value: str) -> int:
@@ -45,28 +51,43 @@ def char_classes(value: str) -> int:
 
 
 # Placeholders people paste instead of a real secret: templating, env references, masks, "your X here".
-_PLACEHOLDER = re.compile(
-    r"""(?ix)
+_TEMPLATE = re.compile(
+    r"""(?x)
     ^(?:
-        [*x•●·.\-_#?]{2,}                              # ******** / xxxx / ....
-      | \$\{[^}]*\}? | \$\(?[A-Za-z_][A-Za-z0-9_]*\)?    # ${DB_PASSWORD} / $PASSWORD / $(cmd)
+        \$\{[^}]*\}? | \$\(?[A-Za-z_][A-Za-z0-9_]*\)?    # ${DB_PASSWORD} / $PASSWORD / $(cmd)
       | %[A-Za-z_][A-Za-z0-9_]*% | %\([a-z_]+\)s         # %PASSWORD% / %(password)s
       | \{\{.*\}\}? | \{[A-Za-z_][A-Za-z0-9_]*\}         # {{ secret }} / {password}
-      | <[^>]*>? | \[[^\]]*\]                            # <your password> / [password]
-      | your.* | (?:insert|enter|replace|put|add)[_\- ].*
-      | .*[_\- ](?:here|goes[_\- ]here)
-      | .*(?:placeholder|redacted|changeme|change[_\-]me|dummy|not[_\-]?set|todo|fixme).*
-      | (?:none|null|nil|empty|blank|n/?a|tbd|undefined|hidden|masked|secret|password|passwd|pass|pwd
-          |token|key|apikey|api[_\-]key|value|string)
+      | <[^>]*>? | \[[^\]]*\]?                           # <your password> / [password]
     )$
     """
 )
+_MASK_CHARS = frozenset("*x•●·.-_#?")
+_PLACEHOLDER_WORDS = (
+    "placeholder", "redacted", "changeme", "change_me", "change-me", "dummy", "notset", "not_set", "not-set",
+    "todo", "fixme",
+)  # fmt: skip
+_PLACEHOLDER_EXACT = frozenset(
+    "none null nil empty blank n/a na tbd undefined hidden masked secret password passwd pass pwd token key "
+    "apikey api_key api-key value string".split()
+)
+_VERB_PREFIXES = ("insert", "enter", "replace", "put", "add")
 
 
 def is_placeholder(value: str) -> bool:
+    """Plain checks in order of cost; most real values fail the first few and return quickly."""
     if len(set(value)) == 1:
         return True
-    return _PLACEHOLDER.match(value) is not None
+    low = value.lower()
+    if low in _PLACEHOLDER_EXACT or set(low) <= _MASK_CHARS:
+        return True
+    if value[0] in "$%{<[" and _TEMPLATE.match(value) is not None:
+        return True
+    if low.startswith("your") or low.endswith(("_here", "-here", " here")):
+        return True
+    for verb in _VERB_PREFIXES:
+        if low.startswith(verb) and low[len(verb) : len(verb) + 1] in ("_", "-", " "):
+            return True
+    return any(word in low for word in _PLACEHOLDER_WORDS)
 
 
 def looks_like_code_reference(value: str) -> bool:

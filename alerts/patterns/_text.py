@@ -52,7 +52,7 @@ def _find_all(haystack: str, needles: tuple[str, ...], into: list[int]) -> None:
 
 
 class Text:
-    __slots__ = ("_long", "at", "bearer", "glued_digits", "low", "pw", "raw", "runs", "sec", "url")
+    __slots__ = ("_long", "_windows", "at", "bearer", "glued_digits", "low", "pw", "raw", "runs", "sec", "url")
 
     def __init__(self, raw: str) -> None:
         self.raw = raw
@@ -65,6 +65,7 @@ class Text:
         self.bearer: list[int] = []
         self.url: list[int] = []
         self._long: list[tuple[int, int]] | None = None
+        self._windows: dict[int, list[tuple[int, int]]] = {}
         self.glued_digits = False
         for m in _NUMERIC.finditer(low):
             start = m.start()
@@ -100,11 +101,15 @@ class Text:
     def aws_hint(self) -> bool:
         return "aws" in self.low or "amazon" in self.low
 
-    def numeric(self, min_digits: int, max_digits: int = 64) -> list[tuple[int, int]]:
-        """Windows (start, end) around digit runs holding ``min_digits`` to ``max_digits`` digits; the end
-        reaches a little past the run so that end-of-match lookaheads see the real next characters."""
-        limit = len(self.raw)
-        return [(max(0, s - 2), min(limit, e + 3)) for s, e, n in self.runs if min_digits <= n <= max_digits]
+    def numeric(self, min_digits: int) -> list[tuple[int, int]]:
+        """Windows (start, end) around digit runs holding at least ``min_digits`` digits; the end reaches a
+        little past the run so that end-of-match lookaheads see the real next characters."""
+        windows = self._windows.get(min_digits)
+        if windows is None:
+            limit = len(self.raw)
+            windows = [(max(0, s - 2), min(limit, e + 3)) for s, e, n in self.runs if n >= min_digits]
+            self._windows[min_digits] = windows
+        return windows
 
     def long_tokens(self) -> list[tuple[int, int]]:
         """Windows over whitespace-separated words of 12 or more characters: where keys, JWTs and opaque

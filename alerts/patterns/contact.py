@@ -37,7 +37,7 @@ _EMAIL_SPELLED = re.compile(
 _SPELLED_RIGHT = re.compile(
     rf"(?i)[ \t)\]}}>]{{1,3}}{_WORD}(?:{_DOT}{_WORD}){{0,3}}{_DOT}[A-Za-z]{{2,12}}(?![A-Za-z0-9])"
 )
-_LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
+_LOCAL_RUN = re.compile(r"(?<![A-Za-z0-9._%+\-])[._%+\-]*(?=[A-Za-z0-9])[A-Za-z0-9._%+\-]{1,64}@")
 _COMMON_TLDS = frozenset(
     "com org net edu gov io co de fr es it ru uk nl be ch at se no dk fi pl pt br mx ar in cn jp kr au nz ca "
     "us eu info biz me dev app ai tv ua cz gr tr ie il za sg hk tw".split()
@@ -59,12 +59,10 @@ def _dotted(part: str) -> bool:
 def _plain_emails(text: str) -> Iterator[Hit]:
     at = text.find("@")
     while at >= 0:
-        start = at
-        while start > 0 and at - start < 64 and text[start - 1] in _LOCAL_CHARS:
-            start -= 1
-        while start < at and not text[start].isalnum():
-            start += 1
-        m = _EMAIL.match(text, start) if start < at else None
+        # The local part's start: the first position of the run of local-part characters that ends at
+        # the "@" (the lookbehind sees the real character before the window).
+        local = _LOCAL_RUN.search(text, max(0, at - 64), at + 1)
+        m = _EMAIL.match(text, local.start()) if local is not None else None
         at = text.find("@", at + 1)
         if m is None:
             continue
@@ -89,7 +87,8 @@ def find_emails(t: Text) -> Iterator[Hit]:
     for a_start in t.at:  # "at" as a word of its own, found by Text's trigger pass
         # Most "at"s in prose are not followed by a spelled-out domain: check that first, anchored.
         right = _SPELLED_RIGHT.match(text, a_start + 2)
-        if right is None:
+        # "at john.doe@example.com": the plain address after it was found above.
+        if right is None or text.startswith("@", right.end()):
             continue
         lo = max(0, a_start - 120, searched)
         window = _EMAIL_SPELLED.finditer(text, lo, min(len(text), right.end() + 1))

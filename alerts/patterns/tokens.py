@@ -108,12 +108,12 @@ _PEM_BODY = re.compile(r"(?:[A-Za-z0-9+/=:,\-\s]|\\[nr])*")
 
 def _secretish(value: str, *, min_len: int = 16) -> bool:
     """Random enough to be a key: mixed characters and high entropy, not a placeholder or an identifier."""
-    if len(value) < min_len or is_placeholder(value) or looks_like_code_reference(value):
+    if len(value) < min_len or char_classes(value) < 2:
         return False
     low = value.lower()
     if any(w in low for w in ("your", "xxxx", "here", "placeholder", "redacted", "changeme", "example.com")):
         return False
-    if char_classes(value) < 2:
+    if is_placeholder(value) or looks_like_code_reference(value):
         return False
     return shannon_entropy(value) >= 3.0
 
@@ -274,7 +274,8 @@ def _pem_ranges(text: str) -> list[tuple[int, int]]:
     return ranges
 
 
-def find_loose_tokens(t: Text) -> Iterator[Hit]:
+def find_loose_tokens(t: Text, claimed: list[Hit] = ()) -> Iterator[Hit]:  # type: ignore[assignment]
+    """``claimed``: hits already made; a word they overlap is not looked at again."""
     text, low = t.raw, t.low
     pem = _pem_ranges(text) if "-----BEGIN" in text else []
     windows = []
@@ -282,6 +283,8 @@ def find_loose_tokens(t: Text) -> Iterator[Hit]:
         word = text[lo:hi]
         # Cheap first: a random token mixes cases; most long words (URLs, hashes, prose) do not.
         if word.lower() == word or word.upper() == word or any(a <= lo < b for a, b in pem):
+            continue
+        if any(h.start < hi and lo < h.end for h in claimed):
             continue
         windows.append((lo, hi))
     for m in (m for lo, hi in windows for m in _LOOSE.finditer(text, lo, hi)):
