@@ -52,6 +52,7 @@ def scan(text: str) -> list[Finding]:
     # The gates of patterns.GATED_FINDERS, inlined: this runs for every message on the event loop.
     if "PRIVATE KEY" in text:
         hits.extend(find_private_keys(t))
+        t.release_long_tokens([(h.start, h.end) for h in hits])
     long_tokens = t.long_tokens()
     if long_tokens:
         if "eyJ" in text:
@@ -72,7 +73,7 @@ def scan(text: str) -> list[Finding]:
     if t.runs:
         hits.extend(find_cards(t))
         hits.extend(find_ssns(t))
-        hits.extend(find_phones(t))
+        hits.extend(find_phones(t, hits))
     if t.runs or t.glued_digits:
         hits.extend(find_ibans(t))
     if t.runs or ":" in text:

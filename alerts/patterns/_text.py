@@ -111,6 +111,11 @@ class Text:
             self._windows[min_digits] = windows
         return windows
 
+    def release_long_tokens(self, spans: list[tuple[int, int]]) -> None:
+        """Forget the long tokens inside ``spans`` (the lines of a private key already found): no other
+        finder needs to look at them again."""
+        self._long = [(lo, hi) for lo, hi in self.long_tokens() if not any(a <= lo and hi - 1 <= b for a, b in spans)]
+
     def long_tokens(self) -> list[tuple[int, int]]:
         """Windows over whitespace-separated words of 12 or more characters: where keys, JWTs and opaque
         tokens can be. ``str.split`` finds them several times faster than any pattern could."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
 import phonenumbers
@@ -224,15 +224,18 @@ def _valid_phone(candidate: str, international: bool) -> bool:
     return False
 
 
-def _phone_matches(t: Text) -> Iterator[re.Match[str]]:
+def _phone_matches(t: Text, claimed: Sequence[Hit]) -> Iterator[re.Match[str]]:
     for lo, hi in t.numeric(7):
+        # A run already read as a card or an SSN is not read again as a phone number.
+        if any(h.start < hi and lo < h.end for h in claimed):
+            continue
         # A leading "+" or "(" sits just before the digit run.
         yield from _PHONE.finditer(t.raw, max(0, lo - 2), hi)
 
 
-def find_phones(t: Text) -> Iterator[Hit]:
+def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> Iterator[Hit]:
     text, low = t.raw, t.low
-    for m in _phone_matches(t):
+    for m in _phone_matches(t, claimed):
         cand = m.group()
         start, end = m.start(), m.end()
         # A "(" that opens nothing in the number belongs to the prose around it.
@@ -284,14 +287,27 @@ def find_phones(t: Text) -> Iterator[Hit]:
 
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IPV4 = re.compile(rf"(?<![\w.\-])(?:{_OCTET}\.){{3}}{_OCTET}(?![\w\-]|\.\d)")
-_VERSION_CONTEXT = re.compile(
-    r"(?<![a-z])(?:version|ver\.?|release|build|firmware|patch|update|upgrade|downgrade|bump|bumped|v|r|rev|"
-    r"revision|sdk|chrome|firefox|safari|edge|opera|kernel|node|python|java|php|ruby|golang|go|rust|gcc|clang|"
-    r"openssl|nginx|apache|postgres|postgresql|mysql|redis|docker|kubernetes|k8s|helm|terraform|android|ios|"
-    r"ipados|macos|os x|windows|win|ubuntu|debian|centos|rhel|fedora|linux|build|firmware|bios|driver|"
-    r"release notes|changelog|версия|"
-    r"versión|versão)(?:\s+(?:to|from|of|is|auf|à|a|на|до))?\s*[:=#]?\s*v?$"
+# Words after which a dotted quad is a version number ("upgrade to 7.4.39.107", "Android 14.0.0.133").
+_VERSION_WORDS = frozenset(
+    """version ver release build firmware patch update upgrade downgrade bump bumped v r rev revision sdk
+    chrome firefox safari edge opera kernel node python java php ruby golang go rust gcc clang openssl nginx
+    apache postgres postgresql mysql redis docker kubernetes k8s helm terraform android ios ipados macos x
+    windows win ubuntu debian centos rhel fedora linux bios driver notes changelog версия versión versão""".split()
 )
+_LINKING = frozenset({"to", "from", "of", "is", "auf", "à", "a", "на", "до"})
+_WORDS_BEFORE = re.compile(r"[^\W\d_]+")
+
+
+def _after_version_word(before: str) -> bool:
+    """Whether the text just before a match ends with a version word, maybe followed by "to"/"from"."""
+    words = _WORDS_BEFORE.findall(before)
+    if not words:
+        return False
+    if words[-1] in _VERSION_WORDS:
+        return True
+    return len(words) > 1 and words[-1] in _LINKING and words[-2] in _VERSION_WORDS
+
+
 _IPV6 = re.compile(r"(?<![\w:.])(?=[0-9A-Fa-f.]{0,4}:)[0-9A-Fa-f:.]{2,45}(?![\w:])")
 
 
@@ -306,8 +322,10 @@ def find_ips(t: Text) -> Iterator[Hit]:
     text, low = t.raw, t.low
     if "." in text:
         for m in _ipv4_matches(t):
-            before = low[max(0, m.start() - 30) : m.start()]
-            if _VERSION_CONTEXT.search(before) or before.endswith("/") and before[-2:-1].isalpha():
+            before = low[max(0, m.start() - 24) : m.start()]
+            # Only the words right before count: "build 42, server 10.0.0.1" is an address.
+            tail = before.rstrip(" \t:=#.")
+            if tail[-1:].isalpha() and _after_version_word(tail) or before.endswith("/") and before[-2:-1].isalpha():
                 continue
             # The unspecified address and netmasks describe networks, not anyone's machine.
             if m.group() == "0.0.0.0" or m.group().startswith("255."):
