@@ -20,7 +20,7 @@ _STRONG_KW = (
 _WEAK_KW = r"pass|pw|mdp|clave|parola|parolă|geslo|lozinka"
 
 _QUAL = (
-    r"(?:[ \t]+(?:for|of|to|on|at|für|fürs|vom|von|zum|zur|du|de|des|pour|del|de[ \t]la|para|от|для|к|van|voor|"
+    r"(?P<qual>[ \t]+(?:for|of|to|on|at|für|fürs|vom|von|zum|zur|du|de|des|pour|del|de[ \t]la|para|от|для|к|van|voor|"
     r"per|di|dla|do|för|til|na|della|dello)(?:[ \t]+[^\s:=：\"']{1,30}){1,3}|"
     # "contraseña nueva:", "Passwort neu:", "password (new):" — a word that says which password.
     r"[ \t]+\(?(?:new|old|current|temporary|temp|initial|default|nueva|nuevo|actual|temporal|neu|neues|aktuelles|"
@@ -188,13 +188,14 @@ def find_passwords(t: Text) -> Iterator[Hit]:
     for p in starts:
         if p < covered:
             continue
-        for phrase in (_KW_PHRASE, _KW_PHRASE_PLAIN):
-            m = phrase.match(low, p)
+        m = _KW_PHRASE.match(low, p)
+        span = _judge(m, text) if m is not None else None
+        if span is None and m is not None and m.start("qual") >= 0:
+            m = _KW_PHRASE_PLAIN.match(low, p)
             span = _judge(m, text) if m is not None else None
-            if span is not None:
-                covered = span[1]
-                yield Hit("password", *span)
-                break
+        if span is not None:
+            covered = span[1]
+            yield Hit("password", *span)
     # "use X as (the) password": only where " as " (or its translation) comes shortly before a keyword.
     near = [p for p in starts if any(w in low[max(0, p - 24) : p] for w in _AS_WORDS)]
     windows = merged_windows(near, 200, 40, len(text))
