@@ -6,6 +6,7 @@ import ipaddress
 import re
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
+from typing import NamedTuple
 
 import phonenumbers
 
@@ -199,26 +200,50 @@ _REGIONS = (
 )
 
 
-def _region_lengths() -> list[tuple[str, frozenset[int], str]]:
+class _Region(NamedTuple):
+    code: str
+    country_code: int
+    lengths: frozenset[int]
+    national_prefix: str
+
+
+def _region_table() -> list[_Region]:
     table = []
     for region in _REGIONS:
         meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
         if meta is not None:
-            table.append((region, frozenset(meta.general_desc.possible_length), meta.national_prefix or ""))
+            table.append(
+                _Region(region, meta.country_code, frozenset(meta.general_desc.possible_length), meta.national_prefix or "")
+            )
+        # Validate one number per region now: phonenumbers compiles each region's patterns on first use,
+        # which would otherwise land on some user's request as a multi-millisecond pause.
+        example = phonenumbers.example_number(region)
+        if example is not None:
+            phonenumbers.is_valid_number(example)
     return table
 
 
-# Parsing costs tens of microseconds: try only the regions where a number of this length can exist.
-_REGION_LENGTHS = _region_lengths()
+_REGION_TABLE = _region_table()
 
 
-def _regions_for(digits: str) -> tuple[str, ...]:
+def _valid_national(digits: str) -> bool:
+    """Valid as a national number of any region we know. The PhoneNumber is built directly (trunk prefix
+    stripped) instead of parsed per region: parsing is the expensive part and the region loop repeats it."""
     n = len(digits)
-    return tuple(
-        region
-        for region, lengths, prefix in _REGION_LENGTHS
-        if n in lengths or (prefix and digits.startswith(prefix) and n - len(prefix) in lengths)
-    )
+    for region in _REGION_TABLE:
+        candidates = []
+        if n in region.lengths:
+            candidates.append(digits)
+        prefix = region.national_prefix
+        if prefix and digits.startswith(prefix) and n - len(prefix) in region.lengths:
+            candidates.append(digits[len(prefix) :])
+        for national in candidates:
+            number = phonenumbers.PhoneNumber(country_code=region.country_code, national_number=int(national))
+            if national[0] == "0":
+                number.italian_leading_zero = True  # Italy keeps the leading zero of landlines
+            if phonenumbers.is_valid_number(number):
+                return True
+    return False
 
 
 @lru_cache(maxsize=1024)
@@ -231,16 +256,12 @@ def _possible_phone(candidate: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def _valid_phone(candidate: str, international: bool) -> bool:
-    digits = "".join(c for c in candidate if c.isdigit())
-    regions: tuple[str | None, ...] = (None,) if international else _regions_for(digits)
-    for region in regions:
-        try:
-            number = phonenumbers.parse(candidate, region)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(number):
-            return True
-    return False
+    if not international:
+        return _valid_national("".join(c for c in candidate if c.isdigit()))
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(candidate, None))
+    except phonenumbers.NumberParseException:
+        return False
 
 
 def _phone_matches(t: Text, claimed: Sequence[Hit]) -> Iterator[re.Match[str]]:
@@ -283,6 +304,8 @@ def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> Iterator[Hit]:
         before = low[max(0, start - 40) : start]
         if international:
             normal = "+" + cand[2:] if cand.startswith("00") else cand
+            if normal[1:2] in ("0", " ", "-", "("):  # no country code starts with 0
+                continue
         else:
             normal = cand
             # 3-2-4 is how SSNs are written (valid or not), never phone numbers.
@@ -291,6 +314,8 @@ def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> Iterator[Hit]:
             if "." in cand and not _DOTTED_OK.match(cand):
                 continue
             groups = [g for g in _SEPARATORS.split(cand.strip("()")) if g]
+            if sum(len(g) == 1 for g in groups) > 1:  # "1 2 3 4 5 6 7": a list, whatever the context
+                continue
             if not _words_say(before, _PHONE_WORDS) and (
                 _shaped_like_a_number_not_a_phone(groups)
                 or _says_not_a_phone(before[-25:])
