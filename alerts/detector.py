@@ -26,6 +26,7 @@ from alerts.patterns.tokens import (
     find_private_keys,
 )
 
+
 def _resolve(hits: list[Hit]) -> list[Hit]:
     """Keeps the most specific of overlapping hits (then the longest); disjoint hits all stay."""
     if len(hits) < 2:

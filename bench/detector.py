@@ -76,7 +76,11 @@ def presidio(*, limited: bool) -> Detector | None:
 
     def detect(text: str) -> list[Span]:
         results = analyzer.analyze(text=text, language="en", entities=entities)
-        return [(PRESIDIO_KINDS[r.entity_type], r.start, r.end) for r in results if r.entity_type in PRESIDIO_KINDS]
+        return [
+            (PRESIDIO_KINDS[r.entity_type], r.start, r.end)
+            for r in results
+            if r.entity_type in PRESIDIO_KINDS
+        ]
 
     return detect
 
@@ -92,7 +96,8 @@ def detect_secrets() -> Detector | None:
 
     def detect(text: str, _keep: object = context) -> list[Span]:  # _keep: the settings must outlive setup
         # The path `detect-secrets scan` takes for each file, minus the file: line plugins with their
-        # filters. (Its public scan_line is an ad-hoc mode that turns the entropy plugins loose on every word.)
+        # filters. (Its public scan_line is an ad-hoc mode that turns the entropy plugins loose on every
+        # word.)
         lines = list(enumerate(text.splitlines() or [text], start=1))
         spans: list[Span] = []
         for secret in _process_line_based_plugins(lines, filename="message.txt"):
@@ -168,8 +173,10 @@ def main() -> None:
     if args.limit:
         rows = rows[: args.limit]
     texts = [r["text"] for r in rows]
-    print(f"corpus: {len(rows)} messages, {sum(1 for r in rows if not r['spans'])} without sensitive data, "
-          f"{sum(1 for r in rows if r.get('category') == 'hard_negative')} hard negatives\n")
+    print(
+        f"corpus: {len(rows)} messages, {sum(1 for r in rows if not r['spans'])} without sensitive data, "
+        f"{sum(1 for r in rows if r.get('category') == 'hard_negative')} hard negatives\n"
+    )
 
     contenders = {
         "alerts.scan": ours(),
@@ -184,25 +191,38 @@ def main() -> None:
             continue
         detect(texts[0])  # warm up lazy loading
         repeats = 1 if name.startswith("presidio") else 5
-        results[name] = (score(rows, detect, per_kind=name == "alerts.scan"), throughput(detect, texts, repeats))
+        results[name] = (
+            score(rows, detect, per_kind=name == "alerts.scan"),
+            throughput(detect, texts, repeats),
+        )
 
     base = results["alerts.scan"][1]
-    print(f"{'detector':22s} {'precision':>9s} {'recall':>7s} {'F1':>6s} {'hard-neg FP':>11s} {'msg/s':>9s} {'ours is':>9s}")
+    print(
+        f"{'detector':22s} {'precision':>9s} {'recall':>7s} {'F1':>6s} {'hard-neg FP':>11s} {'msg/s':>9s} "
+        f"{'ours is':>9s}"
+    )
     for name, (s, rate) in results.items():
         ratio = "" if name == "alerts.scan" else f"{base / rate:7.1f}x"
-        print(f"{name:22s} {s.precision:9.3f} {s.recall:7.3f} {s.f1:6.3f} {s.hard_fp_rate:11.3%} {rate:9.0f} {ratio:>9s}")
+        print(
+            f"{name:22s} {s.precision:9.3f} {s.recall:7.3f} {s.f1:6.3f} {s.hard_fp_rate:11.3%} {rate:9.0f} "
+            f"{ratio:>9s}"
+        )
 
     ours_scores = results["alerts.scan"][0]
     print("\nalerts.scan span recall per kind (overlap / exact boundaries):")
     for kind in sorted(ours_scores.span_total):
-        print(f"  {kind:14s} {ours_scores.span_recall(kind):6.3f} / {ours_scores.exact_rate(kind):6.3f}"
-              f"   n={ours_scores.span_total[kind]}")
+        print(
+            f"  {kind:14s} {ours_scores.span_recall(kind):6.3f} / {ours_scores.exact_rate(kind):6.3f}"
+            f"   n={ours_scores.span_total[kind]}"
+        )
 
     print("\nalerts.scan latency on 4,000-character messages, one secret in each (ms, CPU time of one core):")
     for mix in ("prose", "chat", "dense"):
         lat = latency(long_messages(rows, args.long, mix=mix))
-        print(f"  {mix:6s} p50 {lat['p50']:6.3f}  p99 {lat['p99']:6.3f}  max {lat['max']:6.3f}"
-              f"   (wall-clock p99 {lat['wall p99']:6.3f})")
+        print(
+            f"  {mix:6s} p50 {lat['p50']:6.3f}  p99 {lat['p99']:6.3f}  max {lat['max']:6.3f}"
+            f"   (wall-clock p99 {lat['wall p99']:6.3f})"
+        )
 
 
 if __name__ == "__main__":

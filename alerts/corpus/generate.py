@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (a data file: messages and generator one-liners read best unbroken)
 """Writes messages.jsonl: realistic chat messages with labeled sensitive spans, clean chatter and hard negatives.
 
 Run ``python -m alerts.corpus.generate``; the seed is fixed so the file is reproducible. Each line is
@@ -709,16 +710,16 @@ HARD: list[tuple[str, Callable[[], str]]] = [
     ("en", lambda: f"ticket JIRA-{R.randint(100, 9999)} blocks release {R.randint(1, 9)}.{R.randint(0, 9)}"),
     ("en", lambda: "look at this dot com bubble chart"),
     ("en", lambda: "we meet at noon dot"),
-    ("en", lambda: f"eyJ... is the start of every JWT"),
+    ("en", lambda: "eyJ... is the start of every JWT"),
     ("en", lambda: f"docker pull nginx:1.{R.randint(19, 27)}.{R.randint(0, 5)}"),
     ("en", lambda: f"invoice INV-{R.randint(2020, 2026)}-{R.randint(10000, 99999)}"),
     ("en", lambda: f"call me at {R.randint(3, 9)}pm"),
     ("en", lambda: f"{R.randint(1, 12)}/{R.randint(1, 28)}/{R.randint(2020, 2027)} deadline"),
     ("en", lambda: f"build {R.randint(10000, 99999)} failed on step {R.randint(1, 20)}"),
-    ("en", lambda: f"api key rotation is scheduled for Friday"),
-    ("en", lambda: f"the token endpoint returns 401"),
+    ("en", lambda: "api key rotation is scheduled for Friday"),
+    ("en", lambda: "the token endpoint returns 401"),
     ("en", lambda: f"secret santa draw is on {R.randint(1, 28)} Dec"),
-    ("en", lambda: f"key: value pairs in config.yaml"),
+    ("en", lambda: "key: value pairs in config.yaml"),
     ("en", lambda: f"Windows 10.0.{R.randint(19000, 22631)}.{R.randint(1000, 4000)}"),
     ("en", lambda: f"mac 00:1A:{rs('0123456789ABCDEF', 2)}:3C:4D:5E"),
     ("en", lambda: f"uptime {R.randint(1, 99)}:{R.randint(10, 59)}:{R.randint(10, 59)}"),
@@ -1276,7 +1277,7 @@ def fill(template: str) -> tuple[str, list[dict[str, object]]]:
 
 def build() -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
-    for kind, templates in T.items():
+    for templates in T.values():
         for i in range(70):
             lang, tpl = templates[i % len(templates)]
             text, spans = fill(tpl)

@@ -63,9 +63,18 @@ _TEMPLATE = re.compile(
 )
 _MASK_CHARS = frozenset("*x•●·.-_#?")
 _PLACEHOLDER_WORDS = (
-    "placeholder", "redacted", "changeme", "change_me", "change-me", "dummy", "notset", "not_set", "not-set",
-    "todo", "fixme",
-)  # fmt: skip
+    "placeholder",
+    "redacted",
+    "changeme",
+    "change_me",
+    "change-me",
+    "dummy",
+    "notset",
+    "not_set",
+    "not-set",
+    "todo",
+    "fixme",
+)
 _PLACEHOLDER_EXACT = frozenset(
     "none null nil empty blank n/a na tbd undefined hidden masked secret password passwd pass pwd token key "
     "apikey api_key api-key value string".split()

@@ -16,14 +16,46 @@ _NUMERIC = re.compile(r"\d[\d \-.()\u00a0]{3,}")
 _SPELLED_AT = re.compile(r"at(?<=[ \t(\[{<]at)(?=[ \t)\]}>])")
 # Stems of password keywords (the patterns in passwords.py decide whether a whole keyword is there).
 _PW_ASCII = (
-    "pass", "pw", "kennw", "mot de passe", "mdp", "contrase", "senha", "palavra", "wachtw", "haslo", "sifre",
-    "losenord", "adgangskode", "salasana", "heslo", "jelsz", "clave", "parol", "geslo", "lozinka",
-    "kata sandi", "kata laluan",
-)  # fmt: skip
+    "pass",
+    "pw",
+    "kennw",
+    "mot de passe",
+    "mdp",
+    "contrase",
+    "senha",
+    "palavra",
+    "wachtw",
+    "haslo",
+    "sifre",
+    "losenord",
+    "adgangskode",
+    "salasana",
+    "heslo",
+    "jelsz",
+    "clave",
+    "parol",
+    "geslo",
+    "lozinka",
+    "kata sandi",
+    "kata laluan",
+)
 _PW_OTHER = (
-    "парол", "şifre", "hasło", "lösenord", "κωδικ", "密码", "密碼", "パスワード", "비밀번호", "كلمة", "סיסמ",
-    "पासवर्ड", "รหัสผ่าน", "mật khẩu", "contraseña",
-)  # fmt: skip
+    "парол",
+    "şifre",
+    "hasło",
+    "lösenord",
+    "κωδικ",
+    "密码",
+    "密碼",
+    "パスワード",
+    "비밀번호",
+    "كلمة",
+    "סיסמ",
+    "पासवर्ड",
+    "รหัสผ่าน",
+    "mật khẩu",
+    "contraseña",
+)
 _SEC_ASCII = ("key", "secret", "token", "credential", "clave", "chave", "jeton")
 _SEC_OTHER = ("ключ", "токен", "clé", "schlüssel")
 _SSN_HINTS = ("ssn", "ss#", "social", "soc sec", "soc. sec", "taxpayer", "itin")
@@ -31,7 +63,10 @@ _SSN_HINTS = ("ssn", "ss#", "social", "soc sec", "soc. sec", "taxpayer", "itin")
 # for long ones the finds win (an alternation loses the engine's literal-prefix fast path).
 _SHORT = 200
 _ANY_KEYWORD = re.compile(
-    "|".join(re.escape(k) for k in sorted({*_PW_ASCII, *_PW_OTHER, *_SEC_ASCII, *_SEC_OTHER}, key=len, reverse=True))
+    "|".join(
+        re.escape(k)
+        for k in sorted({*_PW_ASCII, *_PW_OTHER, *_SEC_ASCII, *_SEC_OTHER}, key=len, reverse=True)
+    )
 )
 
 
@@ -52,7 +87,19 @@ def _find_all(haystack: str, needles: tuple[str, ...], into: list[int]) -> None:
 
 
 class Text:
-    __slots__ = ("_long", "_windows", "at", "bearer", "glued_digits", "low", "pw", "raw", "runs", "sec", "url")
+    __slots__ = (
+        "_long",
+        "_windows",
+        "at",
+        "bearer",
+        "glued_digits",
+        "low",
+        "pw",
+        "raw",
+        "runs",
+        "sec",
+        "url",
+    )
 
     def __init__(self, raw: str) -> None:
         self.raw = raw
@@ -114,7 +161,9 @@ class Text:
     def release_long_tokens(self, spans: list[tuple[int, int]]) -> None:
         """Forget the long tokens inside ``spans`` (the lines of a private key already found): no other
         finder needs to look at them again."""
-        self._long = [(lo, hi) for lo, hi in self.long_tokens() if not any(a <= lo and hi - 1 <= b for a, b in spans)]
+        self._long = [
+            (lo, hi) for lo, hi in self.long_tokens() if not any(a <= lo and hi - 1 <= b for a, b in spans)
+        ]
 
     def long_tokens(self) -> list[tuple[int, int]]:
         """Windows over whitespace-separated words of 12 or more characters: where keys, JWTs and opaque

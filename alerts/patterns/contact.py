@@ -24,7 +24,8 @@ _EMAIL = re.compile(
 # name@2x.png and friends are file names, not addresses.
 _FILE_TLDS = frozenset(
     "png jpg jpeg gif svg webp ico bmp tif tiff js mjs ts tsx jsx css scss json py rb go rs java kt txt md "
-    "html htm xml yml yaml toml ini cfg lock pdf zip gz tgz tar whl exe dll so dylib log csv mp3 mp4 mov".split()
+    "html htm xml yml yaml toml ini cfg lock pdf zip gz tgz tar whl exe dll so dylib log csv mp3 mp4 "
+    "mov".split()
 )
 
 _DOT = r"(?:[ \t]{0,2}[(\[{<][ \t]?dot[ \t]?[)\]}>][ \t]{0,2}|[ \t]{1,2}dot[ \t]{1,2}|\.)"
@@ -45,11 +46,13 @@ _COMMON_TLDS = frozenset(
 )
 # Words that sit before " at " in ordinary prose ("look at this dot com bubble").
 _PROSE_WORDS = frozenset(
-    "look looking looked arrive arrived arriving meet meeting stay staying be is are was were am me us him her "
+    "look looking looked arrive arrived arriving meet meeting stay staying be is are was were am me us "
+    "him her "
     "them it this that here there work works working home good bad best great available reach email mail "
     "contact write ping live lives living born found located based sale aim aimed point pointed shot laugh "
     "laughing stare staring glance good better worst start started starting end ended ends back up down out "
-    "off all one two three time times once least most first last now then see seen you i we they he she".split()
+    "off all one two three time times once least most first last now then see seen you i we they he "
+    "she".split()
 )
 
 
@@ -70,7 +73,9 @@ def _plain_emails(text: str) -> Iterator[Hit]:
         value = m.group()
         domain = value.rpartition("@")[2]
         labels = domain.split(".")
-        if labels[-1].lower() in _FILE_TLDS or any(not lab or lab[0] == "-" or lab[-1] == "-" for lab in labels):
+        if labels[-1].lower() in _FILE_TLDS or any(
+            not lab or lab[0] == "-" or lab[-1] == "-" for lab in labels
+        ):
             continue
         # git@github.com:org/repo is a remote, not a person.
         if value.startswith("git@") and text.startswith(":", m.end()):
@@ -103,7 +108,9 @@ def find_emails(t: Text) -> Iterator[Hit]:
         if not bracketed:
             # A bare " at " is everywhere in prose: require the rest to be spelled out too, a known TLD and
             # a local part that is not an ordinary word of the sentence.
-            if tld not in _COMMON_TLDS or not (_dotted(domain) or _dotted(m.group()[m.end("domain") - m.start() :])):
+            if tld not in _COMMON_TLDS or not (
+                _dotted(domain) or _dotted(m.group()[m.end("domain") - m.start() :])
+            ):
                 continue
             if local.lower() in _PROSE_WORDS or domain.lower() in _PROSE_WORDS:
                 continue
@@ -118,18 +125,24 @@ _PHONE = re.compile(
     r"(?<![\w+.:/#\-])(?<!\d[ .\-])(?:\+|\b00)?[(]?\d[\d \-.()\u00a0]{5,22}\d(?![\w\-/]|[ .]\d|\.\w)"
 )  # run only inside the digit-run windows of Text.numeric
 _DATE = re.compile(
-    r"(?<!\d)(?:(?P<y>\d{4})[-./ ](?P<a>\d{1,2})[-./ ](?P<b>\d{1,2})|(?P<c>\d{1,2})[-./](?P<d>\d{1,2})[-./]\d{2,4})(?!\d)"
+    r"(?<!\d)(?:(?P<y>\d{4})[-./ ](?P<a>\d{1,2})[-./ ](?P<b>\d{1,2})|"
+    r"(?P<c>\d{1,2})[-./](?P<d>\d{1,2})[-./]\d{2,4})(?!\d)"
 )
 
 
 def _has_date(cand: str) -> bool:
     for m in _DATE.finditer(cand):
         if m.group("y"):
-            if 1900 <= int(m.group("y")) <= 2100 and 1 <= int(m.group("a")) <= 12 and 1 <= int(m.group("b")) <= 31:
+            if (
+                1900 <= int(m.group("y")) <= 2100
+                and 1 <= int(m.group("a")) <= 12
+                and 1 <= int(m.group("b")) <= 31
+            ):
                 return True
         elif 1 <= int(m.group("c")) <= 31 and 1 <= int(m.group("d")) <= 31:
             return True
     return False
+
 
 _SSN_SHAPE = re.compile(r"^\d{3}[- ]\d{2}[- ]\d{4}$")
 _THOUSANDS = re.compile(r"^\d{1,3}(?:[ .\u00a0]\d{3})+$")
@@ -138,19 +151,124 @@ _DOTTED_OK = re.compile(r"^\(?\d{3}\)?\.\d{3}\.\d{4}$|^\d{2}(?:\.\d{2}){4}$|^\d{
 # tuple runs in C), which is several times cheaper than searching an alternation pattern.
 _CONTEXT_WORDS = re.compile(r"[^\W\d_]+|[#$€£¥₽]")
 _PHONE_WORDS = (
-    "phone", "tel", "mobil", "mob", "cell", "call", "ring", "text", "sms", "whatsapp", "viber", "signal", "fax",
-    "reach", "contact", "number", "nummer", "numéro", "numero", "número", "handy", "portable", "téléphone",
-    "telefon", "móvil", "movil", "celular", "teléfono", "cellulare", "телефон", "тел", "номер", "звони", "моб",
-    "電話", "电话", "手机", "携帯", "전화", "llám", "appel", "ruf", "chiam", "ligue",
-)  # fmt: skip
+    "phone",
+    "tel",
+    "mobil",
+    "mob",
+    "cell",
+    "call",
+    "ring",
+    "text",
+    "sms",
+    "whatsapp",
+    "viber",
+    "signal",
+    "fax",
+    "reach",
+    "contact",
+    "number",
+    "nummer",
+    "numéro",
+    "numero",
+    "número",
+    "handy",
+    "portable",
+    "téléphone",
+    "telefon",
+    "móvil",
+    "movil",
+    "celular",
+    "teléfono",
+    "cellulare",
+    "телефон",
+    "тел",
+    "номер",
+    "звони",
+    "моб",
+    "電話",
+    "电话",
+    "手机",
+    "携帯",
+    "전화",
+    "llám",
+    "appel",
+    "ruf",
+    "chiam",
+    "ligue",
+)
 _NEG_WORDS = (
-    "order", "invoice", "tracking", "track", "ref", "ticket", "case", "id", "no", "account", "acct", "iban",
-    "card", "sku", "serial", "build", "version", "v", "po", "transaction", "txn", "confirmation", "booking", "pnr",
-    "member", "policy", "claim", "zip", "postal", "bestell", "commande", "pedido", "заказ", "rechnung", "factura",
-    "facture", "счет", "счёт", "parcel", "shipment", "package", "awb", "isbn", "ean", "upc", "timestamp", "epoch",
-    "ts", "pid", "port", "price", "total", "amount", "balance", "eur", "usd", "zoom", "meeting", "webex",
-    "conference", "pin", "batch", "lot", "imei", "room", "#", "$", "€", "£", "¥", "₽",
-)  # fmt: skip
+    "order",
+    "invoice",
+    "tracking",
+    "track",
+    "ref",
+    "ticket",
+    "case",
+    "id",
+    "no",
+    "account",
+    "acct",
+    "iban",
+    "card",
+    "sku",
+    "serial",
+    "build",
+    "version",
+    "v",
+    "po",
+    "transaction",
+    "txn",
+    "confirmation",
+    "booking",
+    "pnr",
+    "member",
+    "policy",
+    "claim",
+    "zip",
+    "postal",
+    "bestell",
+    "commande",
+    "pedido",
+    "заказ",
+    "rechnung",
+    "factura",
+    "facture",
+    "счет",
+    "счёт",
+    "parcel",
+    "shipment",
+    "package",
+    "awb",
+    "isbn",
+    "ean",
+    "upc",
+    "timestamp",
+    "epoch",
+    "ts",
+    "pid",
+    "port",
+    "price",
+    "total",
+    "amount",
+    "balance",
+    "eur",
+    "usd",
+    "zoom",
+    "meeting",
+    "webex",
+    "conference",
+    "pin",
+    "batch",
+    "lot",
+    "imei",
+    "room",
+    "#",
+    "$",
+    "€",
+    "£",
+    "¥",
+    "₽",
+)
 _NEG_EXACT = frozenset({"id", "no", "v", "po", "ts", "pin", "lot", "ref", "eur", "usd", "zip"})
 
 
@@ -161,7 +279,7 @@ def _words_say(window: str, prefixes: tuple[str, ...]) -> bool:
 def _says_not_a_phone(window: str) -> bool:
     for w in _CONTEXT_WORDS.findall(window):
         # Short words must match whole ("id", "no"), longer ones as prefixes ("tracking", "bestellnummer").
-        if w in _NEG_EXACT or len(w) > 2 and w.startswith(_NEG_WORDS) or w in "#$€£¥₽":
+        if w in _NEG_EXACT or (len(w) > 2 and w.startswith(_NEG_WORDS)) or w in "#$€£¥₽":
             return True
     return False
 
@@ -213,7 +331,12 @@ def _region_table() -> list[_Region]:
         meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
         if meta is not None:
             table.append(
-                _Region(region, meta.country_code, frozenset(meta.general_desc.possible_length), meta.national_prefix or "")
+                _Region(
+                    region,
+                    meta.country_code,
+                    frozenset(meta.general_desc.possible_length),
+                    meta.national_prefix or "",
+                )
             )
         # Validate one number per region now: phonenumbers compiles each region's patterns on first use,
         # which would otherwise land on some user's request as a multi-millisecond pause.
@@ -282,14 +405,14 @@ def _shaped_like_a_number_not_a_phone(groups: list[str]) -> bool:
     # leading year ("2024-001-0042") makes a batch, invoice or case number.
     return (
         len(groups) < 2
-        or len(groups) >= 3 and all(len(g) == 4 for g in groups)
+        or (len(groups) >= 3 and all(len(g) == 4 for g in groups))
         or sum(len(g) == 1 for g in groups) > 1
-        or len(groups[0]) == 4 and groups[0][:2] in ("19", "20")
+        or (len(groups[0]) == 4 and groups[0][:2] in ("19", "20"))
     )
 
 
 def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> Iterator[Hit]:
-    text, low = t.raw, t.low
+    low = t.low
     for m in _phone_matches(t, claimed):
         cand = m.group()
         start, end = m.start(), m.end()
@@ -339,7 +462,8 @@ _VERSION_WORDS = frozenset(
     """version ver release build firmware patch update upgrade downgrade bump bumped v r rev revision sdk
     chrome firefox safari edge opera kernel node python java php ruby golang go rust gcc clang openssl nginx
     apache postgres postgresql mysql redis docker kubernetes k8s helm terraform android ios ipados macos x
-    windows win ubuntu debian centos rhel fedora linux bios driver notes changelog версия versión versão""".split()
+    windows win ubuntu debian centos rhel fedora linux bios driver notes changelog версия versión
+    versão""".split()
 )
 _LINKING = frozenset({"to", "from", "of", "is", "auf", "à", "a", "на", "до"})
 _WORDS_BEFORE = re.compile(r"[^\W\d_]+")
@@ -372,7 +496,9 @@ def find_ips(t: Text) -> Iterator[Hit]:
             before = low[max(0, m.start() - 24) : m.start()]
             # Only the words right before count: "build 42, server 10.0.0.1" is an address.
             tail = before.rstrip(" \t:=#.")
-            if tail[-1:].isalpha() and _after_version_word(tail) or before.endswith("/") and before[-2:-1].isalpha():
+            if (tail[-1:].isalpha() and _after_version_word(tail)) or (
+                before.endswith("/") and before[-2:-1].isalpha()
+            ):
                 continue
             # The unspecified address and netmasks describe networks, not anyone's machine.
             if m.group() == "0.0.0.0" or m.group().startswith("255."):
@@ -382,11 +508,11 @@ def find_ips(t: Text) -> Iterator[Hit]:
     six = merged_windows(list(find_all(text, "::")), 40, 40, len(text))
     six += [(lo, hi) for lo, hi in t.long_tokens() if text.count(":", lo, hi) >= 7]
     for m in (m for lo, hi in sorted(set(six)) for m in _IPV6.finditer(text, lo, hi)):
-            cand = m.group().rstrip(".")
-            if cand.count(":") < 2 or not any(c.isdigit() for c in cand):
-                continue
-            try:
-                ipaddress.IPv6Address(cand)
-            except ValueError:
-                continue
-            yield Hit("ip_address", m.start(), m.start() + len(cand))
+        cand = m.group().rstrip(".")
+        if cand.count(":") < 2 or not any(c.isdigit() for c in cand):
+            continue
+        try:
+            ipaddress.IPv6Address(cand)
+        except ValueError:
+            continue
+        yield Hit("ip_address", m.start(), m.start() + len(cand))

@@ -46,7 +46,7 @@ def find_cards(t: Text) -> Iterator[Hit]:
         value = m.group()
         digits = value.replace(" ", "").replace("-", "")
         # Mixed or doubled separators ("1234 5678-9012", "1234  5678") are not how anyone writes a card.
-        if " " in value and "-" in value or _DOUBLE_SEPARATOR.search(value):
+        if (" " in value and "-" in value) or _DOUBLE_SEPARATOR.search(value):
             continue
         if 12 <= len(digits) <= 19 and luhn_ok(digits) and _card_brand_ok(digits):
             yield Hit("credit_card", m.start(), m.end())
@@ -66,7 +66,9 @@ IBAN_LENGTHS: dict[str, int] = {
     "DJ": 27, "RU": 33, "SO": 23, "NI": 28, "MN": 20, "FK": 18, "OM": 23, "YE": 30, "HN": 28,
 }  # fmt: skip
 
-_IBAN = re.compile(r"[A-Z](?<![A-Za-z0-9][A-Z])[A-Z]\d{2}[ \-]?[A-Z0-9][A-Z0-9 \-]{9,50}[A-Z0-9](?![A-Za-z0-9])")
+_IBAN = re.compile(
+    r"[A-Z](?<![A-Za-z0-9][A-Z])[A-Z]\d{2}[ \-]?[A-Z0-9][A-Z0-9 \-]{9,50}[A-Z0-9](?![A-Za-z0-9])"
+)
 
 
 # ISO 13616: letters count as 10..35 in the mod-97 check.
@@ -98,7 +100,11 @@ def find_ibans(t: Text) -> Iterator[Hit]:
                 if count == length:
                     cut = i + 1
                     break
-        if count < length or (cut < len(value) and value[cut] not in " -") or _DOUBLE_SEPARATOR.search(value[:cut]):
+        if (
+            count < length
+            or (cut < len(value) and value[cut] not in " -")
+            or _DOUBLE_SEPARATOR.search(value[:cut])
+        ):
             continue
         compact = "".join(c for c in value[:cut] if c.isalnum())
         if iban_ok(compact):

@@ -5,7 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from alerts.patterns._common import Hit, char_classes, is_placeholder, looks_like_code_reference, merged_windows
+from alerts.patterns._common import (
+    Hit,
+    char_classes,
+    is_placeholder,
+    looks_like_code_reference,
+    merged_windows,
+)
 from alerts.patterns._text import Text
 
 # Keywords that name a password outright; an identifier around them (DB_PASSWORD, PGPASSWORD, "wifi
@@ -20,19 +26,25 @@ _STRONG_KW = (
 _WEAK_KW = r"pass|pw|mdp|clave|parola|parolă|geslo|lozinka"
 
 _QUAL = (
-    r"(?P<qual>[ \t]+(?:for|of|to|on|at|für|fürs|vom|von|zum|zur|du|de|des|pour|del|de[ \t]la|para|от|для|к|van|voor|"
+    r"(?P<qual>[ \t]+(?:for|of|to|on|at|für|fürs|vom|von|zum|zur|du|de|des|pour|del|de[ \t]la|para|"
+    r"от|для|к|van|voor|"
     r"per|di|dla|do|för|til|na|della|dello)(?:[ \t]+[^\s:=：\"']{1,30}){1,3}|"
     # "contraseña nueva:", "Passwort neu:", "password (new):" — a word that says which password.
-    r"[ \t]+\(?(?:new|old|current|temporary|temp|initial|default|nueva|nuevo|actual|temporal|neu|neues|aktuelles|"
+    r"[ \t]+\(?(?:new|old|current|temporary|temp|initial|default|nueva|nuevo|actual|temporal|neu|"
+    r"neues|aktuelles|"
     r"nouveau|actuel|provisoire|novo|nova|nuova|nuovo|новый|текущий|временный)\)?)?"
 )
 _CONN = (
     r"(?:(?P<sym>[ \t]*[\"']?[ \t]*(?::=|=>|->|[:=：])[ \t]*|[ \t]+(?:-|—|–)[ \t]+)|"
-    r"(?P<cop>[ \t]+(?:is|was|will[ \t]be|has[ \t]been|should[ \t]be|ist|lautet|war|est|était|sera|es|era|será|é|"
+    r"(?P<cop>[ \t]+(?:is|was|will[ \t]be|has[ \t]been|should[ \t]be|ist|lautet|war|est|était|sera|"
+    r"es|era|será|é|"
     r"è|jest|är|er|on|je|это|—)(?:[ \t]*:)?[ \t]+|'s[ \t]+|[ \t]*(?:是|为|為|は|が|는|은)[ \t]*)|"
     r"(?P<prep>[ \t]+(?:to|zu|auf|à|a|en|para|in|naar|na|se|olarak|into)[ \t]+)|(?P<bare_sp>[ \t]+))"
 )
-_FILLER = r"(?:(?:now|still|just|currently|simply|actually|jetzt|nun|maintenant|ahora|agora|adesso|теперь|сейчас|temporarily|always|probably)[ \t]+)?"
+_FILLER = (
+    r"(?:(?:now|still|just|currently|simply|actually|jetzt|nun|maintenant|ahora|agora|adesso|теперь|сейчас|"
+    r"temporarily|always|probably)[ \t]+)?"
+)
 _VALUE = (
     r"(?:\"(?P<dq>[^\"\n]{1,128})\"|'(?P<sq>[^'\n]{1,128})'|`(?P<bq>[^`\n]{1,128})`|[«“„](?P<gq>[^»”“\n]{1,128})[»”“]|"
     r"(?P<bare>[^\s\"'`«»“”，。、！？；：「」（）\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]{1,128}))"
@@ -74,7 +86,8 @@ def _keyword_starts(t: Text) -> Iterator[int]:
 # "set/change the password to X" and "use X as (the) password".
 _USE_AS = re.compile(
     rf"\b(?:use|using|utilise|utilisez|usa|usar|benutze|nutze|verwende|try)[ \t]+{_VALUE}[ \t]+"
-    rf"(?:as|als|comme|como|come)[ \t]+(?:the[ \t]+|your[ \t]+|my[ \t]+|a[ \t]+|das[ \t]+|le[ \t]+|el[ \t]+|la[ \t]+)?"
+    rf"(?:as|als|comme|como|come)[ \t]+(?:the[ \t]+|your[ \t]+|my[ \t]+|a[ \t]+|das[ \t]+|le[ \t]+|"
+    rf"el[ \t]+|la[ \t]+)?"
     rf"(?:new[ \t]+|neues[ \t]+|nouveau[ \t]+)?(?:{_STRONG_KW})\b"
 )
 _AS_WORDS = (" as ", " als ", " comme ", " como ", " come ")
@@ -162,7 +175,7 @@ def _judge(m: re.Match[str], text: str) -> tuple[int, int] | None:
     # A weak keyword ("pw", "pass") names a password only before ':'/'=' or a password-shaped value.
     if weak and not symbolic and (m.group("cop") is None or char_classes(value) < 3):
         return None
-    if weak and (len(value) < 4 or value.isdigit() and len(value) < 5):
+    if weak and (len(value) < 4 or (value.isdigit() and len(value) < 5)):
         return None
     if not acceptable(value, strict=not (symbolic or quoted)):
         return None

@@ -1,4 +1,5 @@
-"""Machine credentials: provider API keys, generic key=value secrets, AWS keys, JWTs, bearer tokens, PEM keys."""
+"""Machine credentials: provider API keys, generic key=value secrets, AWS keys, JWTs, bearer tokens and
+private keys."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from alerts.patterns._common import (
     looks_like_code_reference,
     shannon_entropy,
 )
+from alerts.patterns._text import Text
 
 _B = r"(?<![A-Za-z0-9_\-])"  # a token starts here, not inside a longer one
 _E = r"(?![A-Za-z0-9_\-])"
@@ -78,8 +80,10 @@ _SECRET_KW = (
     r"api[_\- ]?keys?|apikey|api[_\- ]?secret|api[_\- ]?token|app[_\- ]?(?:key|secret)|client[_\- ]?secret|"
     r"consumer[_\- ]?secret|secret[_\- ]?key|secret|access[_\- ]?token|auth[_\- ]?token|refresh[_\- ]?token|"
     r"bot[_\- ]?token|private[_\- ]?token|personal[_\- ]?access[_\- ]?token|session[_\- ]?token|token|"
-    r"x-api-key|signing[_\- ]?key|webhook[_\- ]?secret|encryption[_\- ]?key|master[_\- ]?key|license[_\- ]?key|"
-    r"access[_\- ]?key|clé[ \t]api|clé[ \t]d'api|api-schlüssel|schlüssel|ключ(?:[ \t]api)?|токен|clave[ \t](?:de[ \t])?api|"
+    r"x-api-key|signing[_\- ]?key|webhook[_\- ]?secret|encryption[_\- ]?key|master[_\- ]?key|"
+    r"license[_\- ]?key|"
+    r"access[_\- ]?key|clé[ \t]api|clé[ \t]d'api|api-schlüssel|schlüssel|ключ(?:[ \t]api)?|токен|"
+    r"clave[ \t](?:de[ \t])?api|"
     r"chave[ \t](?:de[ \t])?api|jeton|credentials?"
 )
 _GENERIC = re.compile(
@@ -173,14 +177,18 @@ def find_generic_secrets(t: Text) -> Iterator[Hit]:
         if _secretish(value):
             # The name says whose secret it is: "aws_secret_access_key", "AWS secret".
             name = t.low[q : m.start("value")]
-            kind = "aws_key" if "aws" in name or "secret_access" in name or "secret access" in name else "api_key"
+            kind = (
+                "aws_key"
+                if "aws" in name or "secret_access" in name or "secret access" in name
+                else "api_key"
+            )
             yield Hit(kind, m.start("value"), m.start("value") + len(value))
 
 
 def find_aws(t: Text) -> Iterator[Hit]:
     if not t.long_tokens():
         return
-    text, low = t.raw, t.low
+    low = t.low
     ids = list(_in_long_tokens(t, _AWS_ID))
     for m in ids:
         yield Hit("aws_key", m.start(), m.end())
@@ -256,7 +264,9 @@ def find_private_keys(t: Text) -> Iterator[Hit]:
 # A long random-looking token with no keyword at all ("oops, pasted aODgNF...Ox in the channel"). Only
 # tokens that mix upper case, lower case and digits qualify: hex digests, UUIDs and git SHAs never do.
 _LOOSE = re.compile(r"(?<![A-Za-z0-9_\-+/=.~:@])[A-Za-z0-9_\-+/]{20,100}={0,2}(?![A-Za-z0-9_\-+/=~@]|\.\w)")
-_DIGEST_CONTEXT = re.compile(r"(?:sha\d*|md5|integrity|checksum|digest|hash|etag|nonce|id|ref|commit)[\s:=\-]*$")
+_DIGEST_CONTEXT = re.compile(
+    r"(?:sha\d*|md5|integrity|checksum|digest|hash|etag|nonce|id|ref|commit)[\s:=\-]*$"
+)
 
 
 _PEM_ANY = re.compile(r"-----BEGIN [A-Z0-9 ]{1,40}-----")
@@ -296,7 +306,9 @@ def find_loose_tokens(t: Text, claimed: list[Hit] = ()) -> Iterator[Hit]:  # typ
             continue
         # Inside a URL it is a document or object id, which is what links are made of.
         line_start = max(text.rfind(" ", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
-        if "://" in text[line_start : m.start()] or _DIGEST_CONTEXT.search(low[max(0, m.start() - 20) : m.start()]):
+        if "://" in text[line_start : m.start()] or _DIGEST_CONTEXT.search(
+            low[max(0, m.start() - 20) : m.start()]
+        ):
             continue
         # Identifiers in camelCase or snake_case: long runs of lower case letters read as words.
         if max(len(run) for run in re.findall(r"[a-z]+|$", value)) >= 8 or is_placeholder(value):

@@ -6,6 +6,11 @@ import pytest
 
 from alerts import scan
 
+JWT = (
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
+    "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+)
+
 
 def found(text: str) -> list[tuple[str, str]]:
     return [(f.kind, text[f.start : f.end]) for f in scan(text)]
@@ -41,7 +46,11 @@ def found(text: str) -> list[tuple[str, str]]:
         ("パスワードはyhs117QJです", "password", "yhs117QJ"),
         ("postgres://user:Sup3rS3cret@db:5432/x", "password", "Sup3rS3cret"),
         ("DB_PASSWORD=Tr0ub4dor", "password", "Tr0ub4dor"),
-        ("token: ghp_16C7e42F292c6912E7710c838347Ae178B4a", "api_key", "ghp_16C7e42F292c6912E7710c838347Ae178B4a"),
+        (
+            "token: ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+            "api_key",
+            "ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+        ),
         ("sk_live_4eC39HqLyjWDarjtT1zdp7dc", "api_key", "sk_live_4eC39HqLyjWDarjtT1zdp7dc"),
         ("api_key=Zx81bQ4rT7vYp2LmN9sD3fGh", "api_key", "Zx81bQ4rT7vYp2LmN9sD3fGh"),
         ("AKIAIOSFODNN7EXAMPLE", "aws_key", "AKIAIOSFODNN7EXAMPLE"),
@@ -51,9 +60,9 @@ def found(text: str) -> list[tuple[str, str]]:
             "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
         ),
         (
-            "jwt eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+            "jwt " + JWT,
             "jwt",
-            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+            JWT,
         ),
         ("Authorization: Bearer abcDEF123456ghiJKL789", "bearer_token", "abcDEF123456ghiJKL789"),
     ],
@@ -94,7 +103,8 @@ def test_private_key_block_whole(joiner: str) -> None:
         "Authorization: Bearer <token>",
         "SSN 000-12-3456 is invalid",
         "look at this dot com bubble",
-        "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1LfVLPHCozMxH2Mo\n-----END PUBLIC KEY-----",
+        "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1LfVLPHCozMxH2Mo\n"
+        "-----END PUBLIC KEY-----",
     ],
 )
 def test_hard_negative(text: str) -> None:
@@ -113,7 +123,7 @@ def test_findings_sorted_and_masked() -> None:
 
 
 def test_specific_kind_wins_an_overlap() -> None:
-    jwt = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+    jwt = JWT
     assert found(f"Authorization: Bearer {jwt}") == [("jwt", jwt)]
     assert found("redis://:Pa55word9@cache.example.com:6379") == [("password", "Pa55word9")]
 

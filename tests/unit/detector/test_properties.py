@@ -13,9 +13,30 @@ SETTINGS = settings(max_examples=200, deadline=None)
 # real findings and near misses rather than only on noise.
 FRAGMENTS = st.sampled_from(
     [
-        "@", ".", " at ", " dot ", "password: ", "Bearer ", "4111 1111 1111 1111", "+49 30 1234567", "eyJ",
-        "-----BEGIN RSA PRIVATE KEY-----", "\\n", "AKIA", "ghp_", "sk-", "DE89 3704 0044 0532 0130 00",
-        "123-45-6789", "192.168.0.1", "::", "://u:", "İ", "ß", "😀", "\u0000", "\n",
+        "@",
+        ".",
+        " at ",
+        " dot ",
+        "password: ",
+        "Bearer ",
+        "4111 1111 1111 1111",
+        "+49 30 1234567",
+        "eyJ",
+        "-----BEGIN RSA PRIVATE KEY-----",
+        "\\n",
+        "AKIA",
+        "ghp_",
+        "sk-",
+        "DE89 3704 0044 0532 0130 00",
+        "123-45-6789",
+        "192.168.0.1",
+        "::",
+        "://u:",
+        "İ",
+        "ß",
+        "😀",
+        "\u0000",
+        "\n",
     ]
 )
 TEXT = st.lists(st.one_of(st.text(max_size=30), FRAGMENTS), max_size=25).map("".join)

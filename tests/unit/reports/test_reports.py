@@ -49,7 +49,11 @@ def test_report_holds_masked_values_only(tmp_path: Path) -> None:
     text = "card 4111 1111 1111 1111, mail john.doe@example.com, pwd: hunter2X"
     findings = scan(text)
     alert = new_alert(
-        alert_type_for(f.kind for f in findings), "sensitive data", service="service_1", request_id="r1", findings=findings
+        alert_type_for(f.kind for f in findings),
+        "sensitive data",
+        service="service_1",
+        request_id="r1",
+        findings=findings,
     )
     path = ReportWriter(tmp_path).write(alert)
     assert path is not None and path.name == report_filename(alert)
@@ -81,7 +85,9 @@ def test_atomic_write_leaves_no_temp_file_on_failure(tmp_path: Path) -> None:
 def test_flood_bound_writes_a_summary(tmp_path: Path) -> None:
     clock = Clock()
     writer = ReportWriter(tmp_path, limit_per_minute=3, clock=clock)
-    results = [writer.write(new_alert("InvalidInput", "bad", service="s", request_id=None)) for _ in range(10)]
+    results = [
+        writer.write(new_alert("InvalidInput", "bad", service="s", request_id=None)) for _ in range(10)
+    ]
     assert sum(r is not None for r in results) == 3
     # Another type has its own budget.
     assert writer.write(new_alert("Credential", "c", service="s", request_id=None)) is not None
