@@ -34,6 +34,13 @@ ADVERSARIAL = {
     "url cred": "a://b:c" * 6,
     "iban-like": "DE89 " * 12,
     "mixed": "pass=1 x@y. 2001:: Bearer eyJ " * 3,
+    "double colons": "::",
+    "phone context": "call 1 ",
+    "one long token": "x",
+    "mixed-case token": "A1b2",
+    "key run": "api_key=A1b2",
+    "quoted value": "password: '",
+    "spelled dots": "a dot ",
 }
 
 

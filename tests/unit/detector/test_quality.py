@@ -30,3 +30,11 @@ def test_false_positives_on_hard_negatives(scores: Scores) -> None:
 def test_span_recall_per_kind(scores: Scores, kind: str) -> None:
     assert scores.span_total[kind] >= 50
     assert scores.span_recall(kind) >= 0.95, [m for m in scores.misses if any(g[0] == kind for g in m[1])][:5]
+
+
+def test_corpus_file_is_what_the_generator_writes() -> None:
+    import json
+
+    from alerts.corpus.generate import build
+
+    assert [json.loads(json.dumps(r, ensure_ascii=False)) for r in build()] == load()
