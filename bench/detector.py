@@ -20,6 +20,7 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [str(_HERE.parent)] + [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
 import argparse  # noqa: E402
+import json  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
@@ -161,6 +162,31 @@ def latency(texts: list[str]) -> dict[str, float]:
     }
 
 
+OUT = _HERE / "out" / "detector.json"
+
+
+def svg(throughputs: dict[str, float]) -> str:
+    """Microseconds per corpus message for each detector, as bars: no plotting library needed."""
+    width, bar_h, left = 760, 22, 190
+    costs = {name: 1e6 / rate for name, rate in throughputs.items()}
+    scale = (width - left - 90) / max(costs.values())
+    height = 40 + bar_h * len(costs) * 1.5
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height:.0f}"'
+        ' font-family="sans-serif" font-size="12">',
+        '<text x="10" y="20">µs of one core per corpus message (shorter is better)</text>',
+    ]
+    for i, (name, cost) in enumerate(costs.items()):
+        y = 35 + i * bar_h * 1.5
+        color = "#2b7" if name == "alerts.scan" else "#888"
+        parts.append(f'<text x="10" y="{y + 15:.0f}">{name}</text>')
+        bar = max(cost * scale, 1)
+        parts.append(f'<rect x="{left}" y="{y:.0f}" width="{bar:.1f}" height="{bar_h}" fill="{color}"/>')
+        parts.append(f'<text x="{left + bar + 4:.1f}" y="{y + 15:.0f}">{cost:.1f} µs</text>')
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=0, help="score only the first N corpus messages")
@@ -217,12 +243,33 @@ def main() -> None:
         )
 
     print("\nalerts.scan latency on 4,000-character messages, one secret in each (ms, CPU time of one core):")
+    latencies = {}
     for mix in ("prose", "chat", "dense"):
-        lat = latency(long_messages(rows, args.long, mix=mix))
+        lat = latencies[mix] = latency(long_messages(rows, args.long, mix=mix))
         print(
             f"  {mix:6s} p50 {lat['p50']:6.3f}  p99 {lat['p99']:6.3f}  max {lat['max']:6.3f}"
             f"   (wall-clock p99 {lat['wall p99']:6.3f})"
         )
+
+    report = {
+        "corpus": len(rows),
+        "detectors": {
+            name: {
+                "precision": sc.precision,
+                "recall": sc.recall,
+                "f1": sc.f1,
+                "hard_negative_fp_rate": sc.hard_fp_rate,
+                "messages_per_second": rate,
+            }
+            for name, (sc, rate) in results.items()
+        },
+        "span_recall": {k: ours_scores.span_recall(k) for k in sorted(ours_scores.span_total)},
+        "latency_ms_4000_chars": latencies,
+    }
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(report, indent=2))
+    OUT.with_suffix(".svg").write_text(svg({name: rate for name, (_, rate) in results.items()}))
+    print(f"\nwrote {OUT} and {OUT.with_suffix('.svg')}")
 
 
 if __name__ == "__main__":

@@ -153,6 +153,15 @@ def test_findings_sorted_and_masked() -> None:
     assert findings[1].masked.endswith("1111") and "4111111111111111" not in findings[1].masked
 
 
+def test_every_address_of_a_list() -> None:
+    text = "forwarding to fatima99@proton.me and brown.paul@outlook.com, cc .x@y.com"
+    assert found(text) == [
+        ("email", "fatima99@proton.me"),
+        ("email", "brown.paul@outlook.com"),
+        ("email", "x@y.com"),
+    ]
+
+
 def test_specific_kind_wins_an_overlap() -> None:
     jwt = JWT
     assert found(f"Authorization: Bearer {jwt}") == [("jwt", jwt)]
