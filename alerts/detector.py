@@ -75,7 +75,7 @@ def scan(text: str) -> list[Finding]:
         hits.extend(find_cards(t))
         hits.extend(find_ssns(t))
         hits.extend(find_phones(t, hits))
-    if t.runs or t.glued_digits:
+    if t.iban_anchors:
         hits.extend(find_ibans(t))
     if t.runs or ":" in text:
         hits.extend(find_ips(t))

@@ -37,7 +37,7 @@ GATED_FINDERS: tuple[tuple[Gate, Finder], ...] = (
     (lambda t: bool(t.long_tokens()), find_loose_tokens),
     (lambda t: "@" in t.raw or bool(t.at), find_emails),
     (lambda t: bool(t.runs), find_cards),
-    (lambda t: bool(t.runs) or t.glued_digits, find_ibans),
+    (lambda t: bool(t.iban_anchors), find_ibans),
     (lambda t: bool(t.runs), find_ssns),
     (lambda t: bool(t.runs), find_phones),
     (lambda t: bool(t.runs) or ":" in t.raw, find_ips),

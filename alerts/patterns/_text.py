@@ -92,7 +92,7 @@ class Text:
         "_windows",
         "at",
         "bearer",
-        "glued_digits",
+        "iban_anchors",
         "low",
         "pw",
         "raw",
@@ -113,13 +113,15 @@ class Text:
         self.url: list[int] = []
         self._long: list[tuple[int, int]] | None = None
         self._windows: dict[int, list[tuple[int, int]]] = {}
-        self.glued_digits = False
+        self.iban_anchors: list[int] = []
         for m in _NUMERIC.finditer(low):
             start = m.start()
             # A run glued to a word ("a1b2c3d4", a hash, a UUID) starts no card, phone, SSN or IP address.
+            if m.end() - start >= 6:
+                # Where an IBAN can be: every IBAN holds a run like this within a few characters of its
+                # start, glued to letters ("GB82WEST1234...") or not.
+                self.iban_anchors.append(start)
             if start and (low[start - 1].isalnum() or low[start - 1] == "_"):
-                # ...but may continue an IBAN ("DE89 3704..." or "GB82WEST1234...").
-                self.glued_digits = self.glued_digits or m.end() - start >= 6
                 continue
             self.runs.append((start, m.end(), sum(map(str.isdigit, m.group()))))
         if len(low) >= _SHORT or _ANY_KEYWORD.search(low) is not None:

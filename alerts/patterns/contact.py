@@ -98,6 +98,10 @@ def find_emails(t: Text) -> Iterator[Hit]:
         # "at john.doe@example.com": the plain address after it was found above.
         if right is None or text.startswith("@", right.end()):
             continue
+        # After a bare " at " only a spelled-out " dot " makes an address ("look at example.com" is a site).
+        opened = text[max(0, a_start - 2) : a_start]
+        if not any(c in "([{<" for c in opened) and not _dotted(right.group()):
+            continue
         lo = max(0, a_start - 120, searched)
         window = _EMAIL_SPELLED.finditer(text, lo, min(len(text), right.end() + 1))
         m = next((w for w in window if w.start("at") <= a_start < w.end("at")), None)
@@ -487,7 +491,7 @@ _IPV6 = re.compile(r"(?<![\w:.])(?=[0-9A-Fa-f.]{0,4}:)[0-9A-Fa-f:.]{2,45}(?![\w:
 def _ipv4_matches(t: Text) -> Iterator[re.Match[str]]:
     raw = t.raw
     for lo, hi in t.numeric(4):
-        if "." in raw[lo:hi]:
+        if raw.count(".", lo, hi) >= 3:
             yield from _IPV4.finditer(raw, lo, hi)
 
 

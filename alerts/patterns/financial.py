@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from alerts.patterns._common import Hit, luhn_ok
+from alerts.patterns._common import Hit, luhn_ok, merged_windows
 from alerts.patterns._text import Text
 
 # --- payment cards -----------------------------------------------------------------------------------------
@@ -83,10 +83,8 @@ def iban_ok(compact: str) -> bool:
 
 
 def find_ibans(t: Text) -> Iterator[Hit]:
-    # Every IBAN holds a run of at least six digits; without one there is nothing to look for.
-    if not (t.glued_digits or t.numeric(6)):
-        return
-    for m in _IBAN.finditer(t.raw):
+    windows = merged_windows(t.iban_anchors, 16, 72, len(t.raw))
+    for m in (m for lo, hi in windows for m in _IBAN.finditer(t.raw, lo, hi)):
         value = m.group()
         length = IBAN_LENGTHS.get(value[:2])
         if length is None:
@@ -113,13 +111,13 @@ def find_ibans(t: Text) -> Iterator[Hit]:
 
 # --- US social security numbers ----------------------------------------------------------------------------
 
-_SSN_GROUPED = re.compile(r"(?<![\w\-])(?<!\d[ \-])(\d{3})([ \-])(\d{2})\2(\d{4})(?![\w\-]|[ \-]\d)")
-_SSN_BARE = re.compile(r"(?<![\w\-])(\d{3})(\d{2})(\d{4})(?![\w\-])")
+# Grouped (123-45-6789, 123 45 6789) or bare (123456789); one pattern, one pass per digit run.
+_SSN = re.compile(r"(?<![\w\-])(?<!\d[ \-])(\d{3})([ \-]?)(\d{2})\2(\d{4})(?![\w\-]|[ \-]\d)")
 _SSN_CONTEXT = re.compile(
     r"(?:\bssn|\bss#|\bssa\b|social[ \-]security|soc\.? ?sec|\bsocial\b|taxpayer|\btin\b|\bitin\b)"
 )
 _SSN_NEG = re.compile(
-    r"(?i)(?:order|invoice|tracking|ref|ticket|case|account|acct|phone|tel|call|fax|routing|zip)"
+    r"(?:order|invoice|tracking|ref|ticket|case|account|acct|phone|tel|call|fax|routing|zip)"
 )
 
 
@@ -129,19 +127,19 @@ def _ssn_rules_ok(area: str, group: str, serial: str) -> bool:
 
 
 def find_ssns(t: Text) -> Iterator[Hit]:
-    text = t.raw
-    for m in (m for lo, hi in t.numeric(9) for m in _SSN_GROUPED.finditer(text, lo, hi)):
+    text, low = t.raw, t.low
+    hint: bool | None = None
+    for m in (m for lo, hi in t.numeric(9) for m in _SSN.finditer(text, lo, hi)):
         if not _ssn_rules_ok(m.group(1), m.group(3), m.group(4)):
             continue
-        before = t.low[max(0, m.start() - 30) : m.start()]
-        if _SSN_NEG.search(before) and not _SSN_CONTEXT.search(before):
+        if m.group(2):
+            before = low[max(0, m.start() - 30) : m.start()]
+            if _SSN_NEG.search(before) and not _SSN_CONTEXT.search(before):
+                continue
+            yield Hit("ssn", m.start(), m.end())
             continue
-        yield Hit("ssn", m.start(), m.end())
-    # A bare nine-digit number is an SSN only when the text around it says so.
-    if not t.ssn_hint:
-        return
-    for m in (m for lo, hi in t.numeric(9) for m in _SSN_BARE.finditer(text, lo, hi)):
-        if not _ssn_rules_ok(m.group(1), m.group(2), m.group(3)):
-            continue
-        if _SSN_CONTEXT.search(t.low[max(0, m.start() - 40) : m.start()]):
+        # A bare nine-digit number is an SSN only when the text around it says so.
+        if hint is None:
+            hint = t.ssn_hint
+        if hint and _SSN_CONTEXT.search(low[max(0, m.start() - 40) : m.start()]):
             yield Hit("ssn", m.start(), m.end())
