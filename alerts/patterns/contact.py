@@ -39,9 +39,7 @@ _EMAIL_SPELLED = re.compile(
 _SPELLED_RIGHT = re.compile(
     rf"(?i)[ \t)\]}}>]{{1,3}}{_WORD}(?:{_DOT}{_WORD}){{0,3}}{_DOT}[A-Za-z]{{2,12}}(?![A-Za-z0-9])"
 )
-# Searched with endpos at the "@", so "$" pins the run's end there (an earlier address in the window
-# cannot match instead).
-_LOCAL_RUN = re.compile(r"(?<![A-Za-z0-9._%+\-])[._%+\-]*(?P<local>[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63})$")
+_LOCAL_REVERSED = re.compile(r"[A-Za-z0-9._%+\-]+")
 _COMMON_TLDS = frozenset(
     "com org net edu gov io co de fr es it ru uk nl be ch at se no dk fi pl pt br mx ar in cn jp kr au nz ca "
     "us eu info biz me dev app ai tv ua cz gr tr ie il za sg hk tw".split()
@@ -65,10 +63,15 @@ def _dotted(part: str) -> bool:
 def _plain_emails(text: str) -> Iterator[Hit]:
     at = text.find("@")
     while at >= 0:
-        # The local part's start: the first position of the run of local-part characters that ends at
-        # the "@" (the lookbehind sees the real character before the window).
-        local = _LOCAL_RUN.search(text, max(0, at - 64), at)
-        m = _EMAIL.match(text, local.start("local")) if local is not None else None
+        # The local part's start: read backwards from the "@" (the slice reversed, so one anchored match
+        # finds the run; a forward search would retry from every position of the window).
+        run = _LOCAL_REVERSED.match(text[max(0, at - 65) : at][::-1])
+        m = None
+        if run is not None and run.end() <= 64:
+            start = at - run.end()
+            while text[start] in "._%+-":  # an address starts with a letter or digit
+                start += 1
+            m = _EMAIL.match(text, start) if start < at else None
         at = text.find("@", at + 1)
         if m is None:
             continue
