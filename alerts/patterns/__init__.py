@@ -22,27 +22,24 @@ from alerts.patterns.tokens import (
 
 Finder = Callable[[Text], Iterator[Hit]]
 
-Gate = Callable[[Text], bool]
-
-# Each finder with the cheap test that decides whether it can find anything at all in a message: most
-# messages pass few gates, so most finders are never called.
-GATED_FINDERS: tuple[tuple[Gate, Finder], ...] = (
-    (lambda t: "PRIVATE KEY" in t.raw, find_private_keys),
-    (lambda t: "eyJ" in t.raw and bool(t.long_tokens()), find_jwts),
-    (lambda t: bool(t.long_tokens()), find_aws),
-    (lambda t: bool(t.long_tokens()), find_prefixed_keys),
-    (lambda t: bool(t.sec), find_generic_secrets),
-    (lambda t: bool(t.bearer), find_bearer),
-    (lambda t: bool(t.pw or t.url) or "-u" in t.raw, find_passwords),
-    (lambda t: bool(t.long_tokens()), find_loose_tokens),
-    (lambda t: "@" in t.raw or bool(t.at), find_emails),
-    (lambda t: bool(t.runs), find_cards),
-    (lambda t: bool(t.iban_anchors), find_ibans),
-    (lambda t: bool(t.runs), find_ssns),
-    (lambda t: bool(t.runs), find_phones),
-    (lambda t: bool(t.runs) or ":" in t.raw, find_ips),
+# Every finder, in the order the detector runs them (alerts.detector.scan decides, per message, which
+# ones can find anything; this list is for tools that time or test them one by one).
+FINDERS: tuple[Finder, ...] = (
+    find_private_keys,
+    find_jwts,
+    find_aws,
+    find_prefixed_keys,
+    find_generic_secrets,
+    find_bearer,
+    find_passwords,
+    find_loose_tokens,
+    find_emails,
+    find_cards,
+    find_ssns,
+    find_phones,
+    find_ibans,
+    find_ips,
 )
-FINDERS: tuple[Finder, ...] = tuple(finder for _, finder in GATED_FINDERS)
 
 # When two hits overlap the more specific kind wins (a JWT after "Bearer" is a jwt; the password inside a
 # DSN is not the start of an email address; a card number is not a phone number).
@@ -65,4 +62,4 @@ PRIORITY: dict[str, int] = {
 # Internal kinds and the contract's word for each.
 PUBLIC_KIND: dict[str, str] = {kind: kind for kind in PRIORITY} | {"loose_api_key": "api_key"}
 
-__all__ = ["FINDERS", "GATED_FINDERS", "PRIORITY", "PUBLIC_KIND", "Finder", "Gate", "Hit", "Text"]
+__all__ = ["FINDERS", "PRIORITY", "PUBLIC_KIND", "Finder", "Hit", "Text"]
