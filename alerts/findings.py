@@ -17,7 +17,7 @@ class Finding:
         return {"kind": self.kind, "start": self.start, "end": self.end, "masked": self.masked}
 
 
-_SPELLED_AT = re.compile(r"(?i)\s*[(\[{<]\s*at\s*[)\]}>]\s*|\s+at\s+")
+_SPELLED_AT = re.compile(r"(?i)\s*[(\[{<]\s*at\s*[)\]}>]\s*|\s+at\s+|\s*@\s*")
 _SPELLED_DOT = re.compile(r"(?i)\s*[(\[{<]\s*dot\s*[)\]}>]\s*|\s+dot\s+")
 # The issuer prefix of a provider key says whose key leaked without revealing any of the secret part.
 _KEY_PREFIX = re.compile(
@@ -34,7 +34,7 @@ def _mask_part(part: str) -> str:
 
 
 def _mask_email(value: str) -> str:
-    normal = _SPELLED_DOT.sub(".", _SPELLED_AT.sub("@", value)) if "@" not in value else value
+    normal = _SPELLED_DOT.sub(".", _SPELLED_AT.sub("@", value)).replace(" ", "")
     if "@" not in normal:
         return f"[email:{len(value)} chars]"
     local, _, domain = normal.partition("@")

@@ -17,8 +17,11 @@ from alerts.patterns._text import Text
 
 # Matched only at the start of the local part found by walking back from each "@": one anchored attempt
 # per "@", so linear in the text.
+# Letters of any script in the local part and the domain (müller@firma.de, josé@correo.es); the TLD is
+# ASCII, Cyrillic or punycode, and an address ends where ASCII word characters do (so CJK text glued to
+# it stays outside).
 _EMAIL = re.compile(
-    r"[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@(?:[A-Za-z0-9\-]{1,63}\.){1,8}[A-Za-z]{2,24}"
+    r"[^\W_][\w.%+\-]{0,63}@(?:[^\W_][\w\-]{0,62}\.){1,8}(?:[A-Za-z]{2,24}|[а-яА-ЯёЁ]{2,10}|xn--[A-Za-z0-9\-]{2,59})"
     r"(?![A-Za-z0-9\-])"
 )
 # name@2x.png and friends are file names, not addresses.
@@ -29,7 +32,7 @@ _FILE_TLDS = frozenset(
 )
 
 _DOT = r"(?:[ \t]{0,2}[(\[{<][ \t]?dot[ \t]?[)\]}>][ \t]{0,2}|[ \t]{1,2}dot[ \t]{1,2}|\.)"
-_AT = r"(?P<at>[ \t]{0,2}[(\[{<][ \t]?at[ \t]?[)\]}>][ \t]{0,2}|[ \t]{1,2}at[ \t]{1,2})"
+_AT = r"(?P<at>[ \t]{0,2}[(\[{<][ \t]?at[ \t]?[)\]}>][ \t]{0,2}|[ \t]{1,2}at[ \t]{1,2}|[ \t]{0,2}@[ \t]{0,2})"
 _WORD = r"[A-Za-z0-9_%+\-]{1,64}"
 # "john dot doe at gmail dot com", "x(at)y(dot)com", "x [at] y.com": a reader recovers the address.
 _EMAIL_SPELLED = re.compile(
@@ -37,9 +40,9 @@ _EMAIL_SPELLED = re.compile(
     rf"(?P<domain>{_WORD}(?:{_DOT}{_WORD}){{0,3}}){_DOT}(?P<tld>[A-Za-z]{{2,12}})(?![A-Za-z0-9])"
 )
 _SPELLED_RIGHT = re.compile(
-    rf"(?i)[ \t)\]}}>]{{1,3}}{_WORD}(?:{_DOT}{_WORD}){{0,3}}{_DOT}[A-Za-z]{{2,12}}(?![A-Za-z0-9])"
+    rf"(?i)[ \t)\]}}>]{{0,3}}{_WORD}(?:{_DOT}{_WORD}){{0,3}}{_DOT}[A-Za-z]{{2,12}}(?![A-Za-z0-9])"
 )
-_LOCAL_REVERSED = re.compile(r"[A-Za-z0-9._%+\-]+")
+_LOCAL_REVERSED = re.compile(r"[\w.%+\-]+")
 _COMMON_TLDS = frozenset(
     "com org net edu gov io co de fr es it ru uk nl be ch at se no dk fi pl pt br mx ar in cn jp kr au nz ca "
     "us eu info biz me dev app ai tv ua cz gr tr ie il za sg hk tw".split()
@@ -92,17 +95,23 @@ def _plain_emails(text: str) -> Iterator[Hit]:
 
 def find_emails(t: Text) -> Iterator[Hit]:
     text = t.raw
+    plain: list[Hit] = list(_plain_emails(text)) if "@" in text else []
+    yield from plain
+    # Where a spelled-out "at" can be: the word "at" (found by Text's trigger pass), and an "@" that did
+    # not make a plain address ("john@gmail dot com").
+    ats = [(a, a + 2) for a in t.at]
     if "@" in text:
-        yield from _plain_emails(text)
+        ats += [(a, a + 1) for a in find_all(text, "@") if not any(h.start <= a < h.end for h in plain)]
+        ats.sort()
     searched = 0  # left edge for the next window: no character is searched twice
-    for a_start in t.at:  # "at" as a word of its own, found by Text's trigger pass
+    for a_start, a_end in ats:
         # Most "at"s in prose are not followed by a spelled-out domain: check that first, anchored.
-        right = _SPELLED_RIGHT.match(text, a_start + 2)
+        right = _SPELLED_RIGHT.match(text, a_end)
         # "at john.doe@example.com": the plain address after it was found above.
         if right is None or text.startswith("@", right.end()):
             continue
         # After a bare " at " only a spelled-out " dot " makes an address ("look at example.com" is a site).
-        opened = text[max(0, a_start - 2) : a_start]
+        opened = text[max(0, a_start - 2) : a_end]
         if not any(c in "([{<" for c in opened) and not _dotted(right.group()):
             continue
         lo = max(0, a_start - 120, searched)
@@ -121,7 +130,7 @@ def find_emails(t: Text) -> Iterator[Hit]:
                 _dotted(domain) or _dotted(m.group()[m.end("domain") - m.start() :])
             ):
                 continue
-            if local.lower() in _PROSE_WORDS or domain.lower() in _PROSE_WORDS:
+            if "@" not in at and (local.lower() in _PROSE_WORDS or domain.lower() in _PROSE_WORDS):
                 continue
         yield Hit("email", m.start(), m.end())
 
