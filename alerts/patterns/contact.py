@@ -258,6 +258,7 @@ _NEG_WORDS = (
     "package",
     "awb",
     "isbn",
+    "issn",
     "ean",
     "upc",
     "timestamp",

@@ -110,6 +110,11 @@ _PEM_BEGIN = re.compile(r"-----BEGIN[ ]([A-Z0-9 ]{0,30}PRIVATE KEY(?: BLOCK)?)--
 _PEM_BODY = re.compile(r"(?:[A-Za-z0-9+/=:,\-\s]|\\[nr])*")
 
 
+# Words that turn a well-formed key into documentation: "xoxb-your-token", "sk-your-key-here".
+# (Runs of x are judged by their share of the key instead: "glpat-xxxxYYYY..." may still be real.)
+_FILLER_WORDS = ("your", "here", "placeholder", "redacted", "changeme", "example", "dummy", "token")
+
+
 def _secretish(value: str, *, min_len: int = 16) -> bool:
     """Random enough to be a key: mixed characters and high entropy, not a placeholder or an identifier."""
     if len(value) < min_len or char_classes(value) < 2:
@@ -132,7 +137,12 @@ def find_prefixed_keys(t: Text) -> Iterator[Hit]:
     if t.long_tokens():
         for m in _in_long_tokens(t, _PREFIXED):
             value = m.group()
-            if value.lower().count("x") > len(value) // 2 or is_placeholder(value):
+            low = value.lower()
+            if (
+                low.count("x") > len(value) // 2
+                or is_placeholder(value)
+                or any(w in low for w in _FILLER_WORDS)
+            ):
                 continue
             yield Hit("api_key", m.start(), m.end())
     if "hooks.slack.com" in text:
@@ -254,7 +264,8 @@ def find_private_keys(t: Text) -> Iterator[Hit]:
             stop = b.end() if b else m.end()
             body = text[m.end() : stop]
             stop = m.end() + len(body.rstrip())
-        if sum(map(str.isalnum, body.replace("\\n", ""))) >= 40:
+        # A whole block needs a real body (not "..."); a truncated paste needs enough of one to be a leak.
+        if sum(map(str.isalnum, body.replace("\\n", ""))) >= (40 if end >= 0 else 16):
             yield Hit("private_key", m.start(), stop)
             pos = stop
         else:
@@ -264,8 +275,10 @@ def find_private_keys(t: Text) -> Iterator[Hit]:
 # A long random-looking token with no keyword at all ("oops, pasted aODgNF...Ox in the channel"). Only
 # tokens that mix upper case, lower case and digits qualify: hex digests, UUIDs and git SHAs never do.
 _LOOSE = re.compile(r"(?<![A-Za-z0-9_\-+/=.~:@])[A-Za-z0-9_\-+/]{20,100}={0,2}(?![A-Za-z0-9_\-+/=~@]|\.\w)")
+# Digests, ids and public keys look random too; the word before them says what they are.
 _DIGEST_CONTEXT = re.compile(
-    r"(?:sha\d*|md5|integrity|checksum|digest|hash|etag|nonce|id|ref|commit)[\s:=\-]*$"
+    r"(?:sha\d*|md5|integrity|checksum|digest|hash|etag|nonce|id|ref|commit|ssh-rsa|ssh-ed25519|ssh-dss|"
+    r"ecdsa-sha2-nistp\d+|sk-ssh-ed25519@openssh\.com)[\s:=\-]*$"
 )
 
 
