@@ -18,8 +18,10 @@ from alerts.patterns._text import Text
 # password") is fine.
 _STRONG_KW = (
     r"pass(?:word|wd|phrase|code)s?|pwd|passwort|kennwort|mot[ \t]de[ \t]passe|contrase[ñn]a|senha|"
-    r"palavra[ \-]passe|wachtwoord|has[łl]o|пароль|пароля|паролем|şifre|sifre|lösenord|losenord|"
-    r"adgangskode|passord|salasana|heslo|jelszó|jelszo|κωδικός|密码|密碼|パスワード|비밀번호|"
+    # Inflected forms too: Turkish şifrem/şifreniz ("my/your password"), Polish hasła, Finnish salasanani.
+    r"palavra[ \-]passe|wachtwoord|has[łl](?:o|a|em)|пароль|пароля|паролем|[şs]ifre(?:m|n|niz|miz|si)?|"
+    r"lösenord(?:et)?|losenord(?:et)?|"
+    r"adgangskode|passord|salasana(?:ni|si)?|heslo|jelszó|jelszo|κωδικός|密码|密碼|パスワード|비밀번호|"
     r"كلمة[ \t]المرور|كلمة[ \t]السر|סיסמה|סיסמא|पासवर्ड|mật[ \t]khẩu|kata[ \t]sandi|kata[ \t]laluan|รหัสผ่าน"
 )
 # Keywords that are ordinary words elsewhere ("pass the salt", "la clave del éxito"): only with ':' or '='.
@@ -32,7 +34,9 @@ _QUAL = (
     # "contraseña nueva:", "Passwort neu:", "password (new):" — a word that says which password.
     r"[ \t]+\(?(?:new|old|current|temporary|temp|initial|default|nueva|nuevo|actual|temporal|neu|"
     r"neues|aktuelles|"
-    r"nouveau|actuel|provisoire|novo|nova|nuova|nuovo|новый|текущий|временный)\)?)?"
+    r"nouveau|nouvelle|actuel|actuelle|provisoire|temporaire|initial|initiale|novo|nova|nuova|nuovo|"
+    r"provvisoria|temporário|temporária|tijdelijk|nieuw|nieuwe|tymczasowe|nowe|geçici|yeni|новый|текущий|"
+    r"временный|wifi|wi-fi|wlan|admin|root|master|email|e-mail|mail)\)?)?"
 )
 _CONN = (
     r"(?:(?P<sym>[ \t]*[\"']?[ \t]*(?::=|=>|->|[:=：])[ \t]*|[ \t]+(?:-|—|–)[ \t]+)|"
@@ -137,7 +141,7 @@ def _value_span(m: re.Match[str], raw: str) -> tuple[str, int, int] | None:
     return None
 
 
-_PROSE_NEXT = re.compile(r"[ \t]+[^\W\d_]{2,}(?:[ \t.,!?]|$)")
+_PROSE_NEXT = re.compile(r"[ \t]+[^\W_]{2,}(?:[ \t.,!?]|$)")
 
 
 def _trim(value: str, start: int, end: int) -> tuple[str, int, int]:
