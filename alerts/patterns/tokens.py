@@ -282,6 +282,10 @@ _DIGEST_CONTEXT = re.compile(
 )
 
 
+_OBJECT_ID = re.compile(
+    r"(?:cus|pi|ch|in|sub|si|prod|price|evt|txn|pm|seti|src|tok|re|po|tr|ii|il|sku|plan|req|acct|cs|py|pyr|"
+    r"ba|card|file|link|mandate|payout|dp|du|ipi|iauth|ic|iv|prv|sq|obj|usr|org|team|proj)_[A-Za-z0-9]+$"
+)
 _PEM_ANY = re.compile(r"-----BEGIN [A-Z0-9 ]{1,40}-----")
 
 
@@ -322,6 +326,9 @@ def find_loose_tokens(t: Text, claimed: list[Hit] = ()) -> Iterator[Hit]:  # typ
         if "://" in text[line_start : m.start()] or _DIGEST_CONTEXT.search(
             low[max(0, m.start() - 20) : m.start()]
         ):
+            continue
+        # Object ids of payment and SaaS APIs (cus_, pi_, evt_...) name records, they open nothing.
+        if _OBJECT_ID.match(value):
             continue
         # Identifiers in camelCase or snake_case: long runs of lower case letters read as words.
         if max(len(run) for run in re.findall(r"[a-z]+|$", value)) >= 8 or is_placeholder(value):

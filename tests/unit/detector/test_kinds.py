@@ -138,6 +138,7 @@ def test_private_key_block_whole(joiner: str) -> None:
         "Şifremi unuttum",
         "ISSN 0317-8471",
         "xoxb-your-token",
+        "payment pi_3MtwBwLkdIwHu7ix28a3tqPa succeeded",
         "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl me@laptop",
         "0.0.0.0/0 is open",
         "SSN 123-00-4567 is not valid",
