@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from alerts.patterns._common import (
     Hit,
@@ -301,7 +301,7 @@ def _pem_ranges(text: str) -> list[tuple[int, int]]:
     return ranges
 
 
-def find_loose_tokens(t: Text, claimed: list[Hit] = ()) -> Iterator[Hit]:  # type: ignore[assignment]
+def find_loose_tokens(t: Text, claimed: Sequence[Hit] = ()) -> Iterator[Hit]:
     """``claimed``: hits already made; a word they overlap is not looked at again."""
     text, low = t.raw, t.low
     pem = _pem_ranges(text) if "-----BEGIN" in text else []
