@@ -19,7 +19,7 @@ def key(message_id: str) -> str:
 
 
 def encode(status: Status, result: dict[str, Any] | None = None) -> str:
-    return json.dumps({"status": status, "result": result, "updated": time.time()}, ensure_ascii=False)
+    return json.dumps({"status": status, "result": result, "updated": time.time()})
 
 
 def decode(raw: bytes | str | None) -> dict[str, Any] | None:

@@ -29,7 +29,12 @@ def save(message_id: str, state: status.Status, result: dict[str, Any] | None = 
     store().set(status.key(message_id), status.encode(state, result), ex=settings.result_ttl_seconds)
 
 
-@app.task(name=TASK_ANALYZE, bind=True)
+# A store outage must not cost the job: with acks_late a failed task is acknowledged and gone, so a
+# Redis error retries it (with backoff) instead of failing it.
+@app.task(
+    name=TASK_ANALYZE, bind=True, autoretry_for=(redis.RedisError,), retry_backoff=True,
+    retry_backoff_max=60, max_retries=20,
+)  # fmt: skip
 def analyze(self: Task, message_id: str, text: str) -> dict[str, Any]:
     current = status.decode(store().get(status.key(message_id)))
     if current is not None and current.get("status") == "done":

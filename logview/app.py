@@ -14,6 +14,7 @@ from logview.middlewares import add_security_headers, auth_middleware, error_mid
 from logview.routes import setup_routes
 from logview.settings import Settings
 from logview.tail import Tailer
+from webcore.parser_errors import redact_parser_errors
 
 log = get_logger("logview")
 
@@ -53,6 +54,7 @@ async def close_streams(app: web.Application) -> None:
 
 def create_app(settings: Settings | None = None) -> web.Application:
     settings = settings or Settings.from_env()
+    redact_parser_errors()
     # Only small GET requests are served; nothing legitimate sends a body.
     app = web.Application(middlewares=[error_middleware, auth_middleware], client_max_size=64 * 1024)
     app[SETTINGS] = settings

@@ -13,6 +13,7 @@ from aiohttp.abc import AbstractAccessLogger
 
 from logpipe import get_logger, log_event
 from logview.keys import SETTINGS
+from webcore.metrics import route_label as _route_label
 
 log = get_logger("logview.http")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -72,7 +73,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return json_error(exc.status_code, _CODES.get(exc.status_code, "http_error"), exc.reason)
     except Exception:
         # The detail stays generic: a traceback could quote a record, and records may hold anything.
-        log.exception("unhandled error", extra={"event": "http.error", "path": request.path})
+        log.exception("unhandled error", extra={"event": "http.error", "path": route_label(request)})
         return json_error(500, "internal", "internal error")
 
 
@@ -124,19 +125,28 @@ async def add_security_headers(request: web.Request, response: web.StreamRespons
         response.headers.setdefault("Cache-Control", "no-store")
 
 
+def route_label(request: web.BaseRequest) -> str:
+    try:
+        return _route_label(request)  # type: ignore[arg-type]
+    except AttributeError:
+        return "unmatched"
+
+
 class AccessLogger(AbstractAccessLogger):
     """Path and status only: a query string may hold what an operator searched for, which is not ours to
     keep. Successful requests are DEBUG so the viewer does not flood the log it is showing."""
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
         level = logging.DEBUG if response.status < 400 else logging.WARNING
+        # The route's template, never the raw path: "GET /john@example.com" must not reach the log.
+        route = route_label(request)
         log_event(
             self.logger,
             "http.request",
-            f"{request.method} {request.path} {response.status}",
+            f"{request.method} {route} {response.status}",
             level=level,
             method=request.method,
-            path=request.path,
+            path=route,
             status=response.status,
             duration_ms=round(time * 1000, 1),
         )

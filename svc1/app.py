@@ -21,6 +21,7 @@ from svc1.metrics import Svc1Metrics
 from svc1.openapi import SPEC
 from svc1.settings import MAX_BODY_BYTES, Settings
 from webcore.middlewares import error_middleware, metrics_middleware, request_id_middleware
+from webcore.parser_errors import redact_parser_errors
 
 log = get_logger("svc1")
 REPORT_FLUSH_SECONDS = 10.0
@@ -97,6 +98,7 @@ async def flush_report_summaries(app: web.Application) -> None:
 
 def create_app(settings: Settings | None = None) -> web.Application:
     settings = settings or Settings.from_env()
+    redact_parser_errors()
     metrics = Svc1Metrics()
     app = web.Application(
         # The contract's limit: a message is at most 4,000 characters, so 64 KiB leaves room for any

@@ -1,17 +1,16 @@
 """Scanning a message for sensitive data. Pure: no I/O.
 
-The text is scanned as written and, when it differs, in canonical form (Unicode NFKC, HTML entities
-decoded): service_2 canonicalises what it receives, so a value hidden as ``john&#64;example.com`` or in
-full-width letters would otherwise come out of it readable.
+The text is scanned as written and, when it differs, in canonical form (``alerts.canonical``: the form
+service_2 cleans into), so a value hidden by entities, markup, invisible or full-width characters would
+otherwise come out of service_2 readable. Canonical findings' offsets are into the canonical text.
 """
 
 from __future__ import annotations
 
-import html
-import unicodedata
 from dataclasses import dataclass
 
 from alerts import Finding, alert_type_for, scan
+from alerts.canonical import canonicalize
 from svc1.validation import MessageIn
 
 
@@ -25,14 +24,14 @@ class FieldFinding:
 
 
 def canonical(text: str) -> str:
-    return unicodedata.normalize("NFKC", html.unescape(text))
+    return canonicalize(text).text
 
 
 def scan_field(name: str, value: str) -> list[FieldFinding]:
     found = [FieldFinding(name, f) for f in scan(value)]
     if not found:
         normal = canonical(value)
-        if normal != value:
+        if normal != value.strip():
             found = [FieldFinding(f"{name}:canonical", f) for f in scan(normal)]
     return found
 

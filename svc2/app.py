@@ -12,6 +12,7 @@ from svc2.openapi import SPEC
 from svc2.settings import Settings
 from webcore.metrics import HttpMetrics
 from webcore.middlewares import error_middleware, metrics_middleware, request_id_middleware
+from webcore.parser_errors import redact_parser_errors
 
 log = get_logger("svc2")
 # service_1 forwards at most 4,000 characters in a small JSON object.
@@ -39,6 +40,7 @@ async def lifecycle(app: web.Application) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None) -> web.Application:
     settings = settings or Settings.from_env()
+    redact_parser_errors()
     metrics = HttpMetrics("service_2")
     app = web.Application(
         client_max_size=MAX_BODY_BYTES,

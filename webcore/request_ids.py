@@ -8,7 +8,10 @@ import uuid
 from alerts import scan
 
 HEADER = "X-Request-ID"
-_SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+_SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")
+# A run of digits this long can be a phone, card, account or id number, whatever the detector says.
+_DIGITS = re.compile(r"\d{9,}")
 
 
 def new_request_id() -> str:
@@ -18,6 +21,10 @@ def new_request_id() -> str:
 def accept_request_id(raw: str | None) -> str:
     """The id to use for a request. Anything long, odd or holding sensitive data is replaced: the id goes
     into every log line of every process."""
-    if raw and _SAFE.fullmatch(raw) and not scan(raw):
+    if not raw or not _SAFE.fullmatch(raw):
+        return new_request_id()
+    if _UUID.fullmatch(raw) and not raw.replace("-", "").isdigit():
+        return raw
+    if not _DIGITS.search(raw) and not scan(raw):
         return raw
     return new_request_id()

@@ -46,7 +46,7 @@ def test_clean_sync_message_is_processed_by_service_2(running: Stack) -> None:
     assert body["status"] == "processed"
     assert body["result"]["clean_text"] == "Hello there"
     assert body["result"]["valid"] is True
-    assert body["result"]["checks"]["markup_removed"] == 1
+    assert body["result"]["checks"]["markup_removed"] == 2  # <b> and </b>
     code, _, stored = running.get(f"/messages/{body['id']}")
     assert code == 200 and stored["status"] == "done"
 
