@@ -22,13 +22,10 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
 
 
 def fluent_enabled(env: Mapping[str, str]) -> bool:
-    """Streaming is on when an address is configured or FLUENTD_ENABLED=1; FLUENTD_ENABLED=0 always wins."""
-    flag = env.get("FLUENTD_ENABLED", "").strip()
-    if flag == "0":
-        return False
-    if flag == "1":
-        return True
-    return bool(env.get("FLUENTD_HOST") or env.get("FLUENTD_PORT"))
+    """Streaming is on unless FLUENTD_ENABLED=0: the contract has every process stream to
+    FLUENTD_HOST:FLUENTD_PORT (127.0.0.1:24224 by default); while nothing listens there, records wait in
+    the spool."""
+    return env.get("FLUENTD_ENABLED", "").strip() != "0"
 
 
 @dataclass(frozen=True)

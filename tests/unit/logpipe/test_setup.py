@@ -119,7 +119,8 @@ def test_a_forked_child_gets_a_working_pipeline(tmp_path: Path) -> None:
 
 
 def test_fluent_switches() -> None:
-    assert fluent_enabled({}) is False
+    assert fluent_enabled({}) is True
+    assert fluent_enabled({"FLUENTD_ENABLED": "0", "FLUENTD_PORT": "24225"}) is False
     assert fluent_enabled({"FLUENTD_PORT": "24225"}) is True
     assert fluent_enabled({"FLUENTD_HOST": "fluentd"}) is True
     assert fluent_enabled({"FLUENTD_ENABLED": "1"}) is True
