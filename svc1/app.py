@@ -20,8 +20,7 @@ from svc1.broker import Publisher
 from svc1.metrics import Svc1Metrics
 from svc1.openapi import SPEC
 from svc1.settings import MAX_BODY_BYTES, Settings
-from webcore.middlewares import error_middleware, metrics_middleware, request_id_middleware
-from webcore.parser_errors import redact_parser_errors
+from webcore.service import new_service_app
 
 log = get_logger("svc1")
 REPORT_FLUSH_SECONDS = 10.0
@@ -98,14 +97,10 @@ async def flush_report_summaries(app: web.Application) -> None:
 
 def create_app(settings: Settings | None = None) -> web.Application:
     settings = settings or Settings.from_env()
-    redact_parser_errors()
     metrics = Svc1Metrics()
-    app = web.Application(
-        # The contract's limit: a message is at most 4,000 characters, so 64 KiB leaves room for any
-        # JSON escaping while keeping a flood of large bodies cheap to refuse.
-        client_max_size=MAX_BODY_BYTES,
-        middlewares=[request_id_middleware, metrics_middleware(metrics), error_middleware(log)],
-    )
+    # The contract's limit: a message is at most 4,000 characters, so 64 KiB leaves room for any
+    # JSON escaping while keeping a flood of large bodies cheap to refuse.
+    app = new_service_app(metrics, log, max_body_bytes=MAX_BODY_BYTES)
     app[keys.SETTINGS] = settings
     app[keys.METRICS] = metrics
     setup_routes(app)

@@ -59,10 +59,6 @@ class Publisher:
         self.down_until = 0.0
         self.last_error = ""
 
-    @property
-    def kind(self) -> str:
-        return "redis-direct" if self.redis is not None else "celery-thread"
-
     async def publish(self, message_id: str, text: str, request_id: str | None) -> bool:
         if time.monotonic() < self.down_until:
             raise BrokerUnavailable(self.last_error)

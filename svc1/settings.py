@@ -18,7 +18,6 @@ class Settings:
     svc2_url: str = "http://127.0.0.1:8002"
     service_token: str = ""
     report_dir: Path = Path("error_reports")
-    log_dir: Path = Path("logs")
     # Longer than service_2's own work on the largest message; a sync caller gets 504 past it.
     svc2_timeout: float = 5.0
     # A publish slower than this answers 503: "fast, never a hang".
@@ -40,7 +39,6 @@ class Settings:
             svc2_url=(env.get("SVC2_URL") or cls.svc2_url).rstrip("/"),
             service_token=env.get("SERVICE_TOKEN", ""),
             report_dir=Path(env.get("REPORT_DIR") or cls.report_dir),
-            log_dir=Path(env.get("LOG_DIR") or cls.log_dir),
             svc2_timeout=float(env.get("SVC2_TIMEOUT") or cls.svc2_timeout),
             publish_timeout=float(env.get("PUBLISH_TIMEOUT") or cls.publish_timeout),
             broker_retry_after=float(env.get("BROKER_RETRY_AFTER") or cls.broker_retry_after),

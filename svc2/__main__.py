@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import sys
 
-import uvloop
-from aiohttp import web
-
 from logpipe import setup_logging
 from svc2.app import create_app
 from svc2.settings import MissingToken, Settings
+from webcore.service import serve
 
 
 def main() -> int:
@@ -19,15 +17,7 @@ def main() -> int:
         print(f"service_2: {exc}", file=sys.stderr)
         return 2
     setup_logging("service_2")
-    web.run_app(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        access_log=None,
-        print=None,
-        shutdown_timeout=10.0,
-        loop=uvloop.new_event_loop(),
-    )
+    serve(create_app(settings), settings.host, settings.port)
     return 0
 
 

@@ -11,8 +11,7 @@ from svc2 import keys, views
 from svc2.openapi import SPEC
 from svc2.settings import Settings
 from webcore.metrics import HttpMetrics
-from webcore.middlewares import error_middleware, metrics_middleware, request_id_middleware
-from webcore.parser_errors import redact_parser_errors
+from webcore.service import new_service_app
 
 log = get_logger("svc2")
 # service_1 forwards at most 4,000 characters in a small JSON object.
@@ -40,12 +39,8 @@ async def lifecycle(app: web.Application) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None) -> web.Application:
     settings = settings or Settings.from_env()
-    redact_parser_errors()
     metrics = HttpMetrics("service_2")
-    app = web.Application(
-        client_max_size=MAX_BODY_BYTES,
-        middlewares=[request_id_middleware, metrics_middleware(metrics), error_middleware(log)],
-    )
+    app = new_service_app(metrics, log, max_body_bytes=MAX_BODY_BYTES)
     app[keys.SETTINGS] = settings
     app[keys.METRICS] = metrics
     setup_routes(app)

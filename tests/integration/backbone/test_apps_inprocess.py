@@ -65,7 +65,7 @@ async def svc1_client(
     svc2 = await aiohttp_server(create_svc2(Svc2Settings(service_token=TOKEN)))
     settings = Svc1Settings(
         redis_url=redis_url, svc2_url=str(svc2.make_url("")).rstrip("/"), service_token=TOKEN,
-        report_dir=tmp_path / "reports", log_dir=tmp_path / "logs",
+        report_dir=tmp_path / "reports",
     )  # fmt: skip
     return await aiohttp_client(create_svc1(settings))
 
