@@ -12,18 +12,26 @@ from __future__ import annotations
 from bisect import bisect_left
 
 from alerts.findings import Finding, mask
-from alerts.patterns import PRIORITY, PUBLIC_KIND, Hit, Text
-from alerts.patterns.contact import find_emails, find_ips, find_phones
-from alerts.patterns.financial import find_cards, find_ibans, find_ssns
-from alerts.patterns.passwords import find_passwords
-from alerts.patterns.tokens import (
+
+from .patterns import (
+    PRIORITY,
+    PUBLIC_KIND,
+    Hit,
+    Text,
     find_aws,
     find_bearer,
+    find_cards,
+    find_emails,
     find_generic_secrets,
+    find_ibans,
+    find_ips,
     find_jwts,
     find_loose_tokens,
+    find_passwords,
+    find_phones,
     find_prefixed_keys,
     find_private_keys,
+    find_ssns,
 )
 
 

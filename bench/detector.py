@@ -4,8 +4,9 @@
 
 Scores the labeled corpus (alerts/corpus/messages.jsonl) with each detector, prints message-level
 precision/recall/F1, the false-positive rate on hard negatives and messages per second on one core, then
-the latency of alerts.scan on 4,000-character messages. Competitors come from the optional ``bench``
-extra; Presidio runs its predefined pattern recognizers over a blank spaCy pipeline (no model can be
+the latency of alerts.scan on 4,000-character messages. alerts.scan runs twice: compiled (alerts.native,
+what the services use once built) and the same code as pure Python. Competitors come from the optional
+``bench`` extra; Presidio runs its predefined pattern recognizers over a blank spaCy pipeline (no model can be
 downloaded here), limited to the entities that match the contract's kinds.
 """
 
@@ -28,7 +29,7 @@ import statistics  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 
-from alerts import scan  # noqa: E402
+from alerts import ENGINE, python_scan, scan  # noqa: E402
 from alerts.corpus.evaluate import Scores, load, score  # noqa: E402
 
 Span = tuple[str, int, int]
@@ -44,8 +45,12 @@ PRESIDIO_KINDS = {
 }
 
 
-def ours() -> Detector:
-    return lambda text: [(f.kind, f.start, f.end) for f in scan(text)]
+OURS = "alerts.scan"
+OURS_PY = "alerts.scan (python)"
+
+
+def ours(engine: Callable[[str], list]) -> Detector:
+    return lambda text: [(f.kind, f.start, f.end) for f in engine(text)]
 
 
 def presidio(*, limited: bool) -> Detector | None:
@@ -140,7 +145,7 @@ def long_messages(rows: list[dict], count: int, *, mix: str, seed: int = 7) -> l
     return out
 
 
-def latency(texts: list[str]) -> dict[str, float]:
+def latency(texts: list[str], scan: Callable[[str], list]) -> dict[str, float]:
     """Per-message latency in ms: CPU time of this thread (what one core spends) and wall time (which
     also counts whatever else the machine was doing)."""
     for text in texts[:20]:
@@ -178,7 +183,7 @@ def svg(throughputs: dict[str, float]) -> str:
     ]
     for i, (name, cost) in enumerate(costs.items()):
         y = 35 + i * bar_h * 1.5
-        color = "#2b7" if name == "alerts.scan" else "#888"
+        color = "#2b7" if name.startswith(OURS) else "#888"
         parts.append(f'<text x="10" y="{y + 15:.0f}">{name}</text>')
         bar = max(cost * scale, 1)
         parts.append(f'<rect x="{left}" y="{y:.0f}" width="{bar:.1f}" height="{bar_h}" fill="{color}"/>')
@@ -204,8 +209,11 @@ def main() -> None:
         f"{sum(1 for r in rows if r.get('category') == 'hard_negative')} hard negatives\n"
     )
 
+    if ENGINE != "compiled":
+        print("alerts.scan: no compiled engine is built (python -m alerts build); both rows run Python\n")
     contenders = {
-        "alerts.scan": ours(),
+        OURS: ours(scan),
+        OURS_PY: ours(python_scan),
         "presidio (all)": presidio(limited=False),
         "presidio (6 entities)": presidio(limited=True),
         "detect-secrets": detect_secrets(),
@@ -218,23 +226,23 @@ def main() -> None:
         detect(texts[0])  # warm up lazy loading
         repeats = 1 if name.startswith("presidio") else 5
         results[name] = (
-            score(rows, detect, per_kind=name == "alerts.scan"),
+            score(rows, detect, per_kind=name == OURS),
             throughput(detect, texts, repeats),
         )
 
-    base = results["alerts.scan"][1]
+    base = results[OURS][1]
     print(
         f"{'detector':22s} {'precision':>9s} {'recall':>7s} {'F1':>6s} {'hard-neg FP':>11s} {'msg/s':>9s} "
         f"{'ours is':>9s}"
     )
     for name, (s, rate) in results.items():
-        ratio = "" if name == "alerts.scan" else f"{base / rate:7.1f}x"
+        ratio = "" if name == OURS else f"{base / rate:7.1f}x"
         print(
             f"{name:22s} {s.precision:9.3f} {s.recall:7.3f} {s.f1:6.3f} {s.hard_fp_rate:11.3%} {rate:9.0f} "
             f"{ratio:>9s}"
         )
 
-    ours_scores = results["alerts.scan"][0]
+    ours_scores = results[OURS][0]
     print("\nalerts.scan span recall per kind (overlap / exact boundaries):")
     for kind in sorted(ours_scores.span_total):
         print(
@@ -243,12 +251,16 @@ def main() -> None:
         )
 
     print("\nalerts.scan latency on 4,000-character messages, one secret in each (ms, CPU time of one core):")
-    latencies = {}
+    latencies: dict[str, dict[str, float]] = {}
+    python_latencies: dict[str, dict[str, float]] = {}
     for mix in ("prose", "chat", "dense"):
-        lat = latencies[mix] = latency(long_messages(rows, args.long, mix=mix))
+        texts_4k = long_messages(rows, args.long, mix=mix)
+        lat = latencies[mix] = latency(texts_4k, scan)
+        py = python_latencies[mix] = latency(texts_4k, python_scan)
         print(
             f"  {mix:6s} p50 {lat['p50']:6.3f}  p99 {lat['p99']:6.3f}  max {lat['max']:6.3f}"
-            f"   (wall-clock p99 {lat['wall p99']:6.3f})"
+            f"   (wall-clock p99 {lat['wall p99']:6.3f};  python engine p50 {py['p50']:6.3f}"
+            f"  p99 {py['p99']:6.3f}, {py['p99'] / lat['p99']:.2f}x)"
         )
 
     report = {
@@ -264,7 +276,9 @@ def main() -> None:
             for name, (sc, rate) in results.items()
         },
         "span_recall": {k: ours_scores.span_recall(k) for k in sorted(ours_scores.span_total)},
+        "engine": ENGINE,
         "latency_ms_4000_chars": latencies,
+        "python_engine_latency_ms_4000_chars": python_latencies,
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(report, indent=2))

@@ -11,6 +11,7 @@ import aiohttp
 import redis.asyncio as aioredis
 from aiohttp import web
 
+import alerts
 from alerts.reports import ReportWriter
 from celery_app.app import create_celery
 from celery_app.settings import WorkerSettings
@@ -72,7 +73,12 @@ async def resources(app: web.Application) -> AsyncIterator[None]:
     app[keys.HTTP] = aiohttp.ClientSession()
     app[keys.PUBLISHER] = make_celery(settings)
     flusher = asyncio.create_task(flush_report_summaries(app))
-    log_event(log, "service.started", f"service_1 listening on {settings.host}:{settings.port}")
+    log_event(
+        log,
+        "service.started",
+        f"service_1 listening on {settings.host}:{settings.port}",
+        detector_engine=alerts.ENGINE,
+    )
     yield
     log_event(log, "service.stopping", "service_1 stopping")
     flusher.cancel()

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from alerts.patterns._common import Hit
-from alerts.patterns._text import Text
-from alerts.patterns.contact import find_emails, find_ips, find_phones
-from alerts.patterns.financial import find_cards, find_ibans, find_ssns
-from alerts.patterns.passwords import find_passwords
-from alerts.patterns.tokens import (
+from ._common import Hit
+from ._text import Text
+from .contact import find_emails, find_ips, find_phones
+from .financial import find_cards, find_ibans, find_ssns
+from .passwords import find_passwords
+from .tokens import (
     find_aws,
     find_bearer,
     find_generic_secrets,
@@ -62,4 +62,25 @@ PRIORITY: dict[str, int] = {
 # Internal kinds and the contract's word for each.
 PUBLIC_KIND: dict[str, str] = {kind: kind for kind in PRIORITY} | {"loose_api_key": "api_key"}
 
-__all__ = ["FINDERS", "PRIORITY", "PUBLIC_KIND", "Finder", "Hit", "Text"]
+__all__ = [
+    "FINDERS",
+    "PRIORITY",
+    "PUBLIC_KIND",
+    "Finder",
+    "Hit",
+    "Text",
+    "find_aws",
+    "find_bearer",
+    "find_cards",
+    "find_emails",
+    "find_generic_secrets",
+    "find_ibans",
+    "find_ips",
+    "find_jwts",
+    "find_loose_tokens",
+    "find_passwords",
+    "find_phones",
+    "find_prefixed_keys",
+    "find_private_keys",
+    "find_ssns",
+]

@@ -10,8 +10,8 @@ from typing import NamedTuple
 
 import phonenumbers
 
-from alerts.patterns._common import Hit, find_all, merged_windows
-from alerts.patterns._text import Text
+from ._common import Hit, find_all, merged_windows
+from ._text import Text
 
 # --- email -------------------------------------------------------------------------------------------------
 
@@ -348,7 +348,7 @@ def _region_table() -> list[_Region]:
     table = []
     for region in _REGIONS:
         meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
-        if meta is not None:
+        if meta is not None and meta.country_code is not None and meta.general_desc is not None:
             table.append(
                 _Region(
                     region,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from alerts.patterns._common import Hit, luhn_ok, merged_windows
-from alerts.patterns._text import Text
+from ._common import Hit, luhn_ok, merged_windows
+from ._text import Text
 
 # --- payment cards -----------------------------------------------------------------------------------------
 

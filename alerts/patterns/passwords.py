@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from alerts.patterns._common import (
+from ._common import (
     Hit,
     char_classes,
     is_placeholder,
     looks_like_code_reference,
     merged_windows,
 )
-from alerts.patterns._text import Text
+from ._text import Text
 
 # Keywords that name a password outright; an identifier around them (DB_PASSWORD, PGPASSWORD, "wifi
 # password") is fine.
@@ -218,10 +218,10 @@ def find_passwords(t: Text) -> Iterator[Hit]:
     windows = merged_windows(near, 200, 40, len(text))
     use_as = (m for lo, hi in windows for m in _USE_AS.finditer(low, lo, hi))
     for m in use_as:
-        span = _value_span(m, text)
-        if span is None:
+        found = _value_span(m, text)
+        if found is None:
             continue
-        value, start, end = span
+        value, start, end = found
         if acceptable(value, strict=True) and char_classes(value) >= 2:
             yield Hit("password", start, end)
     if t.url and "@" in text:

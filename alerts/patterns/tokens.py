@@ -8,14 +8,14 @@ import binascii
 import re
 from collections.abc import Iterator, Sequence
 
-from alerts.patterns._common import (
+from ._common import (
     Hit,
     char_classes,
     is_placeholder,
     looks_like_code_reference,
     shannon_entropy,
 )
-from alerts.patterns._text import Text
+from ._text import Text
 
 _B = r"(?<![A-Za-z0-9_\-])"  # a token starts here, not inside a longer one
 _E = r"(?![A-Za-z0-9_\-])"
