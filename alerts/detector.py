@@ -72,7 +72,7 @@ def scan(text: str) -> list[Finding]:
         hits.extend(find_generic_secrets(t))
     if t.bearer:
         hits.extend(find_bearer(t))
-    if t.pw or t.url or "-u" in text:
+    if t.pw or t.url or "-u" in text or "-p" in text or "-a" in text or "cred" in t.low or "login" in t.low:
         hits.extend(find_passwords(t))
     if long_tokens:
         # Last: a keyword-less token is only a candidate where no finder above claimed it.

@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 CORPUS = Path(__file__).with_name("messages.jsonl")
+# Written by someone who had not read the detector or its corpus (a separate generator, seed 20240611);
+# its first run scored F1 0.954 with 5.6% false positives on its hard negatives, and the fixes it prompted
+# were general ones. A span may accept other kinds ("alt"): a JWT after "Bearer" is fairly either.
+HELDOUT = Path(__file__).with_name("heldout.jsonl")
 
 Span = tuple[str, int, int]
 
@@ -62,6 +66,7 @@ def score(rows: Iterable[dict], detect: Callable[[str], list[Span]], *, per_kind
     for row in rows:
         text = row["text"]
         gold = [(g["kind"], g["start"], g["end"]) for g in row["spans"]]
+        accepted = [{g["kind"], *g.get("alt", ())} for g in row["spans"]]
         found = detect(text)
         positive, predicted = bool(gold), bool(found)
         if positive and predicted:
@@ -77,9 +82,9 @@ def score(rows: Iterable[dict], detect: Callable[[str], list[Span]], *, per_kind
             s.hard_fp += predicted
         wrong = predicted != positive
         if per_kind:
-            for kind, start, end in gold:
+            for (kind, start, end), kinds in zip(gold, accepted, strict=True):
                 s.span_total[kind] += 1
-                hit = [f for f in found if f[0] == kind and f[1] < end and start < f[2]]
+                hit = [f for f in found if f[0] in kinds and f[1] < end and start < f[2]]
                 if hit:
                     s.span_found[kind] += 1
                     s.span_exact[kind] += any(f[1] == start and f[2] == end for f in hit)

@@ -8,6 +8,20 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import NamedTuple
 
+# Scripts written without spaces between words (Thai, Lao, Myanmar, Khmer, CJK, kana, Hangul, full-width
+# forms): a value glued to their letters still starts or ends there ("电话131 2312 3121", "IPは10.0.0.1です").
+_SPACELESS = (
+    "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u2e80-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff"
+)
+# One word character of a script that does separate words: what a token cannot start or end next to.
+WORD = rf"[^\W{_SPACELESS}]"
+_WORD_CHAR = re.compile(WORD)
+
+
+def joins_token(ch: str) -> bool:
+    """Whether a token next to ``ch`` is part of a longer word (a1b2c3, user_42), not standing alone."""
+    return _WORD_CHAR.match(ch) is not None
+
 
 class Hit(NamedTuple):
     """A raw detection before overlaps are resolved: ``text[start:end]`` is the value."""
@@ -90,6 +104,9 @@ def is_placeholder(value: str) -> bool:
     if low in _PLACEHOLDER_EXACT or set(low) <= _MASK_CHARS:
         return True
     if value[0] in "$%{<[" and _TEMPLATE.match(value) is not None:
+        return True
+    # YAML tags that fetch the value from elsewhere: !secret db_password, !vault, !ENV, !Ref.
+    if value[0] == "!" and value[1:].isalpha():
         return True
     if low.startswith("your") or low.endswith(("_here", "-here", " here")):
         return True

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from ._common import joins_token
+
 _NUMERIC = re.compile(r"\d[\d \-.()\u00a0]{3,}")
 _SPELLED_AT = re.compile(r"at(?<=[ \t(\[{<]at)(?=[ \t)\]}>])")
 # Stems of password keywords (the patterns in passwords.py decide whether a whole keyword is there).
@@ -58,7 +60,7 @@ _PW_OTHER = (
 )
 _SEC_ASCII = ("key", "secret", "token", "credential", "clave", "chave", "jeton")
 _SEC_OTHER = ("ключ", "токен", "clé", "schlüssel")
-_SSN_HINTS = ("ssn", "ss#", "social", "soc sec", "soc. sec", "taxpayer", "itin")
+_SSN_HINTS = ("ssn", "ss#", "ss number", "ss no", "social", "soc sec", "soc. sec", "taxpayer", "itin")
 # For short messages one pass of an alternation finds every stem faster than a str.find per stem; for
 # long ones the finds win (an alternation loses the engine's literal-prefix fast path).
 _SHORT = 200
@@ -124,9 +126,18 @@ class Text:
                 # Where an IBAN can be: every IBAN holds a run like this within a few characters of its
                 # start, glued to letters ("GB82WEST1234...") or not.
                 self.iban_anchors.append(start)
-            if start and (low[start - 1].isalnum() or low[start - 1] == "_"):
-                continue
-            self.runs.append((start, m.end(), sum(map(str.isdigit, m.group()))))
+            run = m.group()
+            if start and joins_token(low[start - 1]):
+                # ... but what follows a space in the run stands alone ("web01 10.0.0.7").
+                space = run.find(" ")
+                if space < 0:
+                    continue
+                while space < len(run) and run[space] == " ":
+                    space += 1
+                start, run = start + space, run[space:]
+                if not run[:1].isdigit():
+                    continue
+            self.runs.append((start, m.end(), sum(map(str.isdigit, run))))
         if len(low) < _SHORT:
             for m in _ANY_KEYWORD.finditer(low):
                 stem = m.group()

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 import phonenumbers
 
-from ._common import Hit, find_all, merged_windows
+from ._common import WORD, Hit, find_all, merged_windows
 from ._text import Text
 
 # --- email -------------------------------------------------------------------------------------------------
@@ -29,7 +29,7 @@ _FILE_TLDS = frozenset(
     "png jpg jpeg gif svg webp ico bmp tif tiff js mjs ts tsx jsx css scss json py rb go rs java kt txt md "
     "html htm xml yml yaml toml ini cfg lock pdf zip gz tgz tar whl exe dll so dylib log csv mp3 mp4 "
     "mov".split()
-)
+) | {"tld"}  # name@domain.tld is the format, not an address
 
 _DOT = r"(?:[ \t]{0,2}[(\[{<][ \t]?dot[ \t]?[)\]}>][ \t]{0,2}|[ \t]{1,2}dot[ \t]{1,2}|\.)"
 _AT = r"(?P<at>[ \t]{0,2}[(\[{<][ \t]?at[ \t]?[)\]}>][ \t]{0,2}|[ \t]{1,2}at[ \t]{1,2}|[ \t]{0,2}@[ \t]{0,2})"
@@ -42,7 +42,7 @@ _EMAIL_SPELLED = re.compile(
 _SPELLED_RIGHT = re.compile(
     rf"(?i)[ \t)\]}}>]{{0,3}}{_WORD}(?:{_DOT}{_WORD}){{0,3}}{_DOT}[A-Za-z]{{2,12}}(?![A-Za-z0-9])"
 )
-_LOCAL_REVERSED = re.compile(r"[\w.%+\-]+")
+_LOCAL_REVERSED = re.compile(rf"(?:{WORD}|[.%+\-])+")
 _COMMON_TLDS = frozenset(
     "com org net edu gov io co de fr es it ru uk nl be ch at se no dk fi pl pt br mx ar in cn jp kr au nz ca "
     "us eu info biz me dev app ai tv ua cz gr tr ie il za sg hk tw".split()
@@ -114,9 +114,15 @@ def find_emails(t: Text) -> Iterator[Hit]:
         opened = text[max(0, a_start - 2) : a_end]
         if not any(c in "([{<" for c in opened) and not _dotted(right.group()):
             continue
-        lo = max(0, a_start - 120, searched)
-        window = _EMAIL_SPELLED.finditer(text, lo, min(len(text), right.end() + 1))
-        m = next((w for w in window if w.start("at") <= a_start < w.end("at")), None)
+        lo, hi = max(0, a_start - 120, searched), min(len(text), right.end() + 1)
+        # The address around this "at": an earlier match ("me at olga.wang" before "olga.wang [at] ...")
+        # must not hide it, so the search restarts just after each match that ends too early. The window is
+        # bounded, so this stays linear in the text.
+        m = _EMAIL_SPELLED.search(text, lo, hi)
+        while m is not None and m.end("at") <= a_start:
+            m = _EMAIL_SPELLED.search(text, m.start() + 1, hi)
+        if m is not None and m.start("at") > a_start:
+            m = None
         searched = max(searched, a_start - 64)
         if m is None:
             continue
@@ -140,7 +146,9 @@ def find_emails(t: Text) -> Iterator[Hit]:
 # A run of digits with the separators phone numbers use. The lookarounds keep it from starting or ending
 # inside a longer run (card numbers, tracking numbers), and every quantifier is bounded.
 _PHONE = re.compile(
-    r"(?<![\w+.:/#\-])(?<!\d[ .\-])(?:\+|\b00)?[(]?\d[\d \-.()\u00a0]{5,22}\d(?![\w\-/]|[ .]\d|\.\w)"
+    # "tel:+1-201-555-0100" is a phone link; any other ":" before a number is a time, port or key.
+    rf"(?:(?<=tel:)|(?<!{WORD}|[+.:/#\-]))(?<!\d[ .\-])(?:\+|00)?[(]?\d[\d \-.()\u00a0]{{5,22}}\d"
+    rf"(?!{WORD}|[\-/]|[ .]\d|\.\w)"
 )  # run only inside the digit-run windows of Text.numeric
 _DATE = re.compile(
     r"(?<!\d)(?:(?P<y>\d{4})[-./ ](?P<a>\d{1,2})[-./ ](?P<b>\d{1,2})|"
@@ -184,11 +192,6 @@ _PHONE_WORDS = (
     "fax",
     "reach",
     "contact",
-    "number",
-    "nummer",
-    "numéro",
-    "numero",
-    "número",
     "handy",
     "portable",
     "téléphone",
@@ -200,7 +203,6 @@ _PHONE_WORDS = (
     "cellulare",
     "телефон",
     "тел",
-    "номер",
     "звони",
     "моб",
     "電話",
@@ -213,6 +215,35 @@ _PHONE_WORDS = (
     "ruf",
     "chiam",
     "ligue",
+    "rappel",
+    "zadzwo",
+    "dzwo",
+    "anruf",
+    "kontakt",
+    "contatt",
+    "手機",
+    "연락처",
+)
+# Words that say "number" without saying which: they mean what the word before them means ("phone number",
+# "order number", "numéro de commande").
+_GENERIC_NUMBER = ("number", "nummer", "numéro", "numero", "número", "номер")
+# In scripts without spaces the context is one run of characters: these are looked for inside it.
+_CJK_PHONE = ("電話", "电话", "手机", "手機", "携帯", "전화", "연락처")
+_CJK_NOT_PHONE = (
+    "注文",
+    "订单",
+    "訂單",
+    "单号",
+    "單號",
+    "追跡",
+    "伝票",
+    "快递",
+    "快遞",
+    "发票",
+    "請求",
+    "口座",
+    "账号",
+    "帳號",
 )
 _NEG_WORDS = (
     "order",
@@ -287,20 +318,50 @@ _NEG_WORDS = (
     "£",
     "¥",
     "₽",
+    "routing",
+    "aba",
+    "swift",
+    "sortcode",
+    "referenc",
+    "barcode",
+    "gtin",
+    "nip",
+    "regon",
+    "kvk",
+    "siret",
+    "siren",
 )
 _NEG_EXACT = frozenset({"id", "no", "v", "po", "ts", "pin", "lot", "ref", "eur", "usd", "zip"})
 
 
-def _words_say(window: str, prefixes: tuple[str, ...]) -> bool:
-    return any(w.startswith(prefixes) for w in _CONTEXT_WORDS.findall(window))
+# Short words must match whole ("id", "no", "po" are not the start of "idea", "nous", "pouvez"); longer ones
+# as prefixes ("tracking", "bestellnummer").
+_NEG_PREFIXES = tuple(w for w in _NEG_WORDS if len(w) > 2 and w not in _NEG_EXACT)
+
+
+def _not_a_phone_word(w: str) -> bool:
+    return w in _NEG_EXACT or w.startswith(_NEG_PREFIXES) or w in "#$€£¥₽"
+
+
+def _phone_context(window: str) -> int:
+    """What the words before a number say it is: 1 a phone number, -1 something else (an order, an
+    account, a price...), 0 nothing. The word nearest the number decides."""
+    verdict = 0
+    for w in _CONTEXT_WORDS.findall(window):
+        if w[0] >= "\u2e80":
+            phone = max(w.rfind(k) for k in _CJK_PHONE)
+            other = max(w.rfind(k) for k in _CJK_NOT_PHONE)
+            if phone != other:
+                verdict = 1 if phone > other else -1
+        elif _not_a_phone_word(w):
+            verdict = -1
+        elif w.startswith(_PHONE_WORDS) or (w.startswith(_GENERIC_NUMBER) and verdict >= 0):
+            verdict = 1
+    return verdict
 
 
 def _says_not_a_phone(window: str) -> bool:
-    for w in _CONTEXT_WORDS.findall(window):
-        # Short words must match whole ("id", "no"), longer ones as prefixes ("tracking", "bestellnummer").
-        if w in _NEG_EXACT or (len(w) > 2 and w.startswith(_NEG_WORDS)) or w in "#$€£¥₽":
-            return True
-    return False
+    return any(_not_a_phone_word(w) for w in _CONTEXT_WORDS.findall(window))
 
 
 _REGIONS = (
@@ -416,6 +477,8 @@ def _phone_matches(t: Text, claimed: Sequence[Hit]) -> Iterator[re.Match[str]]:
 
 
 _SEPARATORS = re.compile(r"[ \-.()\u00a0]+")
+_AFTER_END = re.compile(r"[/,;|\n]")
+_COMPACT_DATE = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])$")
 
 
 def _shaped_like_a_number_not_a_phone(groups: list[str]) -> bool:
@@ -427,6 +490,7 @@ def _shaped_like_a_number_not_a_phone(groups: list[str]) -> bool:
         or (len(groups) >= 3 and all(len(g) == 4 for g in groups))
         or sum(len(g) == 1 for g in groups) > 1
         or (len(groups[0]) == 4 and groups[0][:2] in ("19", "20"))
+        or (len(groups[0]) == 8 and _COMPACT_DATE.match(groups[0]) is not None)
     )
 
 
@@ -451,22 +515,26 @@ def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> Iterator[Hit]:
         else:
             normal = cand
             # 3-2-4 is how SSNs are written (valid or not), never phone numbers.
-            if _SSN_SHAPE.match(cand) or _THOUSANDS.match(cand) or _has_date(cand):
+            if _SSN_SHAPE.match(cand) or _has_date(cand):
                 continue
             if "." in cand and not _DOTTED_OK.match(cand):
                 continue
             groups = [g for g in _SEPARATORS.split(cand.strip("()")) if g]
             if sum(len(g) == 1 for g in groups) > 1:  # "1 2 3 4 5 6 7": a list, whatever the context
                 continue
-            if not _words_say(before, _PHONE_WORDS) and (
-                _shaped_like_a_number_not_a_phone(groups)
-                or _says_not_a_phone(before[-25:])
-                or _says_not_a_phone(low[end : end + 8])
+            context = _phone_context(before)
+            # "512 756 372" reads as a large number unless the text says it is a phone number.
+            if context <= 0 and _THOUSANDS.match(cand):
+                continue
+            # What follows counts up to the next list separator: "0151 2300971 / IBAN ..." is a phone.
+            after = _AFTER_END.split(low[end : end + 8], 1)[0]
+            if context < 0 or (
+                context == 0 and (_shaped_like_a_number_not_a_phone(groups) or _says_not_a_phone(after))
             ):
                 continue
         if _valid_phone(normal, international):
             yield Hit("phone", start, end)
-        elif international and _words_say(before, _PHONE_WORDS) and _possible_phone(normal):
+        elif international and _phone_context(before) > 0 and _possible_phone(normal):
             # Reserved ranges (UK drama numbers, new allocations) fail validation yet are someone's number
             # when the text says it is one.
             yield Hit("phone", start, end)
@@ -475,15 +543,18 @@ def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> Iterator[Hit]:
 # --- IP addresses ------------------------------------------------------------------------------------------
 
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-_IPV4 = re.compile(rf"(?<![\w.\-])(?:{_OCTET}\.){{3}}{_OCTET}(?![\w\-]|\.\d)")
+_IPV4 = re.compile(rf"(?<!{WORD}|[.\-])(?:{_OCTET}\.){{3}}{_OCTET}(?!{WORD}|-|\.\d)")
 # Words after which a dotted quad is a version number ("upgrade to 7.4.39.107", "Android 14.0.0.133").
 _VERSION_WORDS = frozenset(
     """version ver release build firmware patch update upgrade downgrade bump bumped v r rev revision sdk
     chrome firefox safari edge opera kernel node python java php ruby golang go rust gcc clang openssl nginx
     apache postgres postgresql mysql redis docker kubernetes k8s helm terraform android ios ipados macos x
     windows win ubuntu debian centos rhel fedora linux bios driver notes changelog версия versión
-    versão""".split()
+    versão wersja versione versie versiyon sürüm verze verzió versio section sec chapter clause paragraph
+    para rfc abschnitt kapitel""".split()
 )
+# NuGet and Java packages name themselves in capitalised dotted segments; the number after one is its version.
+_PACKAGE_NAME = re.compile(r"(?:[A-Z][A-Za-z0-9]*\.)+[A-Z][A-Za-z0-9]*[ \t]*[:=/@]?[ \t]*$")
 _LINKING = frozenset({"to", "from", "of", "is", "auf", "à", "a", "на", "до"})
 _WORDS_BEFORE = re.compile(r"[^\W\d_]+")
 
@@ -498,7 +569,7 @@ def _after_version_word(before: str) -> bool:
     return len(words) > 1 and words[-1] in _LINKING and words[-2] in _VERSION_WORDS
 
 
-_IPV6 = re.compile(r"(?<![\w:.])(?=[0-9A-Fa-f.]{0,4}:)[0-9A-Fa-f:.]{2,45}(?![\w:])")
+_IPV6 = re.compile(rf"(?<!{WORD}|[:.])(?=[0-9A-Fa-f.]{{0,4}}:)[0-9A-Fa-f:.]{{2,45}}(?!{WORD}|:)")
 
 
 def _ipv4_matches(t: Text) -> Iterator[re.Match[str]]:
@@ -515,12 +586,15 @@ def find_ips(t: Text) -> Iterator[Hit]:
             before = low[max(0, m.start() - 24) : m.start()]
             # Only the words right before count: "build 42, server 10.0.0.1" is an address.
             tail = before.rstrip(" \t:=#.")
-            if (tail[-1:].isalpha() and _after_version_word(tail)) or (
-                before.endswith("/") and before[-2:-1].isalpha()
+            if (
+                (tail[-1:].isalpha() and _after_version_word(tail))
+                or (before.endswith("/") and before[-2:-1].isalpha())
+                or tail.endswith("§")
+                or _PACKAGE_NAME.search(text[max(0, m.start() - 60) : m.start()]) is not None
             ):
                 continue
-            # The unspecified address and netmasks describe networks, not anyone's machine.
-            if m.group() == "0.0.0.0" or m.group().startswith("255."):
+            # 0.x.x.x ("this network") and netmasks describe networks, not anyone's machine.
+            if m.group().startswith(("0.", "255.")):
                 continue
             yield Hit("ip_address", m.start(), m.end())
     # IPv6: compressed forms hold "::"; full ones are long unbroken tokens.

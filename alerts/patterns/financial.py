@@ -5,15 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ._common import Hit, luhn_ok, merged_windows
+from ._common import WORD, Hit, luhn_ok, merged_windows
 from ._text import Text
 
 # --- payment cards -----------------------------------------------------------------------------------------
 
 # 12..19 digits, optionally grouped by single spaces or dashes; not the middle of a longer digit run.
 # A class repeat, not a repeated group: the engine runs it in one tight loop. Separators are checked after.
-_CARD = re.compile(r"(?<![\w\-])(?<!\d[ \-])\d[\d \-]{10,34}\d(?![\w\-]|[ \-]\d)")
+_CARD = re.compile(rf"(?<!{WORD}|-)(?<!\d[ \-])\d[\d \-]{{10,34}}\d(?!{WORD}|-|[ \-]\d)")
 _DOUBLE_SEPARATOR = re.compile(r"[ \-]{2}")
+_PRODUCT_CODE = re.compile(r"barcode|\bean\b|ean-?13|gtin|\bupc\b|isbn|imei|\bsku\b|article|artikel")
 
 
 def _card_brand_ok(d: str) -> bool:
@@ -49,6 +50,9 @@ def find_cards(t: Text) -> Iterator[Hit]:
         if (" " in value and "-" in value) or _DOUBLE_SEPARATOR.search(value):
             continue
         if 12 <= len(digits) <= 19 and luhn_ok(digits) and _card_brand_ok(digits):
+            # Product codes use the same check digit: "barcode 5901234123457" is an EAN-13.
+            if _PRODUCT_CODE.search(t.low[max(0, m.start() - 24) : m.start()]):
+                continue
             yield Hit("credit_card", m.start(), m.end())
 
 
@@ -112,9 +116,10 @@ def find_ibans(t: Text) -> Iterator[Hit]:
 # --- US social security numbers ----------------------------------------------------------------------------
 
 # Grouped (123-45-6789, 123 45 6789) or bare (123456789); one pattern, one pass per digit run.
-_SSN = re.compile(r"(?<![\w\-])(?<!\d[ \-])(\d{3})([ \-]?)(\d{2})\2(\d{4})(?![\w\-]|[ \-]\d)")
+_SSN = re.compile(rf"(?<!{WORD}|-)(?<!\d[ \-])(\d{{3}})([ \-]?)(\d{{2}})\2(\d{{4}})(?!{WORD}|-|[ \-]\d)")
 _SSN_CONTEXT = re.compile(
-    r"(?:\bssn|\bss#|\bssa\b|social[ \-]security|soc\.? ?sec|\bsocial\b|taxpayer|\btin\b|\bitin\b)"
+    r"(?:\bssn|\bss#|\bss[ \t]+(?:number|no\b)|\bssa\b|social[ \-]security|soc\.? ?sec|\bsocial\b|taxpayer|"
+    r"\btin\b|\bitin\b)"
 )
 _SSN_NEG = re.compile(
     r"(?:order|invoice|tracking|ref|ticket|case|account|acct|phone|tel|call|fax|routing|zip)"

@@ -21,11 +21,11 @@ _STRONG_KW = (
     # Inflected forms too: Turkish şifrem/şifreniz ("my/your password"), Polish hasła, Finnish salasanani.
     r"palavra[ \-]passe|wachtwoord|has[łl](?:o|a|em)|пароль|пароля|паролем|[şs]ifre(?:m|n|niz|miz|si)?|"
     r"lösenord(?:et)?|losenord(?:et)?|"
-    r"adgangskode|passord|salasana(?:ni|si)?|heslo|jelszó|jelszo|κωδικός|密码|密碼|パスワード|비밀번호|"
+    r"adgangskode|passord|salasana(?:ni|si)?|heslo|jelszó|jelszo|κωδικός|密码|密碼|パスワード|비밀번호|mdp|"
     r"كلمة[ \t]المرور|كلمة[ \t]السر|סיסמה|סיסמא|पासवर्ड|mật[ \t]khẩu|kata[ \t]sandi|kata[ \t]laluan|รหัสผ่าน"
 )
 # Keywords that are ordinary words elsewhere ("pass the salt", "la clave del éxito"): only with ':' or '='.
-_WEAK_KW = r"pass|pw|mdp|clave|parola|parolă|geslo|lozinka"
+_WEAK_KW = r"pass|pw|clave|parola|parolă|geslo|lozinka"
 
 _QUAL = (
     r"(?P<qual>[ \t]+(?:for|of|to|on|at|für|fürs|vom|von|zum|zur|du|de|des|pour|del|de[ \t]la|para|"
@@ -39,8 +39,11 @@ _QUAL = (
     r"временный|wifi|wi-fi|wlan|admin|root|master|email|e-mail|mail)\)?)?"
 )
 _CONN = (
-    r"(?:(?P<sym>[ \t]*[\"']?[ \t]*(?::=|=>|->|[:=：])[ \t]*|[ \t]+(?:-|—|–)[ \t]+)|"
-    r"(?P<cop>[ \t]+(?:is|was|will[ \t]be|has[ \t]been|should[ \t]be|ist|lautet|war|est|était|sera|"
+    r"(?:(?P<sym>[ \t]*[\"']?[ \t]*(?::=|=>|->|[:=：→⇒])[ \t]*|[ \t]+(?:-|—|–)[ \t]+|"
+    # <add key="SmtpPassword" value="..."/>: the keyword names the setting, the value attribute holds it.
+    r"[\"'][ \t]+value[ \t]*=[ \t]*)|"
+    r"(?P<cop>[ \t]+(?:is|was|will[ \t]be|has[ \t]been|should[ \t]be|ist|lautet|war|est|c'est|c’est|"
+    r"était|sera|"
     r"es|era|será|é|"
     r"è|jest|är|er|on|je|это|—)(?:[ \t]*:)?[ \t]+|'s[ \t]+|[ \t]*(?:是|为|為|は|が|는|은)[ \t]*)|"
     r"(?P<prep>[ \t]+(?:to|zu|auf|à|a|en|para|in|naar|na|se|olarak|into)[ \t]+)|(?P<bare_sp>[ \t]+))"
@@ -74,16 +77,20 @@ def _keyword_starts(t: Text) -> Iterator[int]:
     """Offsets where a keyword starts at a word boundary, or after an identifier prefix like DB_ or PG."""
     low = t.low
     for p in t.pw:
-        if p == 0 or not _is_letter(low[p - 1]):
-            yield p
-            continue
         q = p
         while q > 0 and p - q < 24 and low[q - 1] in _IDENT:
             q -= 1
+        # ${DB_PASSWORD:?err}, $PASSWORD, %DB_PASSWORD%: a reference to where the password is kept.
+        if low[max(0, q - 2) : q] == "${" or low[q - 1 : q] in ("$", "%"):
+            continue
+        if p == 0 or not _is_letter(low[p - 1]):
+            yield p
+            continue
         if q > 0 and _is_letter(low[q - 1]):
             continue
         prefix = low[q:p]
-        if prefix.endswith("_") or prefix in _GLUED:
+        # camelCase and PascalCase identifiers too: smtpPassword, SmtpPassword, dbPass.
+        if prefix.endswith("_") or prefix in _GLUED or (t.raw[p].isupper() and t.raw[p - 1].islower()):
             yield p
 
 
@@ -95,6 +102,20 @@ _USE_AS = re.compile(
     rf"(?:new[ \t]+|neues[ \t]+|nouveau[ \t]+)?(?:{_STRONG_KW})\b"
 )
 _AS_WORDS = (" as ", " als ", " comme ", " como ", " come ")
+# Command lines that take a password as a flag; the command decides what the flag means (ssh -p is a port).
+_CLI_COMMANDS = ("mysql", "mariadb", "sshpass", "login", "redis-cli")
+_CLI_PASSWORD = re.compile(
+    r"(?:\b(?:mysql|mysqldump|mysqladmin|mariadb|mariadb-dump)\b[^\n|;&]{0,160}?[ \t]-p(?=[^\s\-])"
+    r"|\bsshpass\b[^\n|;&]{0,40}?[ \t]-p[ \t]+"
+    r"|\b(?:docker|podman|nerdctl|buildah|skopeo|helm[ \t]registry|oras)[ \t]+login\b[^\n|;&]{0,200}?[ \t]"
+    r"(?:-p|--password)(?:[ \t]+|=)"
+    r"|\bredis-cli\b[^\n|;&]{0,160}?[ \t](?:-a|--pass)[ \t]+)" + _VALUE
+)
+# "creds are admin:Kaffee4759!", "login: deploy:S3cret!": a user and a password joined by a colon.
+_USER_PASS = re.compile(
+    r"\b(?:creds?|credentials|login|logins)\b[ \t]*(?:are|is|:|=|-|—)?[ \t]*[\"'`]?"
+    r"[\w.@+\-]{1,64}:(?P<value>[^\s\"'`]{3,128})"
+)
 # scheme://user:PASSWORD@host — DSNs, broker URLs, basic-auth links.
 _URL_CRED = re.compile(
     r"(?<![A-Za-z0-9+.\-])[a-z][a-z0-9+.\-]{1,20}://[^\s:/@]{0,64}:(?P<value>[^\s/@]{1,128})@(?=[\w\[])"
@@ -144,11 +165,23 @@ def _value_span(m: re.Match[str], raw: str) -> tuple[str, int, int] | None:
 _PROSE_NEXT = re.compile(r"[ \t]+[^\W_]{2,}(?:[ \t.,!?]|$)")
 
 
+# The next parameter of a query string or connection string: "pw&useSSL=false", "pw;Encrypt=True".
+_NEXT_PARAM = re.compile(r"[&;][A-Za-z_][A-Za-z0-9_.\-]{0,40}=")
+
+
 def _trim(value: str, start: int, end: int) -> tuple[str, int, int]:
-    """Sentence punctuation after a bare value is not part of it."""
+    """Sentence punctuation after a bare value is not part of it, nor is the next parameter."""
+    cut = _NEXT_PARAM.search(value)
+    if cut is not None:
+        value, end = value[: cut.start()], start + cut.start()
     while value and value[-1] in ".,;:?)]}>" and not (value[-1] == ")" and "(" in value):
         value, end = value[:-1], end - 1
     return value, start, end
+
+
+_HASH_PREFIX = re.compile(
+    r"\$(?:2[abxy]?|[156]|argon2(?:id|i|d)|scrypt|y|sha\d*)\$|(?:pbkdf2_sha\d+|bcrypt|argon2)\$"
+)
 
 
 def acceptable(value: str, *, strict: bool) -> bool:
@@ -159,6 +192,9 @@ def acceptable(value: str, *, strict: bool) -> bool:
     if low in _NOT_A_VALUE or low.rstrip("!") in _NOT_A_VALUE:
         return False
     if value.startswith(("/", "~/", "(", "http://", "https://")) or low.startswith(("e.g", "i.e")):
+        return False
+    # A stored hash (bcrypt, crypt, argon2, Django's pbkdf2) is what a password becomes, not the password.
+    if _HASH_PREFIX.match(value) is not None:
         return False
     if strict:
         return len(value) >= 4 and (char_classes(value) >= 2 or len(value) >= 6)
@@ -176,9 +212,14 @@ def _judge(m: re.Match[str], text: str) -> tuple[int, int] | None:
         value, start, end = _trim(value, start, end)
     symbolic = m.group("sym") is not None
     weak = m.group("weak") is not None
-    # A weak keyword ("pw", "pass") names a password only before ':'/'=' or a password-shaped value.
-    if weak and not symbolic and (m.group("cop") is None or char_classes(value) < 3):
-        return None
+    # A weak keyword ("pw", "pass") names a password only before ':'/'=' or a password-shaped value
+    # ("PW sakura1987": in capitals it is the abbreviation, not a word).
+    if weak and not symbolic:
+        capitals = text[m.start("weak") : m.end("weak")] in ("PW", "PASS")
+        if m.group("cop") is not None and char_classes(value) >= 3:
+            pass
+        elif not (capitals and m.group("bare_sp") is not None and char_classes(value) >= 2):
+            return None
     if weak and (len(value) < 4 or (value.isdigit() and len(value) < 5)):
         return None
     if not acceptable(value, strict=not (symbolic or quoted)):
@@ -234,3 +275,15 @@ def find_passwords(t: Text) -> Iterator[Hit]:
         for m in _CURL_USER.finditer(text):
             if acceptable(m.group("value"), strict=False):
                 yield Hit("password", m.start("value"), m.end("value"))
+    if any(c in low for c in _CLI_COMMANDS):
+        for m in _CLI_PASSWORD.finditer(text):
+            found = _value_span(m, text)
+            if found is not None and acceptable(found[0], strict=False):
+                yield Hit("password", found[1], found[2])
+    if "cred" in low or "login" in low:
+        for m in _USER_PASS.finditer(low):
+            value, start, end = _trim(
+                text[m.start("value") : m.end("value")], m.start("value"), m.end("value")
+            )
+            if acceptable(value, strict=True):
+                yield Hit("password", start, end)

@@ -90,7 +90,8 @@ _GENERIC = re.compile(
     rf"(?:[A-Za-z0-9]{{1,20}}[_\-.]){{0,3}}(?:{_SECRET_KW})(?:[_\-][A-Za-z0-9]{{1,20}})?"
     r"(?:[ \t]+(?:for|of|für|pour|para|для|от)(?:[ \t]+[^\s:=\"']{1,30}){1,2})?"
     r"(?:[ \t]*[\"']?[ \t]*(?::=|=>|->|[:=：])[ \t]*|[ \t]+(?:is|ist|est|es|é|это|=)[ \t]+(?:now[ \t]+)?)"
-    r"[\"'`]?(?P<value>[A-Za-z0-9_\-+/=.~]{12,256})"
+    # Quoted, a value may hold any symbol (Django's SECRET_KEY = '...&9MV...$do...'); bare, only token ones.
+    r"(?:\"(?P<dq>[^\"\s]{12,256})\"|'(?P<sq>[^'\s]{12,256})'|[\"'`]?(?P<value>[A-Za-z0-9_\-+/=.~]{12,256}))"
 )
 
 _AWS_ID = re.compile(
@@ -183,16 +184,23 @@ def find_generic_secrets(t: Text) -> Iterator[Hit]:
         if m is None:
             continue
         covered = m.end()
-        value = text[m.start("value") : m.end("value")].rstrip(".")
+        group = "dq" if m.start("dq") >= 0 else "sq" if m.start("sq") >= 0 else "value"
+        start = m.start(group)
+        value = text[start : m.end(group)]
+        if group == "value":
+            value = value.rstrip(".")
+        # SECRET_KEY = get_random_secret_key(): code that makes the value, not the value.
+        if text.startswith("(", start + len(value)):
+            continue
         if _secretish(value):
             # The name says whose secret it is: "aws_secret_access_key", "AWS secret".
-            name = t.low[q : m.start("value")]
+            name = t.low[q:start]
             kind = (
                 "aws_key"
                 if "aws" in name or "secret_access" in name or "secret access" in name
                 else "api_key"
             )
-            yield Hit(kind, m.start("value"), m.start("value") + len(value))
+            yield Hit(kind, start, start + len(value))
 
 
 def find_aws(t: Text) -> Iterator[Hit]:
@@ -278,7 +286,7 @@ _LOOSE = re.compile(r"(?<![A-Za-z0-9_\-+/=.~:@])[A-Za-z0-9_\-+/]{20,100}={0,2}(?
 # Digests, ids and public keys look random too; the word before them says what they are.
 _DIGEST_CONTEXT = re.compile(
     r"(?:sha\d*|md5|integrity|checksum|digest|hash|etag|nonce|id|ref|commit|ssh-rsa|ssh-ed25519|ssh-dss|"
-    r"ecdsa-sha2-nistp\d+|sk-ssh-ed25519@openssh\.com)[\s:=\-]*$"
+    r"ecdsa-sha2-nistp\d+|sk-ssh-ed25519@openssh\.com|playlist|video|channel)[\s:=\-\"']*$"
 )
 
 
@@ -287,6 +295,7 @@ _OBJECT_ID = re.compile(
     r"ba|card|file|link|mandate|payout|dp|du|ipi|iauth|ic|iv|prv|sq|obj|usr|org|team|proj)_[A-Za-z0-9]+$"
 )
 _PEM_ANY = re.compile(r"-----BEGIN [A-Z0-9 ]{1,40}-----")
+_SRI_PREFIXES = ("sha1-", "sha256-", "sha384-", "sha512-")
 
 
 def _pem_ranges(text: str) -> list[tuple[int, int]]:
@@ -311,6 +320,9 @@ def find_loose_tokens(t: Text, claimed: Sequence[Hit] = ()) -> Iterator[Hit]:
         # Cheap first: a random token mixes cases; most long words (URLs, hashes, prose) do not.
         if word.lower() == word or word.upper() == word or any(a <= lo < b for a, b in pem):
             continue
+        # data:image/png;base64,... is an inlined file.
+        if "base64," in word:
+            continue
         if any(h.start < hi and lo < h.end for h in claimed):
             continue
         windows.append((lo, hi))
@@ -327,8 +339,9 @@ def find_loose_tokens(t: Text, claimed: Sequence[Hit] = ()) -> Iterator[Hit]:
             low[max(0, m.start() - 20) : m.start()]
         ):
             continue
-        # Object ids of payment and SaaS APIs (cus_, pi_, evt_...) name records, they open nothing.
-        if _OBJECT_ID.match(value):
+        # Object ids of payment and SaaS APIs (cus_, pi_, evt_...) name records, they open nothing;
+        # subresource-integrity hashes (sha512-...) and a lone JWT header (base64 JSON) hold no secret.
+        if _OBJECT_ID.match(value) or value.startswith(_SRI_PREFIXES) or value.startswith("eyJ"):
             continue
         # Identifiers in camelCase or snake_case: long runs of lower case letters read as words.
         if max(len(run) for run in re.findall(r"[a-z]+|$", value)) >= 8 or is_placeholder(value):
