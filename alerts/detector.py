@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from bisect import bisect_left
 
-from alerts.findings import Finding, mask
+from alerts.findings import Finding
 
+from .masking import mask
 from .patterns import (
     PRIORITY,
     PUBLIC_KIND,
@@ -72,12 +73,12 @@ def scan(text: str) -> list[Finding]:
         hits.extend(find_generic_secrets(t))
     if t.bearer:
         hits.extend(find_bearer(t))
-    if t.pw or t.url or "-u" in text or "-p" in text or "-a" in text or "cred" in t.low or "login" in t.low:
+    if t.pw or t.url or t.cli or t.cred or "-u" in text:
         hits.extend(find_passwords(t))
     if long_tokens:
         # Last: a keyword-less token is only a candidate where no finder above claimed it.
         hits.extend(find_loose_tokens(t, hits))
-    if t.at or "@" in text:
+    if t.at or "@" in text or "%40" in text:
         hits.extend(find_emails(t))
     if t.runs:
         hits.extend(find_cards(t))
@@ -93,5 +94,6 @@ def scan(text: str) -> list[Finding]:
     findings = []
     for h in kept:
         kind = PUBLIC_KIND[h.kind]
-        findings.append(Finding(kind, h.start, h.end, mask(kind, text[h.start : h.end])))
+        # tuple.__new__ directly: a NamedTuple's own __new__ is a Python function, one call per finding.
+        findings.append(tuple.__new__(Finding, (kind, h.start, h.end, mask(kind, text[h.start : h.end]))))
     return findings

@@ -34,7 +34,7 @@ Scan = Callable[[str], list[Finding]]
 
 def engine_sources() -> list[Path]:
     """The files compiled into the engine, in a stable order."""
-    return [_HERE / "detector.py", *sorted((_HERE / "patterns").glob("*.py"))]
+    return [_HERE / "detector.py", _HERE / "masking.py", *sorted((_HERE / "patterns").glob("*.py"))]
 
 
 def source_hash() -> str:
@@ -101,10 +101,12 @@ def build(target: Path, *, quiet: bool = True) -> None:
             f'SOURCE_HASH = "{digest}"\n'
         )
         # The engine's one absolute import, alerts.findings, for mypy to check it against (only): at run
-        # time the compiled code imports the real one.
+        # time the compiled code imports the real one. (Its own import of the pure masking module is for the
+        # public alerts.mask.)
         (root / "alerts").mkdir()
         (root / "alerts" / "__init__.py").write_text("")
         shutil.copyfile(_HERE / "findings.py", root / "alerts" / "findings.py")
+        shutil.copyfile(_HERE / "masking.py", root / "alerts" / "masking.py")
         cwd = os.getcwd()
         os.chdir(root)
         try:

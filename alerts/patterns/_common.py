@@ -96,37 +96,46 @@ _PLACEHOLDER_EXACT = frozenset(
 _VERB_PREFIXES = ("insert", "enter", "replace", "put", "add")
 
 
+_MASK_STRIP = "".join(sorted(_MASK_CHARS))
+_VERB_PREFIX = re.compile(r"(?:insert|enter|replace|put|add)[_\- ]")
+_PLACEHOLDER_WORD = re.compile("|".join(_PLACEHOLDER_WORDS))
+_CODE_WORD = re.compile(r"environ|getenv|process\.env|secrets\.")
+_CALL = re.compile(r"[A-Za-z_][\w.]*\(")
+# Attribute references of configuration code, Terraform (var., local., data., module.) and CI templates.
+_ATTRIBUTE = re.compile(
+    r"(?:settings|config|cfg|conf|self|this|env|vault|args|opts|options|var|vars|local|locals|data|module|"
+    r"each|params|inputs|secrets|steps|needs|matrix)\.[A-Za-z_]"
+)
+
+
 def is_placeholder(value: str) -> bool:
     """Plain checks in order of cost; most real values fail the first few and return quickly."""
-    if len(set(value)) == 1:
+    if not value:
+        return False
+    first = value[0]
+    if value.count(first) == len(value):  # one character repeated
         return True
     low = value.lower()
-    if low in _PLACEHOLDER_EXACT or set(low) <= _MASK_CHARS:
+    if low in _PLACEHOLDER_EXACT or not low.strip(_MASK_STRIP):
         return True
-    if value[0] in "$%{<[" and _TEMPLATE.match(value) is not None:
+    if first in "$%{<[" and _TEMPLATE.match(value) is not None:
         return True
     # YAML tags that fetch the value from elsewhere: !secret db_password, !vault, !ENV, !Ref.
-    if value[0] == "!" and value[1:].isalpha():
+    if first == "!" and value[1:].isalpha():
         return True
     if low.startswith("your") or low.endswith(("_here", "-here", " here")):
         return True
-    for verb in _VERB_PREFIXES:
-        if low.startswith(verb) and low[len(verb) : len(verb) + 1] in ("_", "-", " "):
-            return True
-    return any(word in low for word in _PLACEHOLDER_WORDS)
+    return _VERB_PREFIX.match(low) is not None or _PLACEHOLDER_WORD.search(low) is not None
 
 
 def looks_like_code_reference(value: str) -> bool:
     """``os.environ["X"]``, ``getenv("X")``, ``process.env.X``, ``settings.PASSWORD``: code, not a value."""
-    low = value.lower()
-    if "environ" in low or "getenv" in low or "process.env" in low or "secrets." in low:
+    if _CODE_WORD.search(value.lower()) is not None:
         return True
-    if "(" in value and value.rstrip(";,").endswith(")") and re.match(r"^[A-Za-z_][\w.]*\(", value):
+    # getpass.getpass('Password: ') reads as far as the quote: a call either way.
+    if "(" in value and value.rstrip(";,").endswith((")", "(")) and _CALL.match(value) is not None:
         return True
-    return (
-        re.match(r"^(?:settings|config|cfg|conf|self|this|env|vault|args|opts|options)\.[A-Za-z_]", value)
-        is not None
-    )
+    return _ATTRIBUTE.match(value) is not None
 
 
 def merged_windows(points: list[int], before: int, after: int, limit: int) -> list[tuple[int, int]]:

@@ -1,20 +1,25 @@
 """One message, prepared once per scan so that every finder can skip most of it cheaply.
 
-Speed comes from reading the text as few times as possible, with the fastest tool for each job:
-``str.find`` (a vectorised search) for keywords, a pattern whose literal first character lets the engine
-jump ahead for a spelled-out "at", one digit-run pattern, one ``str.split`` for long unbroken tokens.
-Each finder then runs its precise pattern only at those places, anchored or in a small window, and a
-finder with nothing to look at is not called at all. (A single pattern with every trigger as an
-alternative is ten times slower: it loses the engine's literal-prefix fast path.)
+Speed comes from reading the text as few times as possible, with the fastest tool for each job: one
+Aho-Corasick pass (pyahocorasick) for every keyword at once, a pattern whose literal first character lets
+the engine jump ahead for a spelled-out "at", one digit-run pattern, one ``str.split`` for long unbroken
+tokens. Each finder then runs its precise pattern only at those places, anchored or in a small window, and
+a finder with nothing to look at is not called at all. (A single regex with every keyword as an
+alternative is slower than even a str.find per keyword: it loses the engine's literal-prefix fast path.)
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from typing import Any
+
+import ahocorasick  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
 from ._common import joins_token
 
 _NUMERIC = re.compile(r"\d[\d \-.()\u00a0]{3,}")
+_NOT_DIGIT = re.compile(r"\D+")
 _SPELLED_AT = re.compile(r"at(?<=[ \t(\[{<]at)(?=[ \t)\]}>])")
 # Stems of password keywords (the patterns in passwords.py decide whether a whole keyword is there).
 _PW_ASCII = (
@@ -61,18 +66,51 @@ _PW_OTHER = (
 _SEC_ASCII = ("key", "secret", "token", "credential", "clave", "chave", "jeton")
 _SEC_OTHER = ("ключ", "токен", "clé", "schlüssel")
 _SSN_HINTS = ("ssn", "ss#", "ss number", "ss no", "social", "soc sec", "soc. sec", "taxpayer", "itin")
-# For short messages one pass of an alternation finds every stem faster than a str.find per stem; for
-# long ones the finds win (an alternation loses the engine's literal-prefix fast path).
-_SHORT = 200
 _PW_STEMS = frozenset(_PW_ASCII + _PW_OTHER)
 _SEC_STEMS = frozenset(_SEC_ASCII + _SEC_OTHER)
-# Every stem in one alternation, longest first ("contraseña" before "contrase").
-_ANY_KEYWORD = re.compile(
-    "|".join(
-        re.escape(k)
-        for k in sorted({*_PW_ASCII, *_PW_OTHER, *_SEC_ASCII, *_SEC_OTHER}, key=len, reverse=True)
-    )
+_PW, _SEC, _BEARER, _URL, _CLI, _CRED, _AS = 1, 2, 4, 8, 16, 32, 64
+# Command lines that can carry a password flag (alerts.patterns.passwords reads them).
+CLI_COMMANDS = (
+    "mysql",
+    "mariadb",
+    "sshpass",
+    "docker",
+    "podman",
+    "nerdctl",
+    "buildah",
+    "skopeo",
+    "helm",
+    "oras",
+    "redis-cli",
+    "http",
 )
+# "use X as (the) password" in a few languages.
+AS_WORDS = (" as ", " als ", " comme ", " como ", " come ")
+
+
+def _keyword_automaton() -> Any:
+    """Every trigger word in one Aho-Corasick automaton: one pass over the text finds them all, overlapping
+    ones included, where a str.find per word (or one regex alternation) reads the text dozens of times."""
+    automaton = ahocorasick.Automaton()
+    words: dict[str, int] = {}
+    for stem in _PW_STEMS:
+        words[stem] = words.get(stem, 0) | _PW
+    for stem in _SEC_STEMS:
+        words[stem] = words.get(stem, 0) | _SEC
+    words["bearer"] = _BEARER
+    words["://"] = _URL
+    for word in CLI_COMMANDS:
+        words[word] = _CLI
+    words["cred"] = words["login"] = _CRED
+    for word in AS_WORDS:
+        words[word] = _AS
+    for word, flags in words.items():
+        automaton.add_word(word, (len(word) - 1, flags))
+    automaton.make_automaton()
+    return automaton
+
+
+_KEYWORDS = _keyword_automaton()
 
 
 def lower_same_length(text: str) -> str:
@@ -83,20 +121,15 @@ def lower_same_length(text: str) -> str:
     return "".join(ch if len(lc := ch.lower()) != 1 else lc for ch in text)
 
 
-def _find_all(haystack: str, needles: tuple[str, ...], into: list[int]) -> None:
-    for needle in needles:
-        i = haystack.find(needle)
-        while i >= 0:
-            into.append(i)
-            i = haystack.find(needle, i + 1)
-
-
 class Text:
     __slots__ = (
         "_long",
         "_windows",
+        "as_words",
         "at",
         "bearer",
+        "cli",
+        "cred",
         "iban_anchors",
         "low",
         "pw",
@@ -116,6 +149,9 @@ class Text:
         self.at: list[int] = []
         self.bearer: list[int] = []
         self.url: list[int] = []
+        self.cli: list[int] = []
+        self.cred: list[int] = []
+        self.as_words: list[tuple[int, int]] = []
         self._long: list[tuple[int, int]] | None = None
         self._windows: dict[int, list[tuple[int, int]]] = {}
         self.iban_anchors: list[int] = []
@@ -137,31 +173,32 @@ class Text:
                 start, run = start + space, run[space:]
                 if not run[:1].isdigit():
                     continue
-            self.runs.append((start, m.end(), sum(map(str.isdigit, run))))
-        if len(low) < _SHORT:
-            for m in _ANY_KEYWORD.finditer(low):
-                stem = m.group()
-                if stem in _PW_STEMS:
-                    self.pw.append(m.start())
-                if stem in _SEC_STEMS:
-                    self.sec.append(m.start())
-        else:
-            _find_all(low, _PW_ASCII, self.pw)
-            _find_all(low, _SEC_ASCII, self.sec)
-            if not low.isascii():
-                _find_all(low, _PW_OTHER, self.pw)
-                _find_all(low, _SEC_OTHER, self.sec)
-            # Several stems can start at one place ("pass", "pw"...): each start once, in order.
-            if len(self.pw) > 1:
-                self.pw = sorted(set(self.pw))
-            if len(self.sec) > 1:
-                self.sec = sorted(set(self.sec))
+            self.runs.append((start, m.end(), len(_NOT_DIGIT.sub("", run))))
+        pw, sec = self.pw, self.sec
+        for end, (back, flags) in _KEYWORDS.iter(low):
+            start = end - back
+            if flags & _PW:
+                pw.append(start)
+            if flags & _SEC:
+                sec.append(start)
+            if flags & _BEARER:
+                self.bearer.append(start)
+            if flags & _URL:
+                self.url.append(start)
+            if flags & _CLI:
+                self.cli.append(start)
+            if flags & _CRED:
+                self.cred.append(start)
+            if flags & _AS:
+                self.as_words.append((start, end + 1))
+        # Reported by end: several stems can start at one place ("contrase", "contraseña"), and a shorter
+        # one inside a longer one ends first. Each start once, in order.
+        if len(pw) > 1:
+            self.pw = sorted(set(pw))
+        if len(sec) > 1:
+            self.sec = sorted(set(sec))
         if " at" in low or "(at" in low or "[at" in low or "{at" in low or "<at" in low or "\tat" in low:
             self.at = [m.start() for m in _SPELLED_AT.finditer(low)]
-        if "bearer" in low:
-            _find_all(low, ("bearer",), self.bearer)
-        if "://" in low:
-            _find_all(low, ("://",), self.url)
 
     @property
     def ssn_hint(self) -> bool:
@@ -184,9 +221,14 @@ class Text:
     def release_long_tokens(self, spans: list[tuple[int, int]]) -> None:
         """Forget the long tokens inside ``spans`` (the lines of a private key already found): no other
         finder needs to look at them again."""
-        self._long = [
-            (lo, hi) for lo, hi in self.long_tokens() if not any(a <= lo and hi - 1 <= b for a, b in spans)
-        ]
+        # The spans are disjoint and in order: only the last one starting at or before a token can hold it.
+        starts = [a for a, _ in spans]
+        kept = []
+        for lo, hi in self.long_tokens():
+            i = bisect_right(starts, lo) - 1
+            if i < 0 or hi - 1 > spans[i][1]:
+                kept.append((lo, hi))
+        self._long = kept
 
     def long_tokens(self) -> list[tuple[int, int]]:
         """Windows over whitespace-separated words of 12 or more characters: where keys, JWTs and opaque

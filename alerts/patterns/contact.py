@@ -20,10 +20,14 @@ from ._text import Text
 # Letters of any script in the local part and the domain (müller@firma.de, josé@correo.es); the TLD is
 # ASCII, Cyrillic or punycode, and an address ends where ASCII word characters do (so CJK text glued to
 # it stays outside).
-_EMAIL = re.compile(
-    r"[^\W_][\w.%+\-]{0,63}@(?:[^\W_][\w\-]{0,62}\.){1,8}(?:[A-Za-z]{2,24}|[а-яА-ЯёЁ]{2,10}|xn--[A-Za-z0-9\-]{2,59})"
+_DOMAIN = (
+    r"(?:[^\W_][\w\-]{0,62}\.){1,8}(?:[A-Za-z]{2,24}|[а-яА-ЯёЁ]{2,10}|xn--[A-Za-z0-9\-]{2,59})"
     r"(?![A-Za-z0-9\-])"
 )
+_EMAIL = re.compile(r"[^\W_][\w.%+\-]{0,63}@" + _DOMAIN)
+# URL-encoded in a query string: ?email=ann%40example.com
+_EMAIL_ENCODED = re.compile(r"[^\W_][\w.+\-]{0,63}%40" + _DOMAIN)
+_LOCAL_ENCODED_REVERSED = re.compile(rf"(?:{WORD}|[.+\-])+")
 # name@2x.png and friends are file names, not addresses.
 _FILE_TLDS = frozenset(
     "png jpg jpeg gif svg webp ico bmp tif tiff js mjs ts tsx jsx css scss json py rb go rs java kt txt md "
@@ -93,8 +97,23 @@ def _plain_emails(text: str) -> Iterator[Hit]:
             at = text.find("@", at + 1)
 
 
+def _encoded_emails(text: str) -> Iterator[Hit]:
+    for at in find_all(text, "%40"):
+        run = _LOCAL_ENCODED_REVERSED.match(text[max(0, at - 64) : at][::-1])
+        if run is None:
+            continue
+        start = at - run.end()
+        while start < at and text[start] in ".+-":
+            start += 1
+        m = _EMAIL_ENCODED.match(text, start) if start < at else None
+        if m is not None and m.group().rpartition(".")[2].lower() not in _FILE_TLDS:
+            yield Hit("email", m.start(), m.end())
+
+
 def find_emails(t: Text) -> Iterator[Hit]:
     text = t.raw
+    if "%40" in text:
+        yield from _encoded_emails(text)
     plain: list[Hit] = list(_plain_emails(text)) if "@" in text else []
     yield from plain
     # Where a spelled-out "at" can be: the word "at" (found by Text's trigger pass), and an "@" that did
@@ -143,11 +162,15 @@ def find_emails(t: Text) -> Iterator[Hit]:
 
 # --- phone -------------------------------------------------------------------------------------------------
 
+# "tel:+1...", and vCard lines ("TEL;TYPE=CELL:+1 ..."): the only ":" a phone number may follow directly.
+_PHONE_KEYS = "|".join(
+    f"(?<=(?i:{key}:))" for key in ("tel", "cell", "work", "home", "fax", "voice", "phone")
+)
 # A run of digits with the separators phone numbers use. The lookarounds keep it from starting or ending
 # inside a longer run (card numbers, tracking numbers), and every quantifier is bounded.
 _PHONE = re.compile(
     # "tel:+1-201-555-0100" is a phone link; any other ":" before a number is a time, port or key.
-    rf"(?:(?<=tel:)|(?<!{WORD}|[+.:/#\-]))(?<!\d[ .\-])(?:\+|00)?[(]?\d[\d \-.()\u00a0]{{5,22}}\d"
+    rf"(?:{_PHONE_KEYS}|(?<!{WORD}|[+.:/#\-]))(?<!\d[ .\-])(?:\+|00)?[(]?\d[\d \-.()\u00a0]{{5,22}}\d"
     rf"(?!{WORD}|[\-/]|[ .]\d|\.\w)"
 )  # run only inside the digit-run windows of Text.numeric
 _DATE = re.compile(
@@ -171,11 +194,12 @@ def _has_date(cand: str) -> bool:
 
 
 _SSN_SHAPE = re.compile(r"^\d{3}[- ]\d{2}[- ]\d{4}$")
+_ZIP4 = re.compile(r"^\d{5}-\d{4}$")
 _THOUSANDS = re.compile(r"^\d{1,3}(?:[ .\u00a0]\d{3})+$")
 _DOTTED_OK = re.compile(r"^\(?\d{3}\)?\.\d{3}\.\d{4}$|^\d{2}(?:\.\d{2}){4}$|^\d{3}\.\d{2,3}\.\d{2}\.\d{2}$")
 # Context is read as words: each word of the window is tested against prefixes (str.startswith with a
 # tuple runs in C), which is several times cheaper than searching an alternation pattern.
-_CONTEXT_WORDS = re.compile(r"[^\W\d_]+|[#$€£¥₽]")
+_CONTEXT_WORDS = re.compile(r"[^\W\d_]+|[#$€£¥₽№]")
 _PHONE_WORDS = (
     "phone",
     "tel",
@@ -230,6 +254,9 @@ _GENERIC_NUMBER = ("number", "nummer", "numéro", "numero", "número", "номе
 # In scripts without spaces the context is one run of characters: these are looked for inside it.
 _CJK_PHONE = ("電話", "电话", "手机", "手機", "携帯", "전화", "연락처")
 _CJK_NOT_PHONE = (
+    "品番",
+    "型番",
+    "商品",
     "注文",
     "订单",
     "訂單",
@@ -330,6 +357,29 @@ _NEG_WORDS = (
     "kvk",
     "siret",
     "siren",
+    "ordin",
+    "sipari",
+    "zamówien",
+    "zamowien",
+    "encomenda",
+    "artikel",
+    "articol",
+    "artícul",
+    "артикул",
+    "código",
+    "codigo",
+    "codice",
+    "product",
+    "produkt",
+    "produit",
+    "producto",
+    "prodotto",
+    "item",
+    "kunden",
+    "customer",
+    "katalog",
+    "замовлен",
+    "№",
 )
 _NEG_EXACT = frozenset({"id", "no", "v", "po", "ts", "pin", "lot", "ref", "eur", "usd", "zip"})
 
@@ -340,7 +390,7 @@ _NEG_PREFIXES = tuple(w for w in _NEG_WORDS if len(w) > 2 and w not in _NEG_EXAC
 
 
 def _not_a_phone_word(w: str) -> bool:
-    return w in _NEG_EXACT or w.startswith(_NEG_PREFIXES) or w in "#$€£¥₽"
+    return w in _NEG_EXACT or w.startswith(_NEG_PREFIXES) or w in "#$€£¥₽№"
 
 
 def _phone_context(window: str) -> int:
@@ -523,8 +573,9 @@ def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> Iterator[Hit]:
             if sum(len(g) == 1 for g in groups) > 1:  # "1 2 3 4 5 6 7": a list, whatever the context
                 continue
             context = _phone_context(before)
-            # "512 756 372" reads as a large number unless the text says it is a phone number.
-            if context <= 0 and _THOUSANDS.match(cand):
+            # "512 756 372" reads as a large number, "10001-2345" as a ZIP+4 code, unless the text says
+            # it is a phone number.
+            if context <= 0 and (_THOUSANDS.match(cand) or _ZIP4.match(cand)):
                 continue
             # What follows counts up to the next list separator: "0151 2300971 / IBAN ..." is a phone.
             after = _AFTER_END.split(low[end : end + 8], 1)[0]

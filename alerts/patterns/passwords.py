@@ -36,10 +36,13 @@ _QUAL = (
     r"neues|aktuelles|"
     r"nouveau|nouvelle|actuel|actuelle|provisoire|temporaire|initial|initiale|novo|nova|nuova|nuovo|"
     r"provvisoria|temporário|temporária|tijdelijk|nieuw|nieuwe|tymczasowe|nowe|geçici|yeni|новый|текущий|"
-    r"временный|wifi|wi-fi|wlan|admin|root|master|email|e-mail|mail)\)?)?"
+    # Indonesian and Malay mark "the wifi's" with a suffix: "password wifi-nya".
+    r"временный|wifi|wi-fi|wlan|admin|root|master|email|e-mail|mail)(?:-nya)?\)?)?"
 )
 _CONN = (
     r"(?:(?P<sym>[ \t]*[\"']?[ \t]*(?::=|=>|->|[:=：→⇒])[ \t]*|[ \t]+(?:-|—|–)[ \t]+|"
+    # Kubernetes env and similar lists: "- name: DB_PASSWORD" then "value: ..." on the next line.
+    r"[\"']?[ \t]*\r?\n[ \t]*value[ \t]*:[ \t]*|"
     # <add key="SmtpPassword" value="..."/>: the keyword names the setting, the value attribute holds it.
     r"[\"'][ \t]+value[ \t]*=[ \t]*)|"
     r"(?P<cop>[ \t]+(?:is|was|will[ \t]be|has[ \t]been|should[ \t]be|ist|lautet|war|est|c'est|c’est|"
@@ -65,6 +68,7 @@ _KW_PHRASE = re.compile(rf"{_KW_HEAD}{_QUAL}{_CONN}{_FILLER}{_VALUE}")
 # the qualifier would swallow "to X" and leave "please" as the value.
 _KW_PHRASE_PLAIN = re.compile(rf"{_KW_HEAD}{_CONN}{_FILLER}{_VALUE}")
 _IDENT = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+_NAME_CHARS = _IDENT | frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 # Identifiers that glue a word to the keyword without a separator: PGPASSWORD, mypassword, dbpass.
 _GLUED = frozenset({"pg", "my", "db", "new", "old", "root", "admin", "user", "wifi", "mysql"})
 
@@ -101,19 +105,18 @@ _USE_AS = re.compile(
     rf"el[ \t]+|la[ \t]+)?"
     rf"(?:new[ \t]+|neues[ \t]+|nouveau[ \t]+)?(?:{_STRONG_KW})\b"
 )
-_AS_WORDS = (" as ", " als ", " comme ", " como ", " come ")
-# Command lines that take a password as a flag; the command decides what the flag means (ssh -p is a port).
-_CLI_COMMANDS = ("mysql", "mariadb", "sshpass", "login", "redis-cli")
+# Command lines that take a password as a flag (Text finds the command names, CLI_COMMANDS); the command
+# decides what the flag means (ssh -p is a port). Matched anchored at each command name.
 _CLI_PASSWORD = re.compile(
-    r"(?:\b(?:mysql|mysqldump|mysqladmin|mariadb|mariadb-dump)\b[^\n|;&]{0,160}?[ \t]-p(?=[^\s\-])"
-    r"|\bsshpass\b[^\n|;&]{0,40}?[ \t]-p[ \t]+"
-    r"|\b(?:docker|podman|nerdctl|buildah|skopeo|helm[ \t]registry|oras)[ \t]+login\b[^\n|;&]{0,200}?[ \t]"
+    r"(?<![\w\-])(?:(?:mysql|mysqldump|mysqladmin|mariadb|mariadb-dump)\b[^\n|;&]{0,160}?[ \t]-p(?=[^\s\-])"
+    r"|sshpass\b[^\n|;&]{0,40}?[ \t]-p[ \t]+"
+    r"|(?:docker|podman|nerdctl|buildah|skopeo|helm[ \t]registry|oras)[ \t]+login\b[^\n|;&]{0,200}?[ \t]"
     r"(?:-p|--password)(?:[ \t]+|=)"
-    r"|\bredis-cli\b[^\n|;&]{0,160}?[ \t](?:-a|--pass)[ \t]+)" + _VALUE
+    r"|redis-cli\b[^\n|;&]{0,160}?[ \t](?:-a|--pass)[ \t]+)" + _VALUE
 )
 # "creds are admin:Kaffee4759!", "login: deploy:S3cret!": a user and a password joined by a colon.
 _USER_PASS = re.compile(
-    r"\b(?:creds?|credentials|login|logins)\b[ \t]*(?:are|is|:|=|-|—)?[ \t]*[\"'`]?"
+    r"(?<![\w\-])(?:creds?|credentials|login|logins)\b[ \t]*(?:are|is|:|=|-|—)?[ \t]*[\"'`]?"
     r"[\w.@+\-]{1,64}:(?P<value>[^\s\"'`]{3,128})"
 )
 # scheme://user:PASSWORD@host — DSNs, broker URLs, basic-auth links.
@@ -121,6 +124,11 @@ _URL_CRED = re.compile(
     r"(?<![A-Za-z0-9+.\-])[a-z][a-z0-9+.\-]{1,20}://[^\s:/@]{0,64}:(?P<value>[^\s/@]{1,128})@(?=[\w\[])"
 )
 _CURL_USER = re.compile(r"(?<![\w\-])(?:-u|--user)[ \t]+[\"']?[^\s:\"']{1,64}:(?P<value>[^\s\"'@]{1,128})")
+# httpie's -a user:password (the command name is found by Text like the other command lines).
+_HTTPIE_AUTH = re.compile(
+    r"(?:https?|httpie)\b[^\n|;&]{0,160}?[ \t](?:-a|--auth)(?:[ \t]+|=)[\"']?[^\s:\"']{1,64}:"
+    r"(?P<value>[^\s\"'@]{1,128})"
+)
 
 # What follows "password is/:" when no password does: adjectives, verbs, articles in several languages.
 _NOT_A_VALUE = frozenset(
@@ -148,7 +156,8 @@ _NOT_A_VALUE = frozenset(
     sbagliata errata scaduta obbligatoria troppo non dimenticata
     onjuist ongeldig verlopen verplicht te niet vergeten
     неверный неверен неправильный неправильно истёк истек истекла обязателен обязательно слишком не
-    забыл забыла изменён изменен сброшен верный правильный простой сложный
+    забыл забыла изменён изменен сброшен верный правильный простой сложный спроси спросите узнай узнайте
+    смотри см у в
     """.split()
 )
 
@@ -162,16 +171,19 @@ def _value_span(m: re.Match[str], raw: str) -> tuple[str, int, int] | None:
     return None
 
 
-_PROSE_NEXT = re.compile(r"[ \t]+[^\W_]{2,}(?:[ \t.,!?]|$)")
+_PROSE_NEXT = re.compile(r"[ \t]+[^\W_]+(?:[ \t.,!?]|$)")
+# Hyphenated words ("wifi-nya", "self-service") are language, not a password without a ':' before them.
+_HYPHENATED = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
 
 
 # The next parameter of a query string or connection string: "pw&useSSL=false", "pw;Encrypt=True".
 _NEXT_PARAM = re.compile(r"[&;][A-Za-z_][A-Za-z0-9_.\-]{0,40}=")
 
 
-def _trim(value: str, start: int, end: int) -> tuple[str, int, int]:
-    """Sentence punctuation after a bare value is not part of it, nor is the next parameter."""
-    cut = _NEXT_PARAM.search(value)
+def _trim(value: str, start: int, end: int, *, parameter: bool = False) -> tuple[str, int, int]:
+    """Sentence punctuation after a bare value is not part of it; after a query or connection-string
+    parameter ("?password=", ";Password="), neither is the next parameter."""
+    cut = _NEXT_PARAM.search(value) if parameter else None
     if cut is not None:
         value, end = value[: cut.start()], start + cut.start()
     while value and value[-1] in ".,;:?)]}>" and not (value[-1] == ")" and "(" in value):
@@ -209,7 +221,10 @@ def _judge(m: re.Match[str], text: str) -> tuple[int, int] | None:
     value, start, end = span
     quoted = m.group("bare") is None
     if not quoted:
-        value, start, end = _trim(value, start, end)
+        name = m.start()
+        while name > 0 and m.start() - name < 24 and text[name - 1] in _NAME_CHARS:
+            name -= 1
+        value, start, end = _trim(value, start, end, parameter=name > 0 and text[name - 1] in "?&;")
     symbolic = m.group("sym") is not None
     weak = m.group("weak") is not None
     # A weak keyword ("pw", "pass") names a password only before ':'/'=' or a password-shaped value
@@ -230,7 +245,9 @@ def _judge(m: re.Match[str], text: str) -> tuple[int, int] | None:
         # symbol.
         if (m.group("prep") is not None or m.group("bare_sp") is not None) and char_classes(value) < 2:
             return None
-        if m.group("bare_sp") is not None and (len(value) < 6 or value.isalpha()):
+        if m.group("bare_sp") is not None and (
+            len(value) < 6 or value.isalpha() or _HYPHENATED.fullmatch(value) is not None
+        ):
             return None
         # A plain word followed by more words is the sentence going on ("password => ask Bob",
         # "passwd: command not found"), not a value.
@@ -255,7 +272,7 @@ def find_passwords(t: Text) -> Iterator[Hit]:
             covered = span[1]
             yield Hit("password", *span)
     # "use X as (the) password": only where " as " (or its translation) comes shortly before a keyword.
-    near = [p for p in starts if any(w in low[max(0, p - 24) : p] for w in _AS_WORDS)]
+    near = [p for p in starts if any(p - 24 <= a and b <= p for a, b in t.as_words)] if t.as_words else []
     windows = merged_windows(near, 200, 40, len(text))
     use_as = (m for lo, hi in windows for m in _USE_AS.finditer(low, lo, hi))
     for m in use_as:
@@ -275,15 +292,20 @@ def find_passwords(t: Text) -> Iterator[Hit]:
         for m in _CURL_USER.finditer(text):
             if acceptable(m.group("value"), strict=False):
                 yield Hit("password", m.start("value"), m.end("value"))
-    if any(c in low for c in _CLI_COMMANDS):
-        for m in _CLI_PASSWORD.finditer(text):
-            found = _value_span(m, text)
-            if found is not None and acceptable(found[0], strict=False):
-                yield Hit("password", found[1], found[2])
-    if "cred" in low or "login" in low:
-        for m in _USER_PASS.finditer(low):
-            value, start, end = _trim(
-                text[m.start("value") : m.end("value")], m.start("value"), m.end("value")
-            )
+    for p in t.cli:
+        if low.startswith("http", p):
+            auth = _HTTPIE_AUTH.match(low, p)
+            if auth is not None and acceptable(text[auth.start("value") : auth.end("value")], strict=False):
+                yield Hit("password", auth.start("value"), auth.end("value"))
+            continue
+        cli = _CLI_PASSWORD.match(low, p)
+        found = _value_span(cli, text) if cli is not None else None
+        if found is not None and acceptable(found[0], strict=False):
+            yield Hit("password", found[1], found[2])
+    for p in t.cred:
+        m = _USER_PASS.match(low, p)
+        if m is not None:
+            start, end = m.span("value")
+            value, start, end = _trim(text[start:end], start, end)
             if acceptable(value, strict=True):
                 yield Hit("password", start, end)

@@ -66,11 +66,6 @@ _PREFIXED = re.compile(
     + r")"
     + _E
 )
-_PREFIX_HINT = re.compile(
-    r"gh[pousr]_|github_pat_|glpat-|_live_|_test_|whsec_|xox|xapp-|AIza|ya29\.|GOCSPX|sk-|SG\.|"
-    r"SK[0-9a-f]|AC[0-9a-f]|key-|-us\d|npm_|pypi-|shp|dop_v1|hf_|sq0|EAAA|PMAK|dapi|secret_|"
-    r"lin_api|NRAK|dp\.|ATATT|AKCp|:AA|rzp_|FLWSECK"
-)
 _SLACK_WEBHOOK = re.compile(
     r"https://hooks\.slack\.com/services/T[A-Za-z0-9]{6,12}/B[A-Za-z0-9]{6,12}/[A-Za-z0-9]{20,32}"
 )
@@ -89,16 +84,19 @@ _SECRET_KW = (
 _GENERIC = re.compile(
     rf"(?:[A-Za-z0-9]{{1,20}}[_\-.]){{0,3}}(?:{_SECRET_KW})(?:[_\-][A-Za-z0-9]{{1,20}})?"
     r"(?:[ \t]+(?:for|of|für|pour|para|для|от)(?:[ \t]+[^\s:=\"']{1,30}){1,2})?"
-    r"(?:[ \t]*[\"']?[ \t]*(?::=|=>|->|[:=：])[ \t]*|[ \t]+(?:is|ist|est|es|é|это|=)[ \t]+(?:now[ \t]+)?)"
+    r"(?:[ \t]*[\"']?[ \t]*(?::=|=>|->|[:=：])[ \t]*|[ \t]+(?:is|ist|est|es|é|это|=)[ \t]+(?:now[ \t]+)?|"
+    r"[\"']?[ \t]*\r?\n[ \t]*value[ \t]*:[ \t]*)"
     # Quoted, a value may hold any symbol (Django's SECRET_KEY = '...&9MV...$do...'); bare, only token ones.
     r"(?:\"(?P<dq>[^\"\s]{12,256})\"|'(?P<sq>[^'\s]{12,256})'|[\"'`]?(?P<value>[A-Za-z0-9_\-+/=.~]{12,256}))"
 )
 
-_AWS_ID = re.compile(
-    r"(?<![A-Za-z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])"
-)
+# No lookbehind in front: the engine then jumps from one "A" to the next at C speed; find_aws checks the
+# character before.
+_AWS_ID = re.compile(r"(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])")
+_ASCII_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 _AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
-_AWS_SECRET_CONTEXT = re.compile(r"aws|amazon|secret[_\- ]?access|secret[_\- ]?key|s3")
+# Django's SECRET_KEY is 40 characters of base64 too: "secret key" alone does not say AWS.
+_AWS_SECRET_CONTEXT = re.compile(r"aws|amazon|secret[_\- ]?access|\bs3\b")
 
 _JWT = re.compile(
     r"(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*(?![A-Za-z0-9_\-.])"
@@ -206,13 +204,19 @@ def find_generic_secrets(t: Text) -> Iterator[Hit]:
 def find_aws(t: Text) -> Iterator[Hit]:
     if not t.long_tokens():
         return
-    low = t.low
-    ids = list(_in_long_tokens(t, _AWS_ID))
+    raw, low = t.raw, t.low
+    ids = [
+        m
+        for m in _AWS_ID.finditer(raw)
+        if (m.start() == 0 or raw[m.start() - 1] not in _ASCII_ALNUM) and not is_placeholder(m.group()[4:])
+    ]
     for m in ids:
         yield Hit("aws_key", m.start(), m.end())
     if not ids and not t.aws_hint and "secret" not in low:
         return
-    for m in _in_long_tokens(t, _AWS_SECRET):
+    # A secret key is 40 characters: shorter words cannot hold one.
+    secrets = [m for lo, hi in t.long_tokens() if hi - lo >= 40 for m in _AWS_SECRET.finditer(raw, lo, hi)]
+    for m in secrets:
         value = m.group()
         # Secret keys are base64: both cases and a digit or symbol. Git SHAs (lower hex) never are.
         if value.lower() == value or value.upper() == value:
@@ -282,7 +286,8 @@ def find_private_keys(t: Text) -> Iterator[Hit]:
 
 # A long random-looking token with no keyword at all ("oops, pasted aODgNF...Ox in the channel"). Only
 # tokens that mix upper case, lower case and digits qualify: hex digests, UUIDs and git SHAs never do.
-_LOOSE = re.compile(r"(?<![A-Za-z0-9_\-+/=.~:@])[A-Za-z0-9_\-+/]{20,100}={0,2}(?![A-Za-z0-9_\-+/=~@]|\.\w)")
+# Not after "$": the tail of a crypt/bcrypt hash ($2b$12$...) is no key.
+_LOOSE = re.compile(r"(?<![A-Za-z0-9_\-+/=.~:@$])[A-Za-z0-9_\-+/]{20,100}={0,2}(?![A-Za-z0-9_\-+/=~@]|\.\w)")
 # Digests, ids and public keys look random too; the word before them says what they are.
 _DIGEST_CONTEXT = re.compile(
     r"(?:sha\d*|md5|integrity|checksum|digest|hash|etag|nonce|id|ref|commit|ssh-rsa|ssh-ed25519|ssh-dss|"

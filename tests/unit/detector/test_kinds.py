@@ -118,6 +118,12 @@ def found(text: str) -> list[tuple[str, str]]:
         ("le mdp du wifi c'est sakura1987", "password", "sakura1987"),
         ("jdbc:mysql://db/app?user=app&password=Om12hwFeFYUJgu&useSSL=false", "password", "Om12hwFeFYUJgu"),
         ("Server=db;User Id=sa;Password=qTX3YHH4CxjiiwLX;Encrypt=True", "password", "qTX3YHH4CxjiiwLX"),
+        ("TEL;TYPE=CELL:+1 (303) 847-2559", "phone", "+1 (303) 847-2559"),
+        ('- name: DB_PASSWORD\n  value: "quqg-sbki-90"', "password", "quqg-sbki-90"),
+        ("httpie -a ops:N0v3mb3r#22 GET https://grafana.acme.io/api", "password", "N0v3mb3r#22"),
+        ("GET /lookup?email=yuki.kim%40uol.com.br&include=orders", "email", "yuki.kim%40uol.com.br"),
+        ("Password wifi-nya Ba$ketb4ll! ya.", "password", "Ba$ketb4ll!"),
+        ("password: B9&Nj=r?YzviT!lYsF", "password", "B9&Nj=r?YzviT!lYsF"),
         (
             "SECRET_KEY = '4S_sw1HghCMyST77XPleR=2L2v8+=3&9MVeKJbj3IZ$doUW&a*'",
             "api_key",
@@ -127,6 +133,13 @@ def found(text: str) -> list[tuple[str, str]]:
 )
 def test_finds_value(text: str, kind: str, value: str) -> None:
     assert (kind, value) in found(text)
+
+
+def test_a_40_character_secret_key_is_aws_only_with_aws_context() -> None:
+    django = "SECRET_KEY = 'Kn4ka3IzCHH02kS042aJtPtufxNKp1js3AUI6jTv'"
+    assert found(django) == [("api_key", "Kn4ka3IzCHH02kS042aJtPtufxNKp1js3AUI6jTv")]
+    aws = "aws secret: Kn4ka3IzCHH02kS042aJtPtufxNKp1js3AUI6jTv"
+    assert found(aws) == [("aws_key", "Kn4ka3IzCHH02kS042aJtPtufxNKp1js3AUI6jTv")]
 
 
 @pytest.mark.parametrize("joiner", ["\n", "\\n", " "])
@@ -204,6 +217,17 @@ def test_private_key_block_whole(joiner: str) -> None:
         "barcode 5901234123457",
         "Use the format name@domain.tld in the field",
         "ssh -p 2222 deploy@host",
+        "Artikelnummer 331-5458232 (x2)",
+        "Codice articolo 935-9515726",
+        "Il tuo ordine n. 543-7205542 è stato spedito il 12/03/2024.",
+        "Ваше замовлення № 853-4830060 відправлено.",
+        "品番 557-2092788",
+        "Appt 03/12/2024 10:45 AM, NY 10001-2345",
+        'password = "${var.db_password}" and password = var.db_password',
+        "password = getpass.getpass('Password: ')",
+        "Пароль: спроси у админа",
+        "aws_access_key_id = AKIAXXXXXXXXXXXXXXXX",
+        "Hashes are stored as bcrypt, e.g. `$2b$12$vXLePtEZgUWGdF6jFCUuEgruLvOScqx/USKDPw5S5CnowhuBmbXHn`",
     ],
 )
 def test_hard_negative(text: str) -> None:

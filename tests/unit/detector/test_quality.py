@@ -41,9 +41,9 @@ def test_corpus_file_is_what_the_generator_writes() -> None:
     assert [json.loads(json.dumps(r, ensure_ascii=False)) for r in build()] == load()
 
 
-@pytest.fixture(scope="module")
-def heldout() -> Scores:
-    rows = load(HELDOUT)
+@pytest.fixture(scope="module", params=HELDOUT, ids=lambda path: path.stem)
+def heldout(request: pytest.FixtureRequest) -> Scores:
+    rows = load(request.param)
     assert len(rows) >= 900
     return score(rows, lambda text: [(f.kind, f.start, f.end) for f in scan(text)])
 
