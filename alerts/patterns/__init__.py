@@ -3,7 +3,7 @@ resolves overlaps between them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from ._common import Hit
 from ._text import Text
@@ -20,7 +20,7 @@ from .tokens import (
     find_private_keys,
 )
 
-Finder = Callable[[Text], Iterator[Hit]]
+Finder = Callable[[Text], list[Hit]]
 
 # Every finder, in the order the detector runs them (alerts.detector.scan decides, per message, which
 # ones can find anything; this list is for tools that time or test them one by one).

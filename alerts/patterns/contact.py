@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -67,7 +67,8 @@ def _dotted(part: str) -> bool:
     return re.search(r"(?i)[ \t(\[{<]dot[ \t)\]}>]", part) is not None
 
 
-def _plain_emails(text: str) -> Iterator[Hit]:
+def _plain_emails(text: str) -> list[Hit]:
+    out: list[Hit] = []
     at = text.find("@")
     while at >= 0:
         # The local part's start: read backwards from the "@" (the slice reversed, so one anchored match
@@ -92,12 +93,14 @@ def _plain_emails(text: str) -> Iterator[Hit]:
         # git@github.com:org/repo is a remote, not a person.
         if value.startswith("git@") and text.startswith(":", m.end()):
             continue
-        yield Hit("email", m.start(), m.end())
+        out.append(Hit("email", m.start(), m.end()))
         while 0 <= at < m.end():
             at = text.find("@", at + 1)
+    return out
 
 
-def _encoded_emails(text: str) -> Iterator[Hit]:
+def _encoded_emails(text: str) -> list[Hit]:
+    out: list[Hit] = []
     for at in find_all(text, "%40"):
         run = _LOCAL_ENCODED_REVERSED.match(text[max(0, at - 64) : at][::-1])
         if run is None:
@@ -107,15 +110,17 @@ def _encoded_emails(text: str) -> Iterator[Hit]:
             start += 1
         m = _EMAIL_ENCODED.match(text, start) if start < at else None
         if m is not None and m.group().rpartition(".")[2].lower() not in _FILE_TLDS:
-            yield Hit("email", m.start(), m.end())
+            out.append(Hit("email", m.start(), m.end()))
+    return out
 
 
-def find_emails(t: Text) -> Iterator[Hit]:
+def find_emails(t: Text) -> list[Hit]:
+    out: list[Hit] = []
     text = t.raw
     if "%40" in text:
-        yield from _encoded_emails(text)
+        out.extend(_encoded_emails(text))
     plain: list[Hit] = list(_plain_emails(text)) if "@" in text else []
-    yield from plain
+    out.extend(plain)
     # Where a spelled-out "at" can be: the word "at" (found by Text's trigger pass), and an "@" that did
     # not make a plain address ("john@gmail dot com").
     ats = [(a, a + 2) for a in t.at]
@@ -157,7 +162,8 @@ def find_emails(t: Text) -> Iterator[Hit]:
                 continue
             if "@" not in at and (local.lower() in _PROSE_WORDS or domain.lower() in _PROSE_WORDS):
                 continue
-        yield Hit("email", m.start(), m.end())
+        out.append(Hit("email", m.start(), m.end()))
+    return out
 
 
 # --- phone -------------------------------------------------------------------------------------------------
@@ -517,13 +523,15 @@ def _valid_phone(candidate: str, international: bool) -> bool:
         return False
 
 
-def _phone_matches(t: Text, claimed: Sequence[Hit]) -> Iterator[re.Match[str]]:
+def _phone_matches(t: Text, claimed: Sequence[Hit]) -> list[re.Match[str]]:
+    out: list[re.Match[str]] = []
     for lo, hi in t.numeric(7):
         # A run already read as a card or an SSN is not read again as a phone number.
         if any(h.start < hi and lo < h.end for h in claimed):
             continue
         # A leading "+" or "(" sits just before the digit run.
-        yield from _PHONE.finditer(t.raw, max(0, lo - 2), hi)
+        out.extend(_PHONE.finditer(t.raw, max(0, lo - 2), hi))
+    return out
 
 
 _SEPARATORS = re.compile(r"[ \-.()\u00a0]+")
@@ -544,7 +552,8 @@ def _shaped_like_a_number_not_a_phone(groups: list[str]) -> bool:
     )
 
 
-def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> Iterator[Hit]:
+def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
+    out: list[Hit] = []
     low = t.low
     for m in _phone_matches(t, claimed):
         cand = m.group()
@@ -584,11 +593,12 @@ def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> Iterator[Hit]:
             ):
                 continue
         if _valid_phone(normal, international):
-            yield Hit("phone", start, end)
+            out.append(Hit("phone", start, end))
         elif international and _phone_context(before) > 0 and _possible_phone(normal):
             # Reserved ranges (UK drama numbers, new allocations) fail validation yet are someone's number
             # when the text says it is one.
-            yield Hit("phone", start, end)
+            out.append(Hit("phone", start, end))
+    return out
 
 
 # --- IP addresses ------------------------------------------------------------------------------------------
@@ -623,14 +633,17 @@ def _after_version_word(before: str) -> bool:
 _IPV6 = re.compile(rf"(?<!{WORD}|[:.])(?=[0-9A-Fa-f.]{{0,4}}:)[0-9A-Fa-f:.]{{2,45}}(?!{WORD}|:)")
 
 
-def _ipv4_matches(t: Text) -> Iterator[re.Match[str]]:
+def _ipv4_matches(t: Text) -> list[re.Match[str]]:
+    out: list[re.Match[str]] = []
     raw = t.raw
     for lo, hi in t.numeric(4):
         if raw.count(".", lo, hi) >= 3:
-            yield from _IPV4.finditer(raw, lo, hi)
+            out.extend(_IPV4.finditer(raw, lo, hi))
+    return out
 
 
-def find_ips(t: Text) -> Iterator[Hit]:
+def find_ips(t: Text) -> list[Hit]:
+    out: list[Hit] = []
     text, low = t.raw, t.low
     if "." in text:
         for m in _ipv4_matches(t):
@@ -647,7 +660,7 @@ def find_ips(t: Text) -> Iterator[Hit]:
             # 0.x.x.x ("this network") and netmasks describe networks, not anyone's machine.
             if m.group().startswith(("0.", "255.")):
                 continue
-            yield Hit("ip_address", m.start(), m.end())
+            out.append(Hit("ip_address", m.start(), m.end()))
     # IPv6: compressed forms hold "::"; full ones are long unbroken tokens.
     six = merged_windows(list(find_all(text, "::")), 40, 40, len(text))
     six += [(lo, hi) for lo, hi in t.long_tokens() if text.count(":", lo, hi) >= 7]
@@ -659,4 +672,5 @@ def find_ips(t: Text) -> Iterator[Hit]:
             ipaddress.IPv6Address(cand)
         except ValueError:
             continue
-        yield Hit("ip_address", m.start(), m.start() + len(cand))
+        out.append(Hit("ip_address", m.start(), m.start() + len(cand)))
+    return out

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 from ._common import WORD, Hit, luhn_ok, merged_windows
 from ._text import Text
@@ -42,7 +41,8 @@ def _card_brand_ok(d: str) -> bool:
     return False
 
 
-def find_cards(t: Text) -> Iterator[Hit]:
+def find_cards(t: Text) -> list[Hit]:
+    out: list[Hit] = []
     for m in (m for lo, hi in t.numeric(12) for m in _CARD.finditer(t.raw, lo, hi)):
         value = m.group()
         digits = value.replace(" ", "").replace("-", "")
@@ -53,7 +53,8 @@ def find_cards(t: Text) -> Iterator[Hit]:
             # Product codes use the same check digit: "barcode 5901234123457" is an EAN-13.
             if _PRODUCT_CODE.search(t.low[max(0, m.start() - 24) : m.start()]):
                 continue
-            yield Hit("credit_card", m.start(), m.end())
+            out.append(Hit("credit_card", m.start(), m.end()))
+    return out
 
 
 # --- IBAN --------------------------------------------------------------------------------------------------
@@ -86,7 +87,8 @@ def iban_ok(compact: str) -> bool:
     return int(rearranged.translate(_IBAN_DIGITS)) % 97 == 1
 
 
-def find_ibans(t: Text) -> Iterator[Hit]:
+def find_ibans(t: Text) -> list[Hit]:
+    out: list[Hit] = []
     windows = merged_windows(t.iban_anchors, 16, 72, len(t.raw))
     for m in (m for lo, hi in windows for m in _IBAN.finditer(t.raw, lo, hi)):
         value = m.group()
@@ -110,7 +112,8 @@ def find_ibans(t: Text) -> Iterator[Hit]:
             continue
         compact = "".join(c for c in value[:cut] if c.isalnum())
         if iban_ok(compact):
-            yield Hit("iban", m.start(), m.start() + cut)
+            out.append(Hit("iban", m.start(), m.start() + cut))
+    return out
 
 
 # --- US social security numbers ----------------------------------------------------------------------------
@@ -131,7 +134,8 @@ def _ssn_rules_ok(area: str, group: str, serial: str) -> bool:
     return a != 0 and a != 666 and a < 900 and group != "00" and serial != "0000"
 
 
-def find_ssns(t: Text) -> Iterator[Hit]:
+def find_ssns(t: Text) -> list[Hit]:
+    out: list[Hit] = []
     text, low = t.raw, t.low
     hint: bool | None = None
     for m in (m for lo, hi in t.numeric(9) for m in _SSN.finditer(text, lo, hi)):
@@ -141,10 +145,11 @@ def find_ssns(t: Text) -> Iterator[Hit]:
             before = low[max(0, m.start() - 30) : m.start()]
             if _SSN_NEG.search(before) and not _SSN_CONTEXT.search(before):
                 continue
-            yield Hit("ssn", m.start(), m.end())
+            out.append(Hit("ssn", m.start(), m.end()))
             continue
         # A bare nine-digit number is an SSN only when the text around it says so.
         if hint is None:
             hint = t.ssn_hint
         if hint and _SSN_CONTEXT.search(low[max(0, m.start() - 40) : m.start()]):
-            yield Hit("ssn", m.start(), m.end())
+            out.append(Hit("ssn", m.start(), m.end()))
+    return out

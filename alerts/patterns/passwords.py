@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 from ._common import (
     Hit,
@@ -77,8 +76,9 @@ def _is_letter(ch: str) -> bool:
     return ch.isalpha() and not ("\u3040" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af")
 
 
-def _keyword_starts(t: Text) -> Iterator[int]:
+def _keyword_starts(t: Text) -> list[int]:
     """Offsets where a keyword starts at a word boundary, or after an identifier prefix like DB_ or PG."""
+    out: list[int] = []
     low = t.low
     for p in t.pw:
         q = p
@@ -88,14 +88,15 @@ def _keyword_starts(t: Text) -> Iterator[int]:
         if low[max(0, q - 2) : q] == "${" or low[q - 1 : q] in ("$", "%"):
             continue
         if p == 0 or not _is_letter(low[p - 1]):
-            yield p
+            out.append(p)
             continue
         if q > 0 and _is_letter(low[q - 1]):
             continue
         prefix = low[q:p]
         # camelCase and PascalCase identifiers too: smtpPassword, SmtpPassword, dbPass.
         if prefix.endswith("_") or prefix in _GLUED or (t.raw[p].isupper() and t.raw[p - 1].islower()):
-            yield p
+            out.append(p)
+    return out
 
 
 # "set/change the password to X" and "use X as (the) password".
@@ -256,7 +257,8 @@ def _judge(m: re.Match[str], text: str) -> tuple[int, int] | None:
     return start, end
 
 
-def find_passwords(t: Text) -> Iterator[Hit]:
+def find_passwords(t: Text) -> list[Hit]:
+    out: list[Hit] = []
     text, low = t.raw, t.low
     starts = list(_keyword_starts(t))
     covered = 0  # keywords inside an accepted value ("password: password123") are part of that value
@@ -270,7 +272,7 @@ def find_passwords(t: Text) -> Iterator[Hit]:
             span = _judge(m, text) if m is not None else None
         if span is not None:
             covered = span[1]
-            yield Hit("password", *span)
+            out.append(Hit("password", *span))
     # "use X as (the) password": only where " as " (or its translation) comes shortly before a keyword.
     near = [p for p in starts if any(p - 24 <= a and b <= p for a, b in t.as_words)] if t.as_words else []
     windows = merged_windows(near, 200, 40, len(text))
@@ -281,31 +283,32 @@ def find_passwords(t: Text) -> Iterator[Hit]:
             continue
         value, start, end = found
         if acceptable(value, strict=True) and char_classes(value) >= 2:
-            yield Hit("password", start, end)
+            out.append(Hit("password", start, end))
     if t.url and "@" in text:
         windows = merged_windows(t.url, 22, 200, len(text))
         url_creds = (m for lo, hi in windows for m in _URL_CRED.finditer(low, lo, hi))
         for m in url_creds:
             if acceptable(text[m.start("value") : m.end("value")], strict=False):
-                yield Hit("password", m.start("value"), m.end("value"))
+                out.append(Hit("password", m.start("value"), m.end("value")))
     if "-u" in text:
         for m in _CURL_USER.finditer(text):
             if acceptable(m.group("value"), strict=False):
-                yield Hit("password", m.start("value"), m.end("value"))
+                out.append(Hit("password", m.start("value"), m.end("value")))
     for p in t.cli:
         if low.startswith("http", p):
             auth = _HTTPIE_AUTH.match(low, p)
             if auth is not None and acceptable(text[auth.start("value") : auth.end("value")], strict=False):
-                yield Hit("password", auth.start("value"), auth.end("value"))
+                out.append(Hit("password", auth.start("value"), auth.end("value")))
             continue
         cli = _CLI_PASSWORD.match(low, p)
         found = _value_span(cli, text) if cli is not None else None
         if found is not None and acceptable(found[0], strict=False):
-            yield Hit("password", found[1], found[2])
+            out.append(Hit("password", found[1], found[2]))
     for p in t.cred:
         m = _USER_PASS.match(low, p)
         if m is not None:
             start, end = m.span("value")
             value, start, end = _trim(text[start:end], start, end)
             if acceptable(value, strict=True):
-                yield Hit("password", start, end)
+                out.append(Hit("password", start, end))
+    return out

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from ._common import (
     Hit,
@@ -126,12 +126,15 @@ def _secretish(value: str, *, min_len: int = 16) -> bool:
     return shannon_entropy(value) >= 3.0
 
 
-def _in_long_tokens(t: Text, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
+def _in_long_tokens(t: Text, pattern: re.Pattern[str]) -> list[re.Match[str]]:
+    out: list[re.Match[str]] = []
     for lo, hi in t.long_tokens():
-        yield from pattern.finditer(t.raw, lo, hi)
+        out.extend(pattern.finditer(t.raw, lo, hi))
+    return out
 
 
-def find_prefixed_keys(t: Text) -> Iterator[Hit]:
+def find_prefixed_keys(t: Text) -> list[Hit]:
+    out: list[Hit] = []
     text = t.raw
     if t.long_tokens():
         for m in _in_long_tokens(t, _PREFIXED):
@@ -143,18 +146,20 @@ def find_prefixed_keys(t: Text) -> Iterator[Hit]:
                 or any(w in low for w in _FILLER_WORDS)
             ):
                 continue
-            yield Hit("api_key", m.start(), m.end())
+            out.append(Hit("api_key", m.start(), m.end()))
     if "hooks.slack.com" in text:
         for m in _SLACK_WEBHOOK.finditer(text):
-            yield Hit("api_key", m.start(), m.end())
+            out.append(Hit("api_key", m.start(), m.end()))
+    return out
 
 
 _IDENT = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-.")
 
 
-def _generic_starts(t: Text) -> Iterator[int]:
+def _generic_starts(t: Text) -> list[int]:
     """Where a secret's name can start: the start of the identifier holding a keyword, and the word before
     it ("API key", "access token")."""
+    out: list[int] = []
     low, seen = t.low, -1
     for p in t.sec:
         q = p
@@ -163,16 +168,18 @@ def _generic_starts(t: Text) -> Iterator[int]:
         if q <= seen or (q > 0 and low[q - 1].isalpha()):
             continue
         seen = q
-        yield q
+        out.append(q)
         if q >= 2 and low[q - 1] in " -":
             w = q - 1
             while w > 0 and q - w < 16 and low[w - 1].isalpha():
                 w -= 1
             if w < q - 1 and (w == 0 or not low[w - 1].isalnum()):
-                yield w
+                out.append(w)
+    return out
 
 
-def find_generic_secrets(t: Text) -> Iterator[Hit]:
+def find_generic_secrets(t: Text) -> list[Hit]:
+    out: list[Hit] = []
     text = t.raw
     covered = 0  # a value already read covers the keywords inside it: each character is read once
     for q in _generic_starts(t):
@@ -198,12 +205,14 @@ def find_generic_secrets(t: Text) -> Iterator[Hit]:
                 if "aws" in name or "secret_access" in name or "secret access" in name
                 else "api_key"
             )
-            yield Hit(kind, start, start + len(value))
+            out.append(Hit(kind, start, start + len(value)))
+    return out
 
 
-def find_aws(t: Text) -> Iterator[Hit]:
+def find_aws(t: Text) -> list[Hit]:
+    out: list[Hit] = []
     if not t.long_tokens():
-        return
+        return out
     raw, low = t.raw, t.low
     ids = [
         m
@@ -211,9 +220,9 @@ def find_aws(t: Text) -> Iterator[Hit]:
         if (m.start() == 0 or raw[m.start() - 1] not in _ASCII_ALNUM) and not is_placeholder(m.group()[4:])
     ]
     for m in ids:
-        yield Hit("aws_key", m.start(), m.end())
+        out.append(Hit("aws_key", m.start(), m.end()))
     if not ids and not t.aws_hint and "secret" not in low:
-        return
+        return out
     # A secret key is 40 characters: shorter words cannot hold one.
     secrets = [m for lo, hi in t.long_tokens() if hi - lo >= 40 for m in _AWS_SECRET.finditer(raw, lo, hi)]
     for m in secrets:
@@ -225,7 +234,8 @@ def find_aws(t: Text) -> Iterator[Hit]:
             continue
         near = low[max(0, m.start() - 120) : m.start()]
         if _AWS_SECRET_CONTEXT.search(near) or any(abs(i.start() - m.start()) < 300 for i in ids):
-            yield Hit("aws_key", m.start(), m.end())
+            out.append(Hit("aws_key", m.start(), m.end()))
+    return out
 
 
 def _b64_json(segment: str) -> bytes:
@@ -235,34 +245,39 @@ def _b64_json(segment: str) -> bytes:
         return b""
 
 
-def find_jwts(t: Text) -> Iterator[Hit]:
+def find_jwts(t: Text) -> list[Hit]:
+    out: list[Hit] = []
     raw = t.raw
     for m in (m for lo, hi in t.long_tokens() if "eyJ" in raw[lo:hi] for m in _JWT.finditer(raw, lo, hi)):
         header = _b64_json(m.group().split(".", 1)[0])
         if b'"alg"' in header or b'"typ"' in header:
-            yield Hit("jwt", m.start(), m.end())
+            out.append(Hit("jwt", m.start(), m.end()))
+    return out
 
 
-def find_bearer(t: Text) -> Iterator[Hit]:
+def find_bearer(t: Text) -> list[Hit]:
     # A JWT after "Bearer" is found here too; the overlap resolver keeps the more specific jwt finding.
+    out: list[Hit] = []
     for p in t.bearer:
         m = _BEARER.match(t.low, p)
         if m is None:
             continue
         if _secretish(t.raw[m.start("value") : m.end("value")]):
-            yield Hit("bearer_token", m.start("value"), m.end("value"))
+            out.append(Hit("bearer_token", m.start("value"), m.end("value")))
+    return out
 
 
-def find_private_keys(t: Text) -> Iterator[Hit]:
+def find_private_keys(t: Text) -> list[Hit]:
+    out: list[Hit] = []
     text = t.raw
     if "PRIVATE KEY" not in text:
-        return
+        return out
     pos = 0
     missing: set[str] = set()  # labels whose END is known absent: no re-search, so linear in the text
     while True:
         m = _PEM_BEGIN.search(text, pos)
         if m is None:
-            return
+            return out
         end_marker = f"-----END {m.group(1)}-----"
         end = -1 if end_marker in missing else text.find(end_marker, m.end())
         if end < 0:
@@ -278,10 +293,11 @@ def find_private_keys(t: Text) -> Iterator[Hit]:
             stop = m.end() + len(body.rstrip())
         # A whole block needs a real body (not "..."); a truncated paste needs enough of one to be a leak.
         if sum(map(str.isalnum, body.replace("\\n", ""))) >= (40 if end >= 0 else 16):
-            yield Hit("private_key", m.start(), stop)
+            out.append(Hit("private_key", m.start(), stop))
             pos = stop
         else:
             pos = m.end()
+    return out
 
 
 # A long random-looking token with no keyword at all ("oops, pasted aODgNF...Ox in the channel"). Only
@@ -315,8 +331,9 @@ def _pem_ranges(text: str) -> list[tuple[int, int]]:
     return ranges
 
 
-def find_loose_tokens(t: Text, claimed: Sequence[Hit] = ()) -> Iterator[Hit]:
+def find_loose_tokens(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
     """``claimed``: hits already made; a word they overlap is not looked at again."""
+    out: list[Hit] = []
     text, low = t.raw, t.low
     pem = _pem_ranges(text) if "-----BEGIN" in text else []
     windows = []
@@ -351,4 +368,5 @@ def find_loose_tokens(t: Text, claimed: Sequence[Hit] = ()) -> Iterator[Hit]:
         # Identifiers in camelCase or snake_case: long runs of lower case letters read as words.
         if max(len(run) for run in re.findall(r"[a-z]+|$", value)) >= 8 or is_placeholder(value):
             continue
-        yield Hit("loose_api_key", m.start(), m.end())
+        out.append(Hit("loose_api_key", m.start(), m.end()))
+    return out
