@@ -402,17 +402,19 @@ def _not_a_phone_word(w: str) -> bool:
 def _phone_context(window: str) -> int:
     """What the words before a number say it is: 1 a phone number, -1 something else (an order, an
     account, a price...), 0 nothing. The word nearest the number decides."""
-    verdict = 0
+    verdict, previous_says_other = 0, False
     for w in _CONTEXT_WORDS.findall(window):
+        says_other = False
         if w[0] >= "\u2e80":
             phone = max(w.rfind(k) for k in _CJK_PHONE)
             other = max(w.rfind(k) for k in _CJK_NOT_PHONE)
             if phone != other:
                 verdict = 1 if phone > other else -1
         elif _not_a_phone_word(w):
-            verdict = -1
-        elif w.startswith(_PHONE_WORDS) or (w.startswith(_GENERIC_NUMBER) and verdict >= 0):
+            verdict, says_other = -1, True
+        elif w.startswith(_PHONE_WORDS) or (w.startswith(_GENERIC_NUMBER) and not previous_says_other):
             verdict = 1
+        previous_says_other = says_other
     return verdict
 
 

@@ -229,12 +229,12 @@ def _judge(m: re.Match[str], text: str) -> tuple[int, int] | None:
     symbolic = m.group("sym") is not None
     weak = m.group("weak") is not None
     # A weak keyword ("pw", "pass") names a password only before ':'/'=' or a password-shaped value
-    # ("PW sakura1987": in capitals it is the abbreviation, not a word).
+    # ("PW sakura1987": in capitals "PW" is the abbreviation; "PASS tests/x.py" is a test runner).
     if weak and not symbolic:
-        capitals = text[m.start("weak") : m.end("weak")] in ("PW", "PASS")
+        abbreviation = text[m.start("weak") : m.end("weak")] == "PW" and m.group("bare_sp") is not None
         if m.group("cop") is not None and char_classes(value) >= 3:
             pass
-        elif not (capitals and m.group("bare_sp") is not None and char_classes(value) >= 2):
+        elif not (abbreviation and char_classes(value) >= 2 and any(c.isdigit() for c in value)):
             return None
     if weak and (len(value) < 4 or (value.isdigit() and len(value) < 5)):
         return None
