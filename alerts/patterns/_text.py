@@ -18,9 +18,12 @@ import ahocorasick  # type: ignore[import-not-found,import-untyped,unused-ignore
 
 from ._common import joins_token
 
-_NUMERIC = re.compile(r"\d[\d \-.()\u00a0]{3,}")
-_NOT_DIGIT = re.compile(r"\D+")
-_SPELLED_AT = re.compile(r"at(?<=[ \t(\[{<]at)(?=[ \t)\]}>])")
+# Digits of the scripts people write numbers in (ASCII, Arabic-Indic, Persian, Devanagari, Bengali, Thai,
+# full-width), listed rather than \d: the engine tests a listed class in a bitmap, \d with a Unicode
+# lookup per character, and this pattern reads every character of every message.
+_DIGITS = "0-9\u0660-\u0669\u06f0-\u06f9\u0966-\u096f\u09e6-\u09ef\u0e50-\u0e59\uff10-\uff19"
+_NUMERIC = re.compile(f"[{_DIGITS}][{_DIGITS} \\-.()\u00a0]{{3,}}")
+_RUN_SEPARATORS = " -.()\u00a0"
 # Stems of password keywords (the patterns in passwords.py decide whether a whole keyword is there).
 _PW_ASCII = (
     "pass",
@@ -68,7 +71,8 @@ _SEC_OTHER = ("ключ", "токен", "clé", "schlüssel")
 _SSN_HINTS = ("ssn", "ss#", "ss number", "ss no", "social", "soc sec", "soc. sec", "taxpayer", "itin")
 _PW_STEMS = frozenset(_PW_ASCII + _PW_OTHER)
 _SEC_STEMS = frozenset(_SEC_ASCII + _SEC_OTHER)
-_PW, _SEC, _BEARER, _URL, _CLI, _CRED, _AS = 1, 2, 4, 8, 16, 32, 64
+_PW, _SEC, _BEARER, _URL, _CLI, _CRED, _AS, _AT = 1, 2, 4, 8, 16, 32, 64, 128
+_AT_CLOSERS = " \t)]}>"
 # Command lines that can carry a password flag (alerts.patterns.passwords reads them).
 CLI_COMMANDS = (
     "mysql",
@@ -104,6 +108,8 @@ def _keyword_automaton() -> Any:
     words["cred"] = words["login"] = _CRED
     for word in AS_WORDS:
         words[word] = _AS
+    for opener in " \t([{<":
+        words[opener + "at"] = words.get(opener + "at", 0) | _AT
     for word, flags in words.items():
         automaton.add_word(word, (len(word) - 1, flags))
     automaton.make_automaton()
@@ -173,7 +179,10 @@ class Text:
                 start, run = start + space, run[space:]
                 if not run[:1].isdigit():
                     continue
-            self.runs.append((start, m.end(), len(_NOT_DIGIT.sub("", run))))
+            digits = len(run)
+            for separator in _RUN_SEPARATORS:
+                digits -= run.count(separator)
+            self.runs.append((start, m.end(), digits))
         pw, sec = self.pw, self.sec
         for end, (back, flags) in _KEYWORDS.iter(low):
             start = end - back
@@ -191,14 +200,15 @@ class Text:
                 self.cred.append(start)
             if flags & _AS:
                 self.as_words.append((start, end + 1))
+            # " at", "(at"...: a spelled-out "at" when a space or closing bracket follows.
+            if flags & _AT and low[end + 1 : end + 2] in _AT_CLOSERS and end + 1 < len(low):
+                self.at.append(start + 1)
         # Reported by end: several stems can start at one place ("contrase", "contraseña"), and a shorter
         # one inside a longer one ends first. Each start once, in order.
         if len(pw) > 1:
             self.pw = sorted(set(pw))
         if len(sec) > 1:
             self.sec = sorted(set(sec))
-        if " at" in low or "(at" in low or "[at" in low or "{at" in low or "<at" in low or "\tat" in low:
-            self.at = [m.start() for m in _SPELLED_AT.finditer(low)]
 
     @property
     def ssn_hint(self) -> bool:
