@@ -71,7 +71,52 @@ _SEC_OTHER = ("ключ", "токен", "clé", "schlüssel")
 _SSN_HINTS = ("ssn", "ss#", "ss number", "ss no", "social", "soc sec", "soc. sec", "taxpayer", "itin")
 _PW_STEMS = frozenset(_PW_ASCII + _PW_OTHER)
 _SEC_STEMS = frozenset(_SEC_ASCII + _SEC_OTHER)
-_PW, _SEC, _BEARER, _URL, _CLI, _CRED, _AS, _AT = 1, 2, 4, 8, 16, 32, 64, 128
+_PW, _SEC, _BEARER, _URL, _CLI, _CRED, _AS, _AT, _KEY = 1, 2, 4, 8, 16, 32, 64, 128, 256
+# Lower-cased pieces of which every issuer-prefixed key format of alerts.patterns.tokens._PREFIXED holds
+# one (except Twilio's SK/AC ids, which find_prefixed_keys finds by their length): a word without any
+# cannot be such a key. tests/unit/detector/test_engine.py holds the two lists together.
+KEY_HINTS = (
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "glpat-",
+    "_live_",
+    "_test_",
+    "whsec_",
+    "xox",
+    "xapp-",
+    "aiza",
+    "ya29.",
+    "gocspx-",
+    "sk-",
+    "sg.",
+    "key-",
+    "-us",
+    "npm_",
+    "pypi-",
+    "shpat_",
+    "shpss_",
+    "shpca_",
+    "shppa_",
+    "dop_v1_",
+    "hf_",
+    "sq0",
+    "eaaa",
+    "pmak-",
+    "dapi",
+    "secret_",
+    "lin_api_",
+    "nrak-",
+    "dp.",
+    "atatt",
+    "akcp",
+    ":aa",
+    "rzp_",
+    "flwseck-",
+)
 _AT_CLOSERS = " \t)]}>"
 # Command lines that can carry a password flag (alerts.patterns.passwords reads them).
 CLI_COMMANDS = (
@@ -110,6 +155,8 @@ def _keyword_automaton() -> Any:
         words[word] = _AS
     for opener in " \t([{<":
         words[opener + "at"] = words.get(opener + "at", 0) | _AT
+    for hint in KEY_HINTS:
+        words[hint] = words.get(hint, 0) | _KEY
     for word, flags in words.items():
         automaton.add_word(word, (len(word) - 1, flags))
     automaton.make_automaton()
@@ -137,6 +184,7 @@ class Text:
         "cli",
         "cred",
         "iban_anchors",
+        "key_hints",
         "low",
         "pw",
         "raw",
@@ -158,6 +206,7 @@ class Text:
         self.cli: list[int] = []
         self.cred: list[int] = []
         self.as_words: list[tuple[int, int]] = []
+        self.key_hints: list[int] = []
         self._long: list[tuple[int, int]] | None = None
         self._windows: dict[int, list[tuple[int, int]]] = {}
         self.iban_anchors: list[int] = []
@@ -200,6 +249,8 @@ class Text:
                 self.cred.append(start)
             if flags & _AS:
                 self.as_words.append((start, end + 1))
+            if flags & _KEY:
+                self.key_hints.append(start)
             # " at", "(at"...: a spelled-out "at" when a space or closing bracket follows.
             if flags & _AT and low[end + 1 : end + 2] in _AT_CLOSERS and end + 1 < len(low):
                 self.at.append(start + 1)
@@ -209,6 +260,8 @@ class Text:
             self.pw = sorted(set(pw))
         if len(sec) > 1:
             self.sec = sorted(set(sec))
+        if len(self.key_hints) > 1:
+            self.key_hints.sort()
 
     @property
     def ssn_hint(self) -> bool:

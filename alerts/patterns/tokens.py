@@ -136,8 +136,14 @@ def _in_long_tokens(t: Text, pattern: re.Pattern[str]) -> list[re.Match[str]]:
 def find_prefixed_keys(t: Text) -> list[Hit]:
     out: list[Hit] = []
     text = t.raw
-    if t.long_tokens():
-        for m in _in_long_tokens(t, _PREFIXED):
+    hints, i = t.key_hints, 0
+    for lo, hi in t.long_tokens():
+        # Only words holding an issuer prefix (Text.key_hints) or long enough for a Twilio SID (34).
+        while i < len(hints) and hints[i] < lo:
+            i += 1
+        if hi - lo < 34 and not (i < len(hints) and hints[i] < hi):
+            continue
+        for m in _PREFIXED.finditer(text, lo, hi):
             value = m.group()
             low = value.lower()
             if (

@@ -63,3 +63,21 @@ def test_build_is_a_no_op_when_current() -> None:
     )
     assert out.returncode == 0
     assert "compiling" not in out.stderr
+
+
+def test_every_prefixed_key_holds_a_key_hint() -> None:
+    # find_prefixed_keys reads only words holding one of Text's KEY_HINTS or 34+ characters long: every
+    # key-shaped word of every corpus must pass that gate.
+    from alerts.corpus.evaluate import HELDOUT
+    from alerts.patterns import Text
+    from alerts.patterns.tokens import _PREFIXED
+
+    texts = [row["text"] for rows in (load(), *map(load, HELDOUT)) for row in rows]
+    checked = 0
+    for text in texts:
+        t = Text(text)
+        for lo, hi in t.long_tokens():
+            if _PREFIXED.search(text, lo, hi) is not None:
+                checked += 1
+                assert hi - lo >= 34 or any(lo <= h < hi for h in t.key_hints), text[lo:hi]
+    assert checked >= 150
