@@ -80,14 +80,17 @@ def scan(text: str) -> list[Finding]:
         hits.extend(find_loose_tokens(t, hits))
     if t.at or "@" in text or "%40" in text:
         hits.extend(find_emails(t))
+    # Phone numbers last: what outranks them (IBANs, cards, SSNs, IP addresses) is found first, and a
+    # phone-shaped candidate inside one is not validated.
+    if t.iban_anchors:
+        hits.extend(find_ibans(t))
     if t.runs:
         hits.extend(find_cards(t))
         hits.extend(find_ssns(t))
-        hits.extend(find_phones(t, hits))
-    if t.iban_anchors:
-        hits.extend(find_ibans(t))
     if t.runs or ":" in text:
         hits.extend(find_ips(t))
+    if t.runs:
+        hits.extend(find_phones(t, hits))
     if not hits:
         return []
     kept = _resolve([h for h in hits if h.end > h.start])

@@ -558,13 +558,16 @@ def _valid_phone(candidate: str, international: bool) -> bool:
 
 
 def _phone_matches(t: Text, claimed: Sequence[Hit]) -> list[re.Match[str]]:
+    """Phone-shaped candidates, except where a finding of a kind that outranks a phone (a card, an IBAN, an
+    IP address...) already stands: it would win the overlap anyway, and validating is the costly part."""
     out: list[re.Match[str]] = []
+    taken = [h for h in claimed if h.kind != "loose_api_key"]
     for lo, hi in t.numeric(7):
-        # A run already read as a card or an SSN is not read again as a phone number.
-        if any(h.start < hi and lo < h.end for h in claimed):
-            continue
         # A leading "+" or "(" sits just before the digit run.
-        out.extend(_PHONE.finditer(t.raw, max(0, lo - 2), hi))
+        for m in _PHONE.finditer(t.raw, max(0, lo - 2), hi):
+            start, end = m.start(), m.end()
+            if not any(h.start < end and start < h.end for h in taken):
+                out.append(m)
     return out
 
 
@@ -695,7 +698,9 @@ def find_ips(t: Text) -> list[Hit]:
             if m.group().startswith(("0.", "255.")):
                 continue
             out.append(Hit("ip_address", m.start(), m.end()))
-    # IPv6: compressed forms hold "::"; full ones are long unbroken tokens.
+    # IPv6: compressed forms hold "::"; full ones are long unbroken tokens with seven colons.
+    if text.count(":") < 2:
+        return out
     six = merged_windows(list(find_all(text, "::")), 40, 40, len(text))
     six += [(lo, hi) for lo, hi in t.long_tokens() if text.count(":", lo, hi) >= 7]
     for m in (m for lo, hi in sorted(set(six)) for m in _IPV6.finditer(text, lo, hi)):
