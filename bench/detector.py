@@ -250,7 +250,7 @@ def main() -> None:
             print(f"{name}: not installed (pip install -e '.[bench]')")
             continue
         detect(texts[0])  # warm up lazy loading
-        repeats = 1 if name.startswith("presidio") else 5
+        repeats = 3 if name.startswith("presidio") else 5
         results[name] = (
             score(rows, detect, per_kind=name == OURS),
             throughput(detect, texts, repeats),

@@ -5,12 +5,13 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Sequence
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import NamedTuple
 
 import phonenumbers
 
 from ._common import WORD, Hit, find_all, merged_windows
+from ._phonemeta import is_valid
 from ._text import Text
 
 # --- email -------------------------------------------------------------------------------------------------
@@ -488,7 +489,7 @@ _REGION_TABLE = _region_table()
 
 
 def _valid_national(digits: str) -> bool:
-    """Valid as a national number of any region we know. The PhoneNumber is built directly (trunk prefix
+    """Valid as a national number of any region we know. The number is built directly (trunk prefix
     stripped) instead of parsed per region: parsing is the expensive part and the region loop repeats it."""
     n = len(digits)
     for region in _REGION_TABLE:
@@ -499,38 +500,12 @@ def _valid_national(digits: str) -> bool:
         if prefix and digits.startswith(prefix) and n - len(prefix) in region.lengths:
             candidates.append(digits[len(prefix) :])
         for national in candidates:
-            number = phonenumbers.PhoneNumber(country_code=region.country_code, national_number=int(national))
-            if national[0] == "0":
-                number.italian_leading_zero = True  # Italy keeps the leading zero of landlines
-            if _may_be_valid(number) and phonenumbers.is_valid_number(number):
+            # The national significant number as phonenumbers would hold it: one leading zero kept (Italy's
+            # landlines), the rest as an integer.
+            nsn = ("0" if national[0] == "0" else "") + str(int(national))
+            if is_valid(region.country_code, nsn):
                 return True
     return False
-
-
-@cache
-def _general_descs(country_code: int) -> list[tuple[frozenset[int], re.Pattern[str]]]:
-    """Possible lengths and the general pattern of every region sharing a country code."""
-    descs = []
-    for region in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(country_code, ()):
-        meta = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
-        desc = meta.general_desc if meta is not None else None
-        if desc is not None and desc.national_number_pattern is not None:
-            descs.append((frozenset(desc.possible_length), re.compile(desc.national_number_pattern)))
-    return descs
-
-
-def _may_be_valid(number: phonenumbers.PhoneNumber) -> bool:
-    """phonenumbers' own first test, done cheaply: a number outside the general pattern of every region of
-    its country code is invalid. is_valid_number then runs only where this passes (several µs saved per
-    region tried)."""
-    descs = _general_descs(number.country_code or 0)
-    if not descs:
-        return True  # nothing to go by: let phonenumbers decide
-    nsn = phonenumbers.national_significant_number(number)
-    n = len(nsn)
-    return any(
-        (not lengths or n in lengths) and pattern.fullmatch(nsn) is not None for lengths, pattern in descs
-    )
 
 
 @lru_cache(maxsize=1024)
@@ -552,9 +527,10 @@ def _valid_phone(candidate: str, international: bool) -> bool:
     if not international:
         return _valid_national("".join(c for c in candidate if c.isdigit()))
     try:
-        return phonenumbers.is_valid_number(phonenumbers.parse(candidate, None))
+        number = phonenumbers.parse(candidate, None)
     except phonenumbers.NumberParseException:
         return False
+    return is_valid(number.country_code or 0, phonenumbers.national_significant_number(number))
 
 
 def _phone_matches(t: Text, claimed: Sequence[Hit]) -> list[re.Match[str]]:

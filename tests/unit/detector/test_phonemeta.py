@@ -1,0 +1,53 @@
+"""alerts.patterns._phonemeta.is_valid answers exactly what phonenumbers.is_valid_number answers."""
+
+from __future__ import annotations
+
+import random
+
+import phonenumbers
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from alerts.patterns._phonemeta import is_valid
+
+REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
+COUNTRY_CODES = sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
+
+
+def reference(country_code: int, nsn: str) -> bool:
+    number = phonenumbers.PhoneNumber(country_code=country_code, national_number=int(nsn))
+    if nsn.startswith("0"):
+        number.italian_leading_zero = True
+        number.number_of_leading_zeros = len(nsn) - len(nsn.lstrip("0"))
+    return phonenumbers.is_valid_number(number)
+
+
+def test_every_example_number_of_every_region_and_type() -> None:
+    checked = 0
+    for region in REGIONS:
+        for kind in range(12):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            nsn = phonenumbers.national_significant_number(example)
+            assert is_valid(example.country_code, nsn) == phonenumbers.is_valid_number(example), (region, nsn)
+            checked += 1
+    assert checked > 1000
+
+
+@pytest.mark.parametrize("country_code", COUNTRY_CODES)
+def test_random_numbers_of_each_country_code(country_code: int) -> None:
+    rnd = random.Random(country_code)
+    for _ in range(300):
+        length = rnd.randint(4, 14)
+        nsn = str(rnd.randint(10 ** (length - 1), 10**length - 1))
+        if rnd.random() < 0.2:
+            nsn = "0" + nsn[1:]
+        assert is_valid(country_code, nsn) == reference(country_code, nsn), nsn
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sampled_from([*COUNTRY_CODES, 0, 999]), st.from_regex(r"[1-9][0-9]{3,15}", fullmatch=True))
+def test_any_number(country_code: int, nsn: str) -> None:
+    assert is_valid(country_code, nsn) == reference(country_code, nsn)
