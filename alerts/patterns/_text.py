@@ -23,7 +23,6 @@ from ._common import joins_token
 # lookup per character, and this pattern reads every character of every message.
 _DIGITS = "0-9\u0660-\u0669\u06f0-\u06f9\u0966-\u096f\u09e6-\u09ef\u0e50-\u0e59\uff10-\uff19"
 _NUMERIC = re.compile(f"[{_DIGITS}][{_DIGITS} \\-.()\u00a0]{{3,}}")
-_RUN_SEPARATORS = " -.()\u00a0"
 # Stems of password keywords (the patterns in passwords.py decide whether a whole keyword is there).
 _PW_ASCII = (
     "pass",
@@ -218,7 +217,9 @@ class Text:
                 # start, glued to letters ("GB82WEST1234...") or not.
                 self.iban_anchors.append(start)
             run = m.group()
-            if start and joins_token(low[start - 1]):
+            prev = low[start - 1] if start else " "
+            # (Letters and digits of ASCII and Latin scripts are tested directly; only others need the class.)
+            if (prev.isalnum() or prev == "_") and (prev < "\u0e00" or joins_token(prev)):
                 # ... but what follows a space in the run stands alone ("web01 10.0.0.7").
                 space = run.find(" ")
                 if space < 0:
@@ -228,9 +229,9 @@ class Text:
                 start, run = start + space, run[space:]
                 if not run[:1].isdigit():
                     continue
-            digits = len(run)
-            for separator in _RUN_SEPARATORS:
-                digits -= run.count(separator)
+            digits = len(run) - run.count(" ") - run.count("-") - run.count(".")
+            if "(" in run or ")" in run or "\u00a0" in run:
+                digits -= run.count("(") + run.count(")") + run.count("\u00a0")
             self.runs.append((start, m.end(), digits))
         pw, sec = self.pw, self.sec
         for end, (back, flags) in _KEYWORDS.iter(low):
