@@ -85,8 +85,8 @@ def scan(text: str) -> list[Finding]:
     if t.iban_anchors:
         hits.extend(find_ibans(t))
     if t.runs:
-        hits.extend(find_cards(t))
-        hits.extend(find_ssns(t))
+        hits.extend(find_cards(t, hits))
+        hits.extend(find_ssns(t, hits))
     if t.runs or ":" in text:
         hits.extend(find_ips(t))
     if t.runs:

@@ -1,18 +1,26 @@
-"""``phonenumbers.is_valid_number``, answered from the same metadata in a fraction of the time.
+"""``phonenumbers.parse`` (of "+..." numbers) and ``is_valid_number``, answered from the same metadata in
+a fraction of the time.
 
 phonenumbers decides validity by matching the national significant number against the region's general
 pattern and then each number type's pattern, one helper call and one compiled-pattern lookup at a time, and
 ``is_valid_number`` does it twice (once to pick the region, once to validate). Here each region's patterns
 are compiled once into a list, and the same rules run in one pass: the same answers (tests hold the two
 together on every region's example numbers and on random numbers), at a few µs instead of 10-25.
+
+``parse_plus`` does what ``parse(candidate, None)`` does for the candidates the detector builds ("+", then
+digits and separators): the country code, then the national prefix stripped where the rest still has a
+possible length. It calls phonenumbers' own helpers for that step, so the rules stay theirs; what it skips
+is the general text handling (extensions, letters, "tel:" URIs) such candidates never need.
 """
 
 from __future__ import annotations
 
 import re
 from functools import cache
+from typing import Any
 
 import phonenumbers
+from phonenumbers import phonenumberutil
 
 # The number types is_valid_number accepts (phonenumberutil._number_type_helper: anything but UNKNOWN).
 _TYPES = (
@@ -99,3 +107,47 @@ def is_valid(country_code: int, nsn: str) -> bool:
                 chosen = region
                 break
     return chosen is not None and _known_type(nsn, chosen)
+
+
+# Typed Any: the stubs say its carrier code is a str, but it is None when there is none, and compiled code
+# checks declared types.
+_strip_national_prefix: Any = phonenumberutil._maybe_strip_national_prefix_carrier_code
+_NOT_STRIPPED = (
+    phonenumberutil.ValidationResult.TOO_SHORT,
+    phonenumberutil.ValidationResult.IS_POSSIBLE_LOCAL_ONLY,
+    phonenumberutil.ValidationResult.INVALID_LENGTH,
+)
+
+
+def parse_plus(candidate: str) -> tuple[int, str] | None:
+    """(country code, national significant number) as ``phonenumbers.parse(candidate, None)`` gives them,
+    or None where it would raise. ``candidate``: "+" then digits and the separators " -.()"."""
+    if len(candidate) > 250 or not phonenumberutil._is_viable_phone_number(candidate):
+        return None
+    digits = phonenumbers.normalize_digits_only(candidate)
+    # _maybe_extract_country_code: after the "+", the first 1-3 digits that are a known country code.
+    if len(digits) <= 2 or digits[0] == "0":
+        return None
+    country_code, national = 0, ""
+    for i in range(1, 4):
+        if i <= len(digits) and int(digits[:i]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            country_code, national = int(digits[:i]), digits[i:]
+            break
+    if not country_code or len(national) < 2:
+        return None
+    meta = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(
+        country_code, phonenumbers.region_code_for_country_code(country_code)
+    )
+    if meta is not None:
+        stripped: str = _strip_national_prefix(national, meta)[1]
+        if phonenumberutil._test_number_length(stripped, meta) not in _NOT_STRIPPED:
+            national = stripped
+    if not 2 <= len(national) <= 17:
+        return None
+    # _set_italian_leading_zeros_for_phone_number: leading zeros are kept (all but a last digit).
+    zeros = 0
+    if len(national) > 1 and national[0] == "0":
+        zeros = 1
+        while zeros < len(national) - 1 and national[zeros] == "0":
+            zeros += 1
+    return country_code, "0" * zeros + str(int(national))

@@ -11,7 +11,7 @@ from typing import NamedTuple
 import phonenumbers
 
 from ._common import WORD, Hit, find_all, merged_windows
-from ._phonemeta import is_valid
+from ._phonemeta import is_valid, parse_plus
 from ._text import Text
 
 # --- email -------------------------------------------------------------------------------------------------
@@ -526,11 +526,8 @@ def clear_caches() -> None:
 def _valid_phone(candidate: str, international: bool) -> bool:
     if not international:
         return _valid_national("".join(c for c in candidate if c.isdigit()))
-    try:
-        number = phonenumbers.parse(candidate, None)
-    except phonenumbers.NumberParseException:
-        return False
-    return is_valid(number.country_code or 0, phonenumbers.national_significant_number(number))
+    parsed = parse_plus(candidate)
+    return parsed is not None and is_valid(*parsed)
 
 
 def _phone_matches(t: Text, claimed: Sequence[Hit]) -> list[re.Match[str]]:
@@ -667,7 +664,7 @@ def find_ips(t: Text) -> list[Hit]:
                 (tail[-1:].isalpha() and _after_version_word(tail))
                 or (before.endswith("/") and before[-2:-1].isalpha())
                 or tail.endswith("§")
-                or _PACKAGE_NAME.search(text[max(0, m.start() - 60) : m.start()]) is not None
+                or ("." in (head := text[max(0, m.start() - 60) : m.start()]) and _PACKAGE_NAME.search(head))
             ):
                 continue
             # 0.x.x.x ("this network") and netmasks describe networks, not anyone's machine.

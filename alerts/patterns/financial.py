@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from ._common import WORD, Hit, luhn_ok, merged_windows
 from ._text import Text
@@ -14,6 +15,16 @@ from ._text import Text
 _CARD = re.compile(rf"(?<!{WORD}|-)(?<!\d[ \-])\d[\d \-]{{10,34}}\d(?!{WORD}|-|[ \-]\d)")
 _DOUBLE_SEPARATOR = re.compile(r"[ \-]{2}")
 _PRODUCT_CODE = re.compile(r"barcode|\bean\b|ean-?13|gtin|\bupc\b|isbn|imei|\bsku\b|article|artikel")
+
+
+# The kinds that win an overlap against a card, and against an SSN (alerts.patterns.PRIORITY; a test holds
+# them together).
+OUTRANK_CARD = frozenset({"private_key", "jwt", "aws_key", "api_key", "bearer_token", "password", "iban"})
+OUTRANK_SSN = OUTRANK_CARD | {"credit_card"}
+
+
+def _inside(start: int, end: int, claimed: Sequence[Hit], outranking: frozenset[str]) -> bool:
+    return any(h.start < end and start < h.end for h in claimed if h.kind in outranking)
 
 
 def _card_brand_ok(d: str) -> bool:
@@ -41,9 +52,13 @@ def _card_brand_ok(d: str) -> bool:
     return False
 
 
-def find_cards(t: Text) -> list[Hit]:
+def find_cards(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
+    """``claimed``: findings so far; a card-shaped run inside one that outranks cards (an IBAN, a
+    password...) is not checked: the overlap resolver would drop the card anyway."""
     out: list[Hit] = []
     for m in (m for lo, hi in t.numeric(12) for m in _CARD.finditer(t.raw, lo, hi)):
+        if claimed and _inside(m.start(), m.end(), claimed, OUTRANK_CARD):
+            continue
         value = m.group()
         digits = value.replace(" ", "").replace("-", "")
         # Mixed or doubled separators ("1234 5678-9012", "1234  5678") are not how anyone writes a card.
@@ -134,11 +149,14 @@ def _ssn_rules_ok(area: str, group: str, serial: str) -> bool:
     return a != 0 and a != 666 and a < 900 and group != "00" and serial != "0000"
 
 
-def find_ssns(t: Text) -> list[Hit]:
+def find_ssns(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
+    """``claimed``: as for find_cards (cards outrank SSNs too)."""
     out: list[Hit] = []
     text, low = t.raw, t.low
     hint: bool | None = None
     for m in (m for lo, hi in t.numeric(9) for m in _SSN.finditer(text, lo, hi)):
+        if claimed and _inside(m.start(), m.end(), claimed, OUTRANK_SSN):
+            continue
         if not _ssn_rules_ok(m.group(1), m.group(3), m.group(4)):
             continue
         if m.group(2):

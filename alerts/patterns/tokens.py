@@ -323,6 +323,9 @@ _OBJECT_ID = re.compile(
 )
 _PEM_ANY = re.compile(r"-----BEGIN [A-Z0-9 ]{1,40}-----")
 _SRI_PREFIXES = ("sha1-", "sha256-", "sha384-", "sha512-")
+_TWO_DIGITS = re.compile(r"[0-9][^0-9]*[0-9]")
+# Eight lower-case letters in a row read as a word: camelCase and snake_case identifiers.
+_WORDLIKE = re.compile(r"[a-z]{8}")
 
 
 def _pem_ranges(text: str) -> list[tuple[int, int]]:
@@ -358,8 +361,7 @@ def find_loose_tokens(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
         value = m.group()
         if value.lower() == value or value.upper() == value:
             continue
-        digits = sum(map(str.isdigit, value))
-        if digits < 2 or shannon_entropy(value) < 3.8:
+        if _TWO_DIGITS.search(value) is None or shannon_entropy(value) < 3.8:
             continue
         # Inside a URL it is a document or object id, which is what links are made of.
         line_start = max(text.rfind(" ", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
@@ -372,7 +374,7 @@ def find_loose_tokens(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
         if _OBJECT_ID.match(value) or value.startswith(_SRI_PREFIXES) or value.startswith("eyJ"):
             continue
         # Identifiers in camelCase or snake_case: long runs of lower case letters read as words.
-        if max(len(run) for run in re.findall(r"[a-z]+|$", value)) >= 8 or is_placeholder(value):
+        if _WORDLIKE.search(value) is not None or is_placeholder(value):
             continue
         out.append(Hit("loose_api_key", m.start(), m.end()))
     return out

@@ -81,3 +81,11 @@ def test_every_prefixed_key_holds_a_key_hint() -> None:
                 checked += 1
                 assert hi - lo >= 34 or any(lo <= h < hi for h in t.key_hints), text[lo:hi]
     assert checked >= 150
+
+
+def test_outranking_kinds_follow_the_priorities() -> None:
+    from alerts.patterns import PRIORITY
+    from alerts.patterns.financial import OUTRANK_CARD, OUTRANK_SSN
+
+    assert {k for k, p in PRIORITY.items() if p < PRIORITY["credit_card"]} == OUTRANK_CARD
+    assert {k for k, p in PRIORITY.items() if p < PRIORITY["ssn"]} == OUTRANK_SSN

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alerts.patterns._phonemeta import is_valid
+from alerts.patterns._phonemeta import is_valid, parse_plus
 
 REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
 COUNTRY_CODES = sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
@@ -51,3 +51,51 @@ def test_random_numbers_of_each_country_code(country_code: int) -> None:
 @given(st.sampled_from([*COUNTRY_CODES, 0, 999]), st.from_regex(r"[1-9][0-9]{3,15}", fullmatch=True))
 def test_any_number(country_code: int, nsn: str) -> None:
     assert is_valid(country_code, nsn) == reference(country_code, nsn)
+
+
+def parsed_by_phonenumbers(candidate: str) -> tuple[int, str] | None:
+    try:
+        number = phonenumbers.parse(candidate, None)
+    except phonenumbers.NumberParseException:
+        return None
+    return number.country_code, phonenumbers.national_significant_number(number)
+
+
+def test_parse_plus_on_every_example_in_every_format() -> None:
+    checked = 0
+    for region in REGIONS:
+        for kind in range(12):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            e164 = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
+            spaced = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+            national = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
+            cc = f"+{example.country_code} "
+            for candidate in (
+                e164,
+                spaced,
+                cc + national,
+                cc + "(0) " + national.lstrip("0"),
+                cc + national.replace(" ", "-"),
+            ):
+                assert parse_plus(candidate) == parsed_by_phonenumbers(candidate), candidate
+                checked += 1
+    assert checked > 5000
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.from_regex(r"\+[0-9][0-9 \-.()]{0,24}[0-9]", fullmatch=True))
+def test_parse_plus_on_any_candidate(candidate: str) -> None:
+    assert parse_plus(candidate) == parsed_by_phonenumbers(candidate)
+
+
+@pytest.mark.parametrize("country_code", COUNTRY_CODES)
+def test_parse_plus_on_random_numbers(country_code: int) -> None:
+    rnd = random.Random(-country_code)
+    for _ in range(100):
+        rest = str(rnd.randint(0, 10 ** rnd.randint(1, 14)))
+        if rnd.random() < 0.3:
+            rest = "0" + rest
+        candidate = f"+{country_code} {rest}"
+        assert parse_plus(candidate) == parsed_by_phonenumbers(candidate), candidate
