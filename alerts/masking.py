@@ -4,17 +4,18 @@ masks every finding it returns."""
 from __future__ import annotations
 
 import re
+from typing import Final
 
-_SPELLED_AT = re.compile(r"(?i)\s*[(\[{<]\s*at\s*[)\]}>]\s*|\s+at\s+|\s*@\s*")
-_SPELLED_DOT = re.compile(r"(?i)\s*[(\[{<]\s*dot\s*[)\]}>]\s*|\s+dot\s+")
+_SPELLED_AT: Final = re.compile(r"(?i)\s*[(\[{<]\s*at\s*[)\]}>]\s*|\s+at\s+|\s*@\s*")
+_SPELLED_DOT: Final = re.compile(r"(?i)\s*[(\[{<]\s*dot\s*[)\]}>]\s*|\s+dot\s+")
 # The issuer prefix of a provider key says whose key leaked without revealing any of the secret part.
-_KEY_PREFIX = re.compile(
+_KEY_PREFIX: Final = re.compile(
     r"^(?:gh[pousr]_|github_pat_|glpat-|(?:sk|rk|pk)_(?:live|test)_|whsec_|xox[abposr]-|xapp-|AIza|ya29\.|"
     r"GOCSPX-|sk-ant-|sk-proj-|sk-|SG\.|SK|AC|key-|npm_|pypi-|shp(?:at|ss|ca|pa)_|dop_v1_|hf_|sq0atp-|"
     r"sq0csp-|PMAK-|dapi|secret_|lin_api_|NRAK-|dp\.st\.|ATATT|AKIA|ASIA|eyJ|https://hooks\.slack\.com/)"
 )
 # Candidates with pairwise disjoint characters: at most one of them can contain a given non-empty value.
-_FALLBACKS = ("[redacted]", "***", "###")
+_FALLBACKS: Final = ("[redacted]", "***", "###")
 
 
 def _mask_part(part: str) -> str:

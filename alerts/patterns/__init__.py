@@ -4,6 +4,7 @@ resolves overlaps between them."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Final
 
 from ._common import Hit
 from ._text import Text
@@ -24,7 +25,7 @@ Finder = Callable[[Text], list[Hit]]
 
 # Every finder, in the order the detector runs them (alerts.detector.scan decides, per message, which
 # ones can find anything; this list is for tools that time or test them one by one).
-FINDERS: tuple[Finder, ...] = (
+FINDERS: Final[tuple[Finder, ...]] = (
     find_private_keys,
     find_jwts,
     find_aws,
@@ -43,7 +44,7 @@ FINDERS: tuple[Finder, ...] = (
 
 # When two hits overlap the more specific kind wins (a JWT after "Bearer" is a jwt; the password inside a
 # DSN is not the start of an email address; a card number is not a phone number).
-PRIORITY: dict[str, int] = {
+PRIORITY: Final[dict[str, int]] = {
     "private_key": 0,
     "jwt": 1,
     "aws_key": 2,
@@ -60,7 +61,7 @@ PRIORITY: dict[str, int] = {
     "loose_api_key": 12,
 }
 # Internal kinds and the contract's word for each.
-PUBLIC_KIND: dict[str, str] = {kind: kind for kind in PRIORITY} | {"loose_api_key": "api_key"}
+PUBLIC_KIND: Final[dict[str, str]] = {kind: kind for kind in PRIORITY} | {"loose_api_key": "api_key"}
 
 __all__ = [
     "FINDERS",

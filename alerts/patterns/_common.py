@@ -5,16 +5,16 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 # Scripts written without spaces between words (Thai, Lao, Myanmar, Khmer, CJK, kana, Hangul, full-width
 # forms): a value glued to their letters still starts or ends there ("电话131 2312 3121", "IPは10.0.0.1です").
-_SPACELESS = (
+_SPACELESS: Final = (
     "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u2e80-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff"
 )
 # One word character of a script that does separate words: what a token cannot start or end next to.
-WORD = rf"[^\W{_SPACELESS}]"
-_WORD_CHAR = re.compile(WORD)
+WORD: Final = rf"[^\W{_SPACELESS}]"
+_WORD_CHAR: Final = re.compile(WORD)
 
 
 def joins_token(ch: str) -> bool:
@@ -30,7 +30,7 @@ class Hit(NamedTuple):
     end: int
 
 
-_LUHN_DOUBLED = {str(d): (2 * d if d < 5 else 2 * d - 9) for d in range(10)}
+_LUHN_DOUBLED: Final = {str(d): (2 * d if d < 5 else 2 * d - 9) for d in range(10)}
 
 
 def luhn_ok(digits: str) -> bool:
@@ -49,7 +49,7 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-_C_LOG_C = [0.0] + [c * math.log2(c) for c in range(1, 1025)]
+_C_LOG_C: Final = [0.0] + [c * math.log2(c) for c in range(1, 1025)]
 
 
 def shannon_entropy(value: str) -> float:
@@ -82,7 +82,7 @@ def char_classes(value: str) -> int:
 
 
 # Placeholders people paste instead of a real secret: templating, env references, masks, "your X here".
-_TEMPLATE = re.compile(
+_TEMPLATE: Final = re.compile(
     r"""(?x)
     ^(?:
         \$\{[^}]*\}? | \$\(?[A-Za-z_][A-Za-z0-9_]*\)?    # ${DB_PASSWORD} / $PASSWORD / $(cmd)
@@ -92,8 +92,8 @@ _TEMPLATE = re.compile(
     )$
     """
 )
-_MASK_CHARS = frozenset("*x•●·.-_#?")
-_PLACEHOLDER_WORDS = (
+_MASK_CHARS: Final = frozenset("*x•●·.-_#?")
+_PLACEHOLDER_WORDS: Final = (
     "placeholder",
     "redacted",
     "changeme",
@@ -106,20 +106,20 @@ _PLACEHOLDER_WORDS = (
     "todo",
     "fixme",
 )
-_PLACEHOLDER_EXACT = frozenset(
+_PLACEHOLDER_EXACT: Final = frozenset(
     "none null nil empty blank n/a na tbd undefined hidden masked secret password passwd pass pwd token key "
     "apikey api_key api-key value string".split()
 )
-_VERB_PREFIXES = ("insert", "enter", "replace", "put", "add")
+_VERB_PREFIXES: Final = ("insert", "enter", "replace", "put", "add")
 
 
-_MASK_STRIP = "".join(sorted(_MASK_CHARS))
-_VERB_PREFIX = re.compile(r"(?:insert|enter|replace|put|add)[_\- ]")
-_PLACEHOLDER_WORD = re.compile("|".join(_PLACEHOLDER_WORDS))
-_CODE_WORD = re.compile(r"environ|getenv|process\.env|secrets\.")
-_CALL = re.compile(r"[A-Za-z_][\w.]*\(")
+_MASK_STRIP: Final = "".join(sorted(_MASK_CHARS))
+_VERB_PREFIX: Final = re.compile(r"(?:insert|enter|replace|put|add)[_\- ]")
+_PLACEHOLDER_WORD: Final = re.compile("|".join(_PLACEHOLDER_WORDS))
+_CODE_WORD: Final = re.compile(r"environ|getenv|process\.env|secrets\.")
+_CALL: Final = re.compile(r"[A-Za-z_][\w.]*\(")
 # Attribute references of configuration code, Terraform (var., local., data., module.) and CI templates.
-_ATTRIBUTE = re.compile(
+_ATTRIBUTE: Final = re.compile(
     r"(?:settings|config|cfg|conf|self|this|env|vault|args|opts|options|var|vars|local|locals|data|module|"
     r"each|params|inputs|secrets|steps|needs|matrix)\.[A-Za-z_]"
 )

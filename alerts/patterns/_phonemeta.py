@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Any
+from typing import Any, Final
 
 import phonenumbers
 from phonenumbers import phonenumberutil
 
 # The number types is_valid_number accepts (phonenumberutil._number_type_helper: anything but UNKNOWN).
-_TYPES = (
+_TYPES: Final = (
     "premium_rate",
     "toll_free",
     "shared_cost",
@@ -112,7 +112,7 @@ def is_valid(country_code: int, nsn: str) -> bool:
 # Typed Any: the stubs say its carrier code is a str, but it is None when there is none, and compiled code
 # checks declared types.
 _strip_national_prefix: Any = phonenumberutil._maybe_strip_national_prefix_carrier_code
-_NOT_STRIPPED = (
+_NOT_STRIPPED: Final = (
     phonenumberutil.ValidationResult.TOO_SHORT,
     phonenumberutil.ValidationResult.IS_POSSIBLE_LOCAL_ONLY,
     phonenumberutil.ValidationResult.INVALID_LENGTH,

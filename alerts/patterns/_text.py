@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from typing import Any
+from typing import Any, Final
 
 import ahocorasick  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
@@ -21,10 +21,10 @@ from ._common import joins_token
 # Digits of the scripts people write numbers in (ASCII, Arabic-Indic, Persian, Devanagari, Bengali, Thai,
 # full-width), listed rather than \d: the engine tests a listed class in a bitmap, \d with a Unicode
 # lookup per character, and this pattern reads every character of every message.
-_DIGITS = "0-9\u0660-\u0669\u06f0-\u06f9\u0966-\u096f\u09e6-\u09ef\u0e50-\u0e59\uff10-\uff19"
-_NUMERIC = re.compile(f"[{_DIGITS}][{_DIGITS} \\-.()\u00a0]{{3,}}")
+_DIGITS: Final = "0-9\u0660-\u0669\u06f0-\u06f9\u0966-\u096f\u09e6-\u09ef\u0e50-\u0e59\uff10-\uff19"
+_NUMERIC: Final = re.compile(f"[{_DIGITS}][{_DIGITS} \\-.()\u00a0]{{3,}}")
 # Stems of password keywords (the patterns in passwords.py decide whether a whole keyword is there).
-_PW_ASCII = (
+_PW_ASCII: Final = (
     "pass",
     "pw",
     "kennw",
@@ -48,7 +48,7 @@ _PW_ASCII = (
     "kata sandi",
     "kata laluan",
 )
-_PW_OTHER = (
+_PW_OTHER: Final = (
     "парол",
     "şifre",
     "hasło",
@@ -65,16 +65,16 @@ _PW_OTHER = (
     "mật khẩu",
     "contraseña",
 )
-_SEC_ASCII = ("key", "secret", "token", "credential", "clave", "chave", "jeton")
-_SEC_OTHER = ("ключ", "токен", "clé", "schlüssel")
-_SSN_HINTS = ("ssn", "ss#", "ss number", "ss no", "social", "soc sec", "soc. sec", "taxpayer", "itin")
-_PW_STEMS = frozenset(_PW_ASCII + _PW_OTHER)
-_SEC_STEMS = frozenset(_SEC_ASCII + _SEC_OTHER)
+_SEC_ASCII: Final = ("key", "secret", "token", "credential", "clave", "chave", "jeton")
+_SEC_OTHER: Final = ("ключ", "токен", "clé", "schlüssel")
+_SSN_HINTS: Final = ("ssn", "ss#", "ss number", "ss no", "social", "soc sec", "soc. sec", "taxpayer", "itin")
+_PW_STEMS: Final = frozenset(_PW_ASCII + _PW_OTHER)
+_SEC_STEMS: Final = frozenset(_SEC_ASCII + _SEC_OTHER)
 _PW, _SEC, _BEARER, _URL, _CLI, _CRED, _AS, _AT, _KEY = 1, 2, 4, 8, 16, 32, 64, 128, 256
 # Lower-cased pieces of which every issuer-prefixed key format of alerts.patterns.tokens._PREFIXED holds
 # one (except Twilio's SK/AC ids, which find_prefixed_keys finds by their length): a word without any
 # cannot be such a key. tests/unit/detector/test_engine.py holds the two lists together.
-KEY_HINTS = (
+KEY_HINTS: Final = (
     "ghp_",
     "gho_",
     "ghu_",
@@ -116,9 +116,9 @@ KEY_HINTS = (
     "rzp_",
     "flwseck-",
 )
-_AT_CLOSERS = " \t)]}>"
+_AT_CLOSERS: Final = " \t)]}>"
 # Command lines that can carry a password flag (alerts.patterns.passwords reads them).
-CLI_COMMANDS = (
+CLI_COMMANDS: Final = (
     "mysql",
     "mariadb",
     "sshpass",
@@ -133,7 +133,7 @@ CLI_COMMANDS = (
     "http",
 )
 # "use X as (the) password" in a few languages.
-AS_WORDS = (" as ", " als ", " comme ", " como ", " come ")
+AS_WORDS: Final = (" as ", " als ", " comme ", " como ", " come ")
 
 
 def _keyword_automaton() -> Any:
@@ -162,7 +162,7 @@ def _keyword_automaton() -> Any:
     return automaton
 
 
-_KEYWORDS = _keyword_automaton()
+_KEYWORDS: Final = _keyword_automaton()
 
 
 def lower_same_length(text: str) -> str:
@@ -234,8 +234,11 @@ class Text:
                 digits -= run.count("(") + run.count(")") + run.count("\u00a0")
             self.runs.append((start, m.end(), digits))
         pw, sec = self.pw, self.sec
-        for end, (back, flags) in _KEYWORDS.iter(low):
-            start = end - back
+        for found in _KEYWORDS.iter(low):
+            # Typed: the automaton's results are untyped objects, native ints are cheaper to test.
+            end: int = found[0]
+            flags: int = found[1][1]
+            start = end - found[1][0]
             if flags & _PW:
                 pw.append(start)
             if flags & _SEC:

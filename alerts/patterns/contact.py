@@ -6,7 +6,7 @@ import ipaddress
 import re
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 import phonenumbers
 
@@ -21,39 +21,41 @@ from ._text import Text
 # Letters of any script in the local part and the domain (müller@firma.de, josé@correo.es); the TLD is
 # ASCII, Cyrillic or punycode, and an address ends where ASCII word characters do (so CJK text glued to
 # it stays outside).
-_DOMAIN = (
+_DOMAIN: Final = (
     r"(?:[^\W_][\w\-]{0,62}\.){1,8}(?:[A-Za-z]{2,24}|[а-яА-ЯёЁ]{2,10}|xn--[A-Za-z0-9\-]{2,59})"
     r"(?![A-Za-z0-9\-])"
 )
-_EMAIL = re.compile(r"[^\W_][\w.%+\-]{0,63}@" + _DOMAIN)
+_EMAIL: Final = re.compile(r"[^\W_][\w.%+\-]{0,63}@" + _DOMAIN)
 # URL-encoded in a query string: ?email=ann%40example.com
-_EMAIL_ENCODED = re.compile(r"[^\W_][\w.+\-]{0,63}%40" + _DOMAIN)
-_LOCAL_ENCODED_REVERSED = re.compile(rf"(?:{WORD}|[.+\-])+")
+_EMAIL_ENCODED: Final = re.compile(r"[^\W_][\w.+\-]{0,63}%40" + _DOMAIN)
+_LOCAL_ENCODED_REVERSED: Final = re.compile(rf"(?:{WORD}|[.+\-])+")
 # name@2x.png and friends are file names, not addresses.
-_FILE_TLDS = frozenset(
+_FILE_TLDS: Final = frozenset(
     "png jpg jpeg gif svg webp ico bmp tif tiff js mjs ts tsx jsx css scss json py rb go rs java kt txt md "
     "html htm xml yml yaml toml ini cfg lock pdf zip gz tgz tar whl exe dll so dylib log csv mp3 mp4 "
     "mov".split()
 ) | {"tld"}  # name@domain.tld is the format, not an address
 
-_DOT = r"(?:[ \t]{0,2}[(\[{<][ \t]?dot[ \t]?[)\]}>][ \t]{0,2}|[ \t]{1,2}dot[ \t]{1,2}|\.)"
-_AT = r"(?P<at>[ \t]{0,2}[(\[{<][ \t]?at[ \t]?[)\]}>][ \t]{0,2}|[ \t]{1,2}at[ \t]{1,2}|[ \t]{0,2}@[ \t]{0,2})"
-_WORD = r"[A-Za-z0-9_%+\-]{1,64}"
+_DOT: Final = r"(?:[ \t]{0,2}[(\[{<][ \t]?dot[ \t]?[)\]}>][ \t]{0,2}|[ \t]{1,2}dot[ \t]{1,2}|\.)"
+_AT: Final = (
+    r"(?P<at>[ \t]{0,2}[(\[{<][ \t]?at[ \t]?[)\]}>][ \t]{0,2}|[ \t]{1,2}at[ \t]{1,2}|[ \t]{0,2}@[ \t]{0,2})"
+)
+_WORD: Final = r"[A-Za-z0-9_%+\-]{1,64}"
 # "john dot doe at gmail dot com", "x(at)y(dot)com", "x [at] y.com": a reader recovers the address.
-_EMAIL_SPELLED = re.compile(
+_EMAIL_SPELLED: Final = re.compile(
     rf"(?i)(?<![A-Za-z0-9._%+\-])(?P<local>{_WORD}(?:{_DOT}{_WORD}){{0,4}}){_AT}"
     rf"(?P<domain>{_WORD}(?:{_DOT}{_WORD}){{0,3}}){_DOT}(?P<tld>[A-Za-z]{{2,12}})(?![A-Za-z0-9])"
 )
-_SPELLED_RIGHT = re.compile(
+_SPELLED_RIGHT: Final = re.compile(
     rf"(?i)[ \t)\]}}>]{{0,3}}{_WORD}(?:{_DOT}{_WORD}){{0,3}}{_DOT}[A-Za-z]{{2,12}}(?![A-Za-z0-9])"
 )
-_LOCAL_REVERSED = re.compile(rf"(?:{WORD}|[.%+\-])+")
-_COMMON_TLDS = frozenset(
+_LOCAL_REVERSED: Final = re.compile(rf"(?:{WORD}|[.%+\-])+")
+_COMMON_TLDS: Final = frozenset(
     "com org net edu gov io co de fr es it ru uk nl be ch at se no dk fi pl pt br mx ar in cn jp kr au nz ca "
     "us eu info biz me dev app ai tv ua cz gr tr ie il za sg hk tw".split()
 )
 # Words that sit before " at " in ordinary prose ("look at this dot com bubble").
-_PROSE_WORDS = frozenset(
+_PROSE_WORDS: Final = frozenset(
     "look looking looked arrive arrived arriving meet meeting stay staying be is are was were am me us "
     "him her "
     "them it this that here there work works working home good bad best great available reach email mail "
@@ -170,17 +172,17 @@ def find_emails(t: Text) -> list[Hit]:
 # --- phone -------------------------------------------------------------------------------------------------
 
 # "tel:+1...", and vCard lines ("TEL;TYPE=CELL:+1 ..."): the only ":" a phone number may follow directly.
-_PHONE_KEYS = "|".join(
+_PHONE_KEYS: Final = "|".join(
     f"(?<=(?i:{key}:))" for key in ("tel", "cell", "work", "home", "fax", "voice", "phone")
 )
 # A run of digits with the separators phone numbers use. The lookarounds keep it from starting or ending
 # inside a longer run (card numbers, tracking numbers), and every quantifier is bounded.
-_PHONE = re.compile(
+_PHONE: Final = re.compile(
     # "tel:+1-201-555-0100" is a phone link; any other ":" before a number is a time, port or key.
     rf"(?:{_PHONE_KEYS}|(?<!{WORD}|[+.:/#\-]))(?<!\d[ .\-])(?:\+|00)?[(]?\d[\d \-.()\u00a0]{{5,22}}\d"
     rf"(?!{WORD}|[\-/]|[ .]\d|\.\w)"
 )  # run only inside the digit-run windows of Text.numeric
-_DATE = re.compile(
+_DATE: Final = re.compile(
     r"(?<!\d)(?:(?P<y>\d{4})[-./ ](?P<a>\d{1,2})[-./ ](?P<b>\d{1,2})|"
     r"(?P<c>\d{1,2})[-./](?P<d>\d{1,2})[-./]\d{2,4})(?!\d)"
 )
@@ -200,14 +202,16 @@ def _has_date(cand: str) -> bool:
     return False
 
 
-_SSN_SHAPE = re.compile(r"^\d{3}[- ]\d{2}[- ]\d{4}$")
-_ZIP4 = re.compile(r"^\d{5}-\d{4}$")
-_THOUSANDS = re.compile(r"^\d{1,3}(?:[ .\u00a0]\d{3})+$")
-_DOTTED_OK = re.compile(r"^\(?\d{3}\)?\.\d{3}\.\d{4}$|^\d{2}(?:\.\d{2}){4}$|^\d{3}\.\d{2,3}\.\d{2}\.\d{2}$")
+_SSN_SHAPE: Final = re.compile(r"^\d{3}[- ]\d{2}[- ]\d{4}$")
+_ZIP4: Final = re.compile(r"^\d{5}-\d{4}$")
+_THOUSANDS: Final = re.compile(r"^\d{1,3}(?:[ .\u00a0]\d{3})+$")
+_DOTTED_OK: Final = re.compile(
+    r"^\(?\d{3}\)?\.\d{3}\.\d{4}$|^\d{2}(?:\.\d{2}){4}$|^\d{3}\.\d{2,3}\.\d{2}\.\d{2}$"
+)
 # Context is read as words: each word of the window is tested against prefixes (str.startswith with a
 # tuple runs in C), which is several times cheaper than searching an alternation pattern.
-_CONTEXT_WORDS = re.compile(r"[^\W\d_]+|[#$€£¥₽№]")
-_PHONE_WORDS = (
+_CONTEXT_WORDS: Final = re.compile(r"[^\W\d_]+|[#$€£¥₽№]")
+_PHONE_WORDS: Final = (
     "phone",
     "tel",
     "mobil",
@@ -257,10 +261,10 @@ _PHONE_WORDS = (
 )
 # Words that say "number" without saying which: they mean what the word before them means ("phone number",
 # "order number", "numéro de commande").
-_GENERIC_NUMBER = ("number", "nummer", "numéro", "numero", "número", "номер")
+_GENERIC_NUMBER: Final = ("number", "nummer", "numéro", "numero", "número", "номер")
 # In scripts without spaces the context is one run of characters: these are looked for inside it.
-_CJK_PHONE = ("電話", "电话", "手机", "手機", "携帯", "전화", "연락처")
-_CJK_NOT_PHONE = (
+_CJK_PHONE: Final = ("電話", "电话", "手机", "手機", "携帯", "전화", "연락처")
+_CJK_NOT_PHONE: Final = (
     "品番",
     "型番",
     "商品",
@@ -279,7 +283,7 @@ _CJK_NOT_PHONE = (
     "账号",
     "帳號",
 )
-_NEG_WORDS = (
+_NEG_WORDS: Final = (
     "order",
     "invoice",
     "tracking",
@@ -388,12 +392,12 @@ _NEG_WORDS = (
     "замовлен",
     "№",
 )
-_NEG_EXACT = frozenset({"id", "no", "v", "po", "ts", "pin", "lot", "ref", "eur", "usd", "zip"})
+_NEG_EXACT: Final = frozenset({"id", "no", "v", "po", "ts", "pin", "lot", "ref", "eur", "usd", "zip"})
 
 
 # Short words must match whole ("id", "no", "po" are not the start of "idea", "nous", "pouvez"); longer ones
 # as prefixes ("tracking", "bestellnummer").
-_NEG_PREFIXES = tuple(w for w in _NEG_WORDS if len(w) > 2 and w not in _NEG_EXACT)
+_NEG_PREFIXES: Final = tuple(w for w in _NEG_WORDS if len(w) > 2 and w not in _NEG_EXACT)
 
 
 def _not_a_phone_word(w: str) -> bool:
@@ -423,7 +427,7 @@ def _says_not_a_phone(window: str) -> bool:
     return any(_not_a_phone_word(w) for w in _CONTEXT_WORDS.findall(window))
 
 
-_REGIONS = (
+_REGIONS: Final = (
     "US",
     "GB",
     "DE",
@@ -485,7 +489,7 @@ def _region_table() -> list[_Region]:
     return table
 
 
-_REGION_TABLE = _region_table()
+_REGION_TABLE: Final = _region_table()
 
 
 def _valid_national(digits: str) -> bool:
@@ -544,9 +548,9 @@ def _phone_matches(t: Text, claimed: Sequence[Hit]) -> list[re.Match[str]]:
     return out
 
 
-_SEPARATORS = re.compile(r"[ \-.()\u00a0]+")
-_AFTER_END = re.compile(r"[/,;|\n]")
-_COMPACT_DATE = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])$")
+_SEPARATORS: Final = re.compile(r"[ \-.()\u00a0]+")
+_AFTER_END: Final = re.compile(r"[/,;|\n]")
+_COMPACT_DATE: Final = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])$")
 
 
 def _shaped_like_a_number_not_a_phone(groups: list[str]) -> bool:
@@ -613,10 +617,10 @@ def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
 
 # --- IP addresses ------------------------------------------------------------------------------------------
 
-_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-_IPV4 = re.compile(rf"(?<!{WORD}|[.\-])(?:{_OCTET}\.){{3}}{_OCTET}(?!{WORD}|-|\.\d)")
+_OCTET: Final = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_IPV4: Final = re.compile(rf"(?<!{WORD}|[.\-])(?:{_OCTET}\.){{3}}{_OCTET}(?!{WORD}|-|\.\d)")
 # Words after which a dotted quad is a version number ("upgrade to 7.4.39.107", "Android 14.0.0.133").
-_VERSION_WORDS = frozenset(
+_VERSION_WORDS: Final = frozenset(
     """version ver release build firmware patch update upgrade downgrade bump bumped v r rev revision sdk
     chrome firefox safari edge opera kernel node python java php ruby golang go rust gcc clang openssl nginx
     apache postgres postgresql mysql redis docker kubernetes k8s helm terraform android ios ipados macos x
@@ -625,9 +629,9 @@ _VERSION_WORDS = frozenset(
     para rfc abschnitt kapitel""".split()
 )
 # NuGet and Java packages name themselves in capitalised dotted segments; the number after one is its version.
-_PACKAGE_NAME = re.compile(r"(?:[A-Z][A-Za-z0-9]*\.)+[A-Z][A-Za-z0-9]*[ \t]*[:=/@]?[ \t]*$")
-_LINKING = frozenset({"to", "from", "of", "is", "auf", "à", "a", "на", "до"})
-_WORDS_BEFORE = re.compile(r"[^\W\d_]+")
+_PACKAGE_NAME: Final = re.compile(r"(?:[A-Z][A-Za-z0-9]*\.)+[A-Z][A-Za-z0-9]*[ \t]*[:=/@]?[ \t]*$")
+_LINKING: Final = frozenset({"to", "from", "of", "is", "auf", "à", "a", "на", "до"})
+_WORDS_BEFORE: Final = re.compile(r"[^\W\d_]+")
 
 
 def _after_version_word(before: str) -> bool:
@@ -640,7 +644,7 @@ def _after_version_word(before: str) -> bool:
     return len(words) > 1 and words[-1] in _LINKING and words[-2] in _VERSION_WORDS
 
 
-_IPV6 = re.compile(rf"(?<!{WORD}|[:.])(?=[0-9A-Fa-f.]{{0,4}}:)[0-9A-Fa-f:.]{{2,45}}(?!{WORD}|:)")
+_IPV6: Final = re.compile(rf"(?<!{WORD}|[:.])(?=[0-9A-Fa-f.]{{0,4}}:)[0-9A-Fa-f:.]{{2,45}}(?!{WORD}|:)")
 
 
 def _ipv4_matches(t: Text) -> list[re.Match[str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Final
 
 from ._common import WORD, Hit, luhn_ok, merged_windows
 from ._text import Text
@@ -12,15 +13,17 @@ from ._text import Text
 
 # 12..19 digits, optionally grouped by single spaces or dashes; not the middle of a longer digit run.
 # A class repeat, not a repeated group: the engine runs it in one tight loop. Separators are checked after.
-_CARD = re.compile(rf"(?<!{WORD}|-)(?<!\d[ \-])\d[\d \-]{{10,34}}\d(?!{WORD}|-|[ \-]\d)")
-_DOUBLE_SEPARATOR = re.compile(r"[ \-]{2}")
-_PRODUCT_CODE = re.compile(r"barcode|\bean\b|ean-?13|gtin|\bupc\b|isbn|imei|\bsku\b|article|artikel")
+_CARD: Final = re.compile(rf"(?<!{WORD}|-)(?<!\d[ \-])\d[\d \-]{{10,34}}\d(?!{WORD}|-|[ \-]\d)")
+_DOUBLE_SEPARATOR: Final = re.compile(r"[ \-]{2}")
+_PRODUCT_CODE: Final = re.compile(r"barcode|\bean\b|ean-?13|gtin|\bupc\b|isbn|imei|\bsku\b|article|artikel")
 
 
 # The kinds that win an overlap against a card, and against an SSN (alerts.patterns.PRIORITY; a test holds
 # them together).
-OUTRANK_CARD = frozenset({"private_key", "jwt", "aws_key", "api_key", "bearer_token", "password", "iban"})
-OUTRANK_SSN = OUTRANK_CARD | {"credit_card"}
+OUTRANK_CARD: Final = frozenset(
+    {"private_key", "jwt", "aws_key", "api_key", "bearer_token", "password", "iban"}
+)
+OUTRANK_SSN: Final = OUTRANK_CARD | {"credit_card"}
 
 
 def _inside(start: int, end: int, claimed: Sequence[Hit], outranking: frozenset[str]) -> bool:
@@ -74,7 +77,7 @@ def find_cards(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
 
 # --- IBAN --------------------------------------------------------------------------------------------------
 
-IBAN_LENGTHS: dict[str, int] = {
+IBAN_LENGTHS: Final[dict[str, int]] = {
     "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BR": 29,
     "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28, "EE": 20, "EG": 29,
     "ES": 24, "FI": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28,
@@ -86,13 +89,13 @@ IBAN_LENGTHS: dict[str, int] = {
     "DJ": 27, "RU": 33, "SO": 23, "NI": 28, "MN": 20, "FK": 18, "OM": 23, "YE": 30, "HN": 28,
 }  # fmt: skip
 
-_IBAN = re.compile(
+_IBAN: Final = re.compile(
     r"[A-Z](?<![A-Za-z0-9][A-Z])[A-Z]\d{2}[ \-]?[A-Z0-9][A-Z0-9 \-]{9,50}[A-Z0-9](?![A-Za-z0-9])"
 )
 
 
 # ISO 13616: letters count as 10..35 in the mod-97 check.
-_IBAN_DIGITS = str.maketrans({chr(ord("A") + i): str(10 + i) for i in range(26)})
+_IBAN_DIGITS: Final = str.maketrans({chr(ord("A") + i): str(10 + i) for i in range(26)})
 
 
 def iban_ok(compact: str) -> bool:
@@ -134,12 +137,14 @@ def find_ibans(t: Text) -> list[Hit]:
 # --- US social security numbers ----------------------------------------------------------------------------
 
 # Grouped (123-45-6789, 123 45 6789) or bare (123456789); one pattern, one pass per digit run.
-_SSN = re.compile(rf"(?<!{WORD}|-)(?<!\d[ \-])(\d{{3}})([ \-]?)(\d{{2}})\2(\d{{4}})(?!{WORD}|-|[ \-]\d)")
-_SSN_CONTEXT = re.compile(
+_SSN: Final = re.compile(
+    rf"(?<!{WORD}|-)(?<!\d[ \-])(\d{{3}})([ \-]?)(\d{{2}})\2(\d{{4}})(?!{WORD}|-|[ \-]\d)"
+)
+_SSN_CONTEXT: Final = re.compile(
     r"(?:\bssn|\bss#|\bss[ \t]+(?:number|no\b)|\bssa\b|social[ \-]security|soc\.? ?sec|\bsocial\b|taxpayer|"
     r"\btin\b|\bitin\b)"
 )
-_SSN_NEG = re.compile(
+_SSN_NEG: Final = re.compile(
     r"(?:order|invoice|tracking|ref|ticket|case|account|acct|phone|tel|call|fax|routing|zip)"
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from ._common import (
     Hit,
@@ -15,7 +16,7 @@ from ._text import Text
 
 # Keywords that name a password outright; an identifier around them (DB_PASSWORD, PGPASSWORD, "wifi
 # password") is fine.
-_STRONG_KW = (
+_STRONG_KW: Final = (
     r"pass(?:word|wd|phrase|code)s?|pwd|passwort|kennwort|mot[ \t]de[ \t]passe|contrase[ñn]a|senha|"
     # Inflected forms too: Turkish şifrem/şifreniz ("my/your password"), Polish hasła, Finnish salasanani.
     r"palavra[ \-]passe|wachtwoord|has[łl](?:o|a|em)|пароль|пароля|паролем|[şs]ifre(?:m|n|niz|miz|si)?|"
@@ -24,9 +25,9 @@ _STRONG_KW = (
     r"كلمة[ \t]المرور|كلمة[ \t]السر|סיסמה|סיסמא|पासवर्ड|mật[ \t]khẩu|kata[ \t]sandi|kata[ \t]laluan|รหัสผ่าน"
 )
 # Keywords that are ordinary words elsewhere ("pass the salt", "la clave del éxito"): only with ':' or '='.
-_WEAK_KW = r"pass|pw|clave|parola|parolă|geslo|lozinka"
+_WEAK_KW: Final = r"pass|pw|clave|parola|parolă|geslo|lozinka"
 
-_QUAL = (
+_QUAL: Final = (
     r"(?P<qual>[ \t]+(?:for|of|to|on|at|für|fürs|vom|von|zum|zur|du|de|des|pour|del|de[ \t]la|para|"
     r"от|для|к|van|voor|"
     r"per|di|dla|do|för|til|na|della|dello)(?:[ \t]+[^\s:=：\"']{1,30}){1,3}|"
@@ -38,7 +39,7 @@ _QUAL = (
     # Indonesian and Malay mark "the wifi's" with a suffix: "password wifi-nya".
     r"временный|wifi|wi-fi|wlan|admin|root|master|email|e-mail|mail)(?:-nya)?\)?)?"
 )
-_CONN = (
+_CONN: Final = (
     r"(?:(?P<sym>[ \t]*[\"']?[ \t]*(?::=|=>|->|[:=：→⇒])[ \t]*|[ \t]+(?:-|—|–)[ \t]+|"
     # Kubernetes env and similar lists: "- name: DB_PASSWORD" then "value: ..." on the next line.
     r"[\"']?[ \t]*\r?\n[ \t]*value[ \t]*:[ \t]*|"
@@ -50,26 +51,26 @@ _CONN = (
     r"è|jest|är|er|on|je|это|—)(?:[ \t]*:)?[ \t]+|'s[ \t]+|[ \t]*(?:是|为|為|は|が|는|은)[ \t]*)|"
     r"(?P<prep>[ \t]+(?:to|zu|auf|à|a|en|para|in|naar|na|se|olarak|into)[ \t]+)|(?P<bare_sp>[ \t]+))"
 )
-_FILLER = (
+_FILLER: Final = (
     r"(?:(?:now|still|just|currently|simply|actually|jetzt|nun|maintenant|ahora|agora|adesso|теперь|сейчас|"
     r"temporarily|always|probably)[ \t]+)?"
 )
-_VALUE = (
+_VALUE: Final = (
     r"(?:\"(?P<dq>[^\"\n]{1,128})\"|'(?P<sq>[^'\n]{1,128})'|`(?P<bq>[^`\n]{1,128})`|[«“„](?P<gq>[^»”“\n]{1,128})[»”“]|"
     r"(?P<bare>[^\s\"'`«»“”，。、！？；：「」（）\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]{1,128}))"
 )
 
 # Word boundaries for alphabetic scripts only: in Japanese or Chinese the keyword touches the next word.
-_LETTER = r"[A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff]"
-_KW_HEAD = rf"(?:(?P<strong>{_STRONG_KW})|(?P<weak>{_WEAK_KW}))(?!{_LETTER})(?:_[A-Za-z0-9_]{{0,20}})?"
-_KW_PHRASE = re.compile(rf"{_KW_HEAD}{_QUAL}{_CONN}{_FILLER}{_VALUE}")
+_LETTER: Final = r"[A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff]"
+_KW_HEAD: Final = rf"(?:(?P<strong>{_STRONG_KW})|(?P<weak>{_WEAK_KW}))(?!{_LETTER})(?:_[A-Za-z0-9_]{{0,20}})?"
+_KW_PHRASE: Final = re.compile(rf"{_KW_HEAD}{_QUAL}{_CONN}{_FILLER}{_VALUE}")
 # The same without the qualifier, tried when the first reading is rejected: in "set password to X please"
 # the qualifier would swallow "to X" and leave "please" as the value.
-_KW_PHRASE_PLAIN = re.compile(rf"{_KW_HEAD}{_CONN}{_FILLER}{_VALUE}")
-_IDENT = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
-_NAME_CHARS = _IDENT | frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_KW_PHRASE_PLAIN: Final = re.compile(rf"{_KW_HEAD}{_CONN}{_FILLER}{_VALUE}")
+_IDENT: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+_NAME_CHARS: Final = _IDENT | frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 # Identifiers that glue a word to the keyword without a separator: PGPASSWORD, mypassword, dbpass.
-_GLUED = frozenset({"pg", "my", "db", "new", "old", "root", "admin", "user", "wifi", "mysql"})
+_GLUED: Final = frozenset({"pg", "my", "db", "new", "old", "root", "admin", "user", "wifi", "mysql"})
 
 
 def _is_letter(ch: str) -> bool:
@@ -100,7 +101,7 @@ def _keyword_starts(t: Text) -> list[int]:
 
 
 # "set/change the password to X" and "use X as (the) password".
-_USE_AS = re.compile(
+_USE_AS: Final = re.compile(
     rf"\b(?:use|using|utilise|utilisez|usa|usar|benutze|nutze|verwende|try)[ \t]+{_VALUE}[ \t]+"
     rf"(?:as|als|comme|como|come)[ \t]+(?:the[ \t]+|your[ \t]+|my[ \t]+|a[ \t]+|das[ \t]+|le[ \t]+|"
     rf"el[ \t]+|la[ \t]+)?"
@@ -108,7 +109,7 @@ _USE_AS = re.compile(
 )
 # Command lines that take a password as a flag (Text finds the command names, CLI_COMMANDS); the command
 # decides what the flag means (ssh -p is a port). Matched anchored at each command name.
-_CLI_PASSWORD = re.compile(
+_CLI_PASSWORD: Final = re.compile(
     r"(?<![\w\-])(?:(?:mysql|mysqldump|mysqladmin|mariadb|mariadb-dump)\b[^\n|;&]{0,160}?[ \t]-p(?=[^\s\-])"
     r"|sshpass\b[^\n|;&]{0,40}?[ \t]-p[ \t]+"
     r"|(?:docker|podman|nerdctl|buildah|skopeo|helm[ \t]registry|oras)[ \t]+login\b[^\n|;&]{0,200}?[ \t]"
@@ -116,23 +117,25 @@ _CLI_PASSWORD = re.compile(
     r"|redis-cli\b[^\n|;&]{0,160}?[ \t](?:-a|--pass)[ \t]+)" + _VALUE
 )
 # "creds are admin:Kaffee4759!", "login: deploy:S3cret!": a user and a password joined by a colon.
-_USER_PASS = re.compile(
+_USER_PASS: Final = re.compile(
     r"(?<![\w\-])(?:creds?|credentials|login|logins)\b[ \t]*(?:are|is|:|=|-|—)?[ \t]*[\"'`]?"
     r"[\w.@+\-]{1,64}:(?P<value>[^\s\"'`]{3,128})"
 )
 # scheme://user:PASSWORD@host — DSNs, broker URLs, basic-auth links.
-_URL_CRED = re.compile(
+_URL_CRED: Final = re.compile(
     r"(?<![A-Za-z0-9+.\-])[a-z][a-z0-9+.\-]{1,20}://[^\s:/@]{0,64}:(?P<value>[^\s/@]{1,128})@(?=[\w\[])"
 )
-_CURL_USER = re.compile(r"(?<![\w\-])(?:-u|--user)[ \t]+[\"']?[^\s:\"']{1,64}:(?P<value>[^\s\"'@]{1,128})")
+_CURL_USER: Final = re.compile(
+    r"(?<![\w\-])(?:-u|--user)[ \t]+[\"']?[^\s:\"']{1,64}:(?P<value>[^\s\"'@]{1,128})"
+)
 # httpie's -a user:password (the command name is found by Text like the other command lines).
-_HTTPIE_AUTH = re.compile(
+_HTTPIE_AUTH: Final = re.compile(
     r"(?:https?|httpie)\b[^\n|;&]{0,160}?[ \t](?:-a|--auth)(?:[ \t]+|=)[\"']?[^\s:\"']{1,64}:"
     r"(?P<value>[^\s\"'@]{1,128})"
 )
 
 # What follows "password is/:" when no password does: adjectives, verbs, articles in several languages.
-_NOT_A_VALUE = frozenset(
+_NOT_A_VALUE: Final = frozenset(
     """
     is was be been being the a an my your his her our their its this that these those it which what who
     wrong incorrect invalid correct right required mandatory optional needed necessary missing empty blank
@@ -172,13 +175,13 @@ def _value_span(m: re.Match[str], raw: str) -> tuple[str, int, int] | None:
     return None
 
 
-_PROSE_NEXT = re.compile(r"[ \t]+[^\W_]+(?:[ \t.,!?]|$)")
+_PROSE_NEXT: Final = re.compile(r"[ \t]+[^\W_]+(?:[ \t.,!?]|$)")
 # Hyphenated words ("wifi-nya", "self-service") are language, not a password without a ':' before them.
-_HYPHENATED = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
+_HYPHENATED: Final = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
 
 
 # The next parameter of a query string or connection string: "pw&useSSL=false", "pw;Encrypt=True".
-_NEXT_PARAM = re.compile(r"[&;][A-Za-z_][A-Za-z0-9_.\-]{0,40}=")
+_NEXT_PARAM: Final = re.compile(r"[&;][A-Za-z_][A-Za-z0-9_.\-]{0,40}=")
 
 
 def _trim(value: str, start: int, end: int, *, parameter: bool = False) -> tuple[str, int, int]:
@@ -192,7 +195,7 @@ def _trim(value: str, start: int, end: int, *, parameter: bool = False) -> tuple
     return value, start, end
 
 
-_HASH_PREFIX = re.compile(
+_HASH_PREFIX: Final = re.compile(
     r"\$(?:2[abxy]?|[156]|argon2(?:id|i|d)|scrypt|y|sha\d*)\$|(?:pbkdf2_sha\d+|bcrypt|argon2)\$"
 )
 

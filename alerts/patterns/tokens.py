@@ -7,6 +7,7 @@ import base64
 import binascii
 import re
 from collections.abc import Sequence
+from typing import Final
 
 from ._common import (
     Hit,
@@ -17,12 +18,12 @@ from ._common import (
 )
 from ._text import Text
 
-_B = r"(?<![A-Za-z0-9_\-])"  # a token starts here, not inside a longer one
-_E = r"(?![A-Za-z0-9_\-])"
+_B: Final = r"(?<![A-Za-z0-9_\-])"  # a token starts here, not inside a longer one
+_E: Final = r"(?![A-Za-z0-9_\-])"
 
 # Formats whose prefix alone identifies the issuer. One alternation: the engine skips positions that cannot
 # start any of them, so the cost stays near one pass over the text.
-_PREFIXED = re.compile(
+_PREFIXED: Final = re.compile(
     _B
     + r"(?:"
     + "|".join(
@@ -66,12 +67,12 @@ _PREFIXED = re.compile(
     + r")"
     + _E
 )
-_SLACK_WEBHOOK = re.compile(
+_SLACK_WEBHOOK: Final = re.compile(
     r"https://hooks\.slack\.com/services/T[A-Za-z0-9]{6,12}/B[A-Za-z0-9]{6,12}/[A-Za-z0-9]{20,32}"
 )
 
 # A secret named in the text, then its value: "api_key=...", "STRIPE_SECRET: ...", "the token is ...".
-_SECRET_KW = (
+_SECRET_KW: Final = (
     r"api[_\- ]?keys?|apikey|api[_\- ]?secret|api[_\- ]?token|app[_\- ]?(?:key|secret)|client[_\- ]?secret|"
     r"consumer[_\- ]?secret|secret[_\- ]?key|secret|access[_\- ]?token|auth[_\- ]?token|refresh[_\- ]?token|"
     r"bot[_\- ]?token|private[_\- ]?token|personal[_\- ]?access[_\- ]?token|session[_\- ]?token|token|"
@@ -81,7 +82,7 @@ _SECRET_KW = (
     r"clave[ \t](?:de[ \t])?api|"
     r"chave[ \t](?:de[ \t])?api|jeton|credentials?"
 )
-_GENERIC = re.compile(
+_GENERIC: Final = re.compile(
     rf"(?:[A-Za-z0-9]{{1,20}}[_\-.]){{0,3}}(?:{_SECRET_KW})(?:[_\-][A-Za-z0-9]{{1,20}})?"
     r"(?:[ \t]+(?:for|of|für|pour|para|для|от)(?:[ \t]+[^\s:=\"']{1,30}){1,2})?"
     r"(?:[ \t]*[\"']?[ \t]*(?::=|=>|->|[:=：])[ \t]*|[ \t]+(?:is|ist|est|es|é|это|=)[ \t]+(?:now[ \t]+)?|"
@@ -92,26 +93,28 @@ _GENERIC = re.compile(
 
 # No lookbehind in front: the engine then jumps from one "A" to the next at C speed; find_aws checks the
 # character before.
-_AWS_ID = re.compile(r"(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])")
-_ASCII_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
-_AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+_AWS_ID: Final = re.compile(
+    r"(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])"
+)
+_ASCII_ALNUM: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+_AWS_SECRET: Final = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
 # Django's SECRET_KEY is 40 characters of base64 too: "secret key" alone does not say AWS.
-_AWS_SECRET_CONTEXT = re.compile(r"aws|amazon|secret[_\- ]?access|\bs3\b")
+_AWS_SECRET_CONTEXT: Final = re.compile(r"aws|amazon|secret[_\- ]?access|\bs3\b")
 
-_JWT = re.compile(
+_JWT: Final = re.compile(
     r"(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*(?![A-Za-z0-9_\-.])"
 )
-_BEARER = re.compile(
+_BEARER: Final = re.compile(
     r"(?<![A-Za-z])bearer[ \t]*:?[ \t]+(?P<value>[A-Za-z0-9\-._~+/]{12,512}=*)(?![A-Za-z0-9\-._~+/=])"
 )
 
-_PEM_BEGIN = re.compile(r"-----BEGIN[ ]([A-Z0-9 ]{0,30}PRIVATE KEY(?: BLOCK)?)-----")
-_PEM_BODY = re.compile(r"(?:[A-Za-z0-9+/=:,\-\s]|\\[nr])*")
+_PEM_BEGIN: Final = re.compile(r"-----BEGIN[ ]([A-Z0-9 ]{0,30}PRIVATE KEY(?: BLOCK)?)-----")
+_PEM_BODY: Final = re.compile(r"(?:[A-Za-z0-9+/=:,\-\s]|\\[nr])*")
 
 
 # Words that turn a well-formed key into documentation: "xoxb-your-token", "sk-your-key-here".
 # (Runs of x are judged by their share of the key instead: "glpat-xxxxYYYY..." may still be real.)
-_FILLER_WORDS = ("your", "here", "placeholder", "redacted", "changeme", "example", "dummy", "token")
+_FILLER_WORDS: Final = ("your", "here", "placeholder", "redacted", "changeme", "example", "dummy", "token")
 
 
 def _secretish(value: str, *, min_len: int = 16) -> bool:
@@ -159,7 +162,7 @@ def find_prefixed_keys(t: Text) -> list[Hit]:
     return out
 
 
-_IDENT = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-.")
+_IDENT: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-.")
 
 
 def _generic_starts(t: Text) -> list[int]:
@@ -309,23 +312,25 @@ def find_private_keys(t: Text) -> list[Hit]:
 # A long random-looking token with no keyword at all ("oops, pasted aODgNF...Ox in the channel"). Only
 # tokens that mix upper case, lower case and digits qualify: hex digests, UUIDs and git SHAs never do.
 # Not after "$": the tail of a crypt/bcrypt hash ($2b$12$...) is no key.
-_LOOSE = re.compile(r"(?<![A-Za-z0-9_\-+/=.~:@$])[A-Za-z0-9_\-+/]{20,100}={0,2}(?![A-Za-z0-9_\-+/=~@]|\.\w)")
+_LOOSE: Final = re.compile(
+    r"(?<![A-Za-z0-9_\-+/=.~:@$])[A-Za-z0-9_\-+/]{20,100}={0,2}(?![A-Za-z0-9_\-+/=~@]|\.\w)"
+)
 # Digests, ids and public keys look random too; the word before them says what they are.
-_DIGEST_CONTEXT = re.compile(
+_DIGEST_CONTEXT: Final = re.compile(
     r"(?:sha\d*|md5|integrity|checksum|digest|hash|etag|nonce|id|ref|commit|ssh-rsa|ssh-ed25519|ssh-dss|"
     r"ecdsa-sha2-nistp\d+|sk-ssh-ed25519@openssh\.com|playlist|video|channel)[\s:=\-\"']*$"
 )
 
 
-_OBJECT_ID = re.compile(
+_OBJECT_ID: Final = re.compile(
     r"(?:cus|pi|ch|in|sub|si|prod|price|evt|txn|pm|seti|src|tok|re|po|tr|ii|il|sku|plan|req|acct|cs|py|pyr|"
     r"ba|card|file|link|mandate|payout|dp|du|ipi|iauth|ic|iv|prv|sq|obj|usr|org|team|proj)_[A-Za-z0-9]+$"
 )
-_PEM_ANY = re.compile(r"-----BEGIN [A-Z0-9 ]{1,40}-----")
-_SRI_PREFIXES = ("sha1-", "sha256-", "sha384-", "sha512-")
-_TWO_DIGITS = re.compile(r"[0-9][^0-9]*[0-9]")
+_PEM_ANY: Final = re.compile(r"-----BEGIN [A-Z0-9 ]{1,40}-----")
+_SRI_PREFIXES: Final = ("sha1-", "sha256-", "sha384-", "sha512-")
+_TWO_DIGITS: Final = re.compile(r"[0-9][^0-9]*[0-9]")
 # Eight lower-case letters in a row read as a word: camelCase and snake_case identifiers.
-_WORDLIKE = re.compile(r"[a-z]{8}")
+_WORDLIKE: Final = re.compile(r"[a-z]{8}")
 
 
 def _pem_ranges(text: str) -> list[tuple[int, int]]:
