@@ -11,7 +11,6 @@ alternative is slower than even a str.find per keyword: it loses the engine's li
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from typing import Any, Final
 
 import ahocorasick  # type: ignore[import-not-found,import-untyped,unused-ignore]
@@ -288,13 +287,15 @@ class Text:
     def release_long_tokens(self, spans: list[tuple[int, int]]) -> None:
         """Forget the long tokens inside ``spans`` (the lines of a private key already found): no other
         finder needs to look at them again."""
-        # The spans are disjoint and in order: only the last one starting at or before a token can hold it.
-        starts = [a for a, _ in spans]
+        # Both are in order and the spans disjoint: one walk through the two lists.
         kept = []
+        i, n = 0, len(spans)
         for lo, hi in self.long_tokens():
-            i = bisect_right(starts, lo) - 1
-            if i < 0 or hi - 1 > spans[i][1]:
-                kept.append((lo, hi))
+            while i < n and spans[i][1] < lo:
+                i += 1
+            if i < n and spans[i][0] <= lo and hi - 1 <= spans[i][1]:
+                continue
+            kept.append((lo, hi))
         self._long = kept
 
     def long_tokens(self) -> list[tuple[int, int]]:

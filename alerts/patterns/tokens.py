@@ -109,6 +109,9 @@ _BEARER: Final = re.compile(
 )
 
 _PEM_BEGIN: Final = re.compile(r"-----BEGIN[ ]([A-Z0-9 ]{0,30}PRIVATE KEY(?: BLOCK)?)-----")
+# At least 40 (16) letters or digits: a pattern that stops counting there, not a count of the whole body.
+_BODY_40: Final = re.compile(r"(?:[\W_]*[^\W_]){40}")
+_BODY_16: Final = re.compile(r"(?:[\W_]*[^\W_]){16}")
 _PEM_BODY: Final = re.compile(r"(?:[A-Za-z0-9+/=:,\-\s]|\\[nr])*")
 
 
@@ -301,7 +304,8 @@ def find_private_keys(t: Text) -> list[Hit]:
             body = text[m.end() : stop]
             stop = m.end() + len(body.rstrip())
         # A whole block needs a real body (not "..."); a truncated paste needs enough of one to be a leak.
-        if sum(map(str.isalnum, body.replace("\\n", ""))) >= (40 if end >= 0 else 16):
+        needed = _BODY_40 if end >= 0 else _BODY_16
+        if needed.match(body.replace("\\n", "")) is not None:
             out.append(Hit("private_key", m.start(), stop))
             pos = stop
         else:
