@@ -72,7 +72,7 @@ def scan(text: str) -> list[Finding]:
     if t.sec:
         hits.extend(find_generic_secrets(t))
     if t.bearer:
-        hits.extend(find_bearer(t))
+        hits.extend(find_bearer(t, hits))
     if t.pw or t.url or t.cli or t.cred or "-u" in text:
         hits.extend(find_passwords(t))
     if long_tokens:

@@ -55,21 +55,15 @@ _C_LOG_C: Final = [0.0] + [c * math.log2(c) for c in range(1, 1025)]
 def shannon_entropy(value: str) -> float:
     """Bits per character; random base64 is near 6, English words near 3, hex at most 4.
 
-    H = log2(n) - sum(c * log2(c)) / n over the character counts c (from a table). Plain loops: compiled
-    (alerts.native) they run as C, several times faster than building a Counter.
+    H = log2(n) - sum(c * log2(c)) / n over the character counts c (from a table). The counts come from
+    str.count per distinct character (C loops); fsum makes the result independent of the set's order.
     """
     n = len(value)
     if not n:
         return 0.0
-    counts: dict[str, int] = {}
-    for ch in value:
-        counts[ch] = counts.get(ch, 0) + 1
     if n >= len(_C_LOG_C):
-        return -sum(c / n * math.log2(c / n) for c in counts.values())
-    total = 0.0
-    for c in counts.values():
-        total += _C_LOG_C[c]
-    return math.log2(n) - total / n
+        return -math.fsum(value.count(ch) / n * math.log2(value.count(ch) / n) for ch in set(value))
+    return math.log2(n) - math.fsum([_C_LOG_C[value.count(ch)] for ch in set(value)]) / n
 
 
 def char_classes(value: str) -> int:

@@ -66,8 +66,11 @@ _PROSE_WORDS: Final = frozenset(
 )
 
 
+_SPELLED_DOT: Final = re.compile(r"(?i)[ \t(\[{<]dot[ \t)\]}>]")
+
+
 def _dotted(part: str) -> bool:
-    return re.search(r"(?i)[ \t(\[{<]dot[ \t)\]}>]", part) is not None
+    return _SPELLED_DOT.search(part) is not None
 
 
 def _plain_emails(text: str) -> list[Hit]:

@@ -267,14 +267,22 @@ def find_jwts(t: Text) -> list[Hit]:
     return out
 
 
-def find_bearer(t: Text) -> list[Hit]:
-    # A JWT after "Bearer" is found here too; the overlap resolver keeps the more specific jwt finding.
+# What wins an overlap against a bearer token (alerts.patterns.PRIORITY).
+OUTRANK_BEARER: Final = frozenset({"private_key", "jwt", "aws_key", "api_key"})
+
+
+def find_bearer(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
+    """``claimed``: findings so far. A JWT or provider key after "Bearer" was found as that already and
+    wins the overlap: it is not judged again (judging a long token is the costly part)."""
     out: list[Hit] = []
     for p in t.bearer:
         m = _BEARER.match(t.low, p)
         if m is None:
             continue
-        if _secretish(t.raw[m.start("value") : m.end("value")]):
+        start, end = m.start("value"), m.end("value")
+        if any(h.start < end and start < h.end and h.kind in OUTRANK_BEARER for h in claimed):
+            continue
+        if _secretish(t.raw[start:end]):
             out.append(Hit("bearer_token", m.start("value"), m.end("value")))
     return out
 

@@ -86,6 +86,8 @@ def test_every_prefixed_key_holds_a_key_hint() -> None:
 def test_outranking_kinds_follow_the_priorities() -> None:
     from alerts.patterns import PRIORITY
     from alerts.patterns.financial import OUTRANK_CARD, OUTRANK_SSN
+    from alerts.patterns.tokens import OUTRANK_BEARER
 
     assert {k for k, p in PRIORITY.items() if p < PRIORITY["credit_card"]} == OUTRANK_CARD
     assert {k for k, p in PRIORITY.items() if p < PRIORITY["ssn"]} == OUTRANK_SSN
+    assert {k for k, p in PRIORITY.items() if p < PRIORITY["bearer_token"]} == OUTRANK_BEARER
