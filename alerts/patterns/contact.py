@@ -407,6 +407,20 @@ def _not_a_phone_word(w: str) -> bool:
     return w in _NEG_EXACT or w.startswith(_NEG_PREFIXES) or w in "#$€£¥₽№"
 
 
+_OTHER, _PHONE_WORD, _NUMBER_WORD, _NEUTRAL = -1, 1, 2, 0
+
+
+@lru_cache(maxsize=8192)
+def _word_says(w: str) -> int:
+    """What one context word says (cached: the same words come back in every message, and testing a word
+    against every prefix is the costly part)."""
+    if _not_a_phone_word(w):
+        return _OTHER
+    if w.startswith(_PHONE_WORDS):
+        return _PHONE_WORD
+    return _NUMBER_WORD if w.startswith(_GENERIC_NUMBER) else _NEUTRAL
+
+
 def _phone_context(window: str) -> int:
     """What the words before a number say it is: 1 a phone number, -1 something else (an order, an
     account, a price...), 0 nothing. The word nearest the number decides."""
@@ -418,10 +432,12 @@ def _phone_context(window: str) -> int:
             other = max(w.rfind(k) for k in _CJK_NOT_PHONE)
             if phone != other:
                 verdict = 1 if phone > other else -1
-        elif _not_a_phone_word(w):
-            verdict, says_other = -1, True
-        elif w.startswith(_PHONE_WORDS) or (w.startswith(_GENERIC_NUMBER) and not previous_says_other):
-            verdict = 1
+        else:
+            said = _word_says(w)
+            if said == _OTHER:
+                verdict, says_other = -1, True
+            elif said == _PHONE_WORD or (said == _NUMBER_WORD and not previous_says_other):
+                verdict = 1
         previous_says_other = says_other
     return verdict
 
