@@ -1,7 +1,7 @@
 """One message, prepared once per scan so that every finder can skip most of it cheaply.
 
 Speed comes from reading the text as few times as possible, with the fastest tool for each job: one
-Aho-Corasick pass (pyahocorasick) for every keyword at once, a pattern whose literal first character lets
+Aho-Corasick pass (ahocorasick_rs) for every keyword at once, a pattern whose literal first character lets
 the engine jump ahead for a spelled-out "at", one digit-run pattern, one ``str.split`` for long unbroken
 tokens. Each finder then runs its precise pattern only at those places, anchored or in a small window, and
 a finder with nothing to look at is not called at all. (A single regex with every keyword as an
@@ -11,9 +11,9 @@ alternative is slower than even a str.find per keyword: it loses the engine's li
 from __future__ import annotations
 
 import re
-from typing import Any, Final
+from typing import Final
 
-import ahocorasick  # type: ignore[import-not-found,import-untyped,unused-ignore]
+from ahocorasick_rs import AhoCorasick
 
 from ._common import joins_token
 
@@ -135,10 +135,8 @@ CLI_COMMANDS: Final = (
 AS_WORDS: Final = (" as ", " als ", " comme ", " como ", " come ")
 
 
-def _keyword_automaton() -> Any:
-    """Every trigger word in one Aho-Corasick automaton: one pass over the text finds them all, overlapping
-    ones included, where a str.find per word (or one regex alternation) reads the text dozens of times."""
-    automaton = ahocorasick.Automaton()
+def _keyword_flags() -> dict[str, int]:
+    """Every trigger word and what it triggers."""
     words: dict[str, int] = {}
     for stem in _PW_STEMS:
         words[stem] = words.get(stem, 0) | _PW
@@ -155,13 +153,14 @@ def _keyword_automaton() -> Any:
         words[opener + "at"] = words.get(opener + "at", 0) | _AT
     for hint in KEY_HINTS:
         words[hint] = words.get(hint, 0) | _KEY
-    for word, flags in words.items():
-        automaton.add_word(word, (len(word) - 1, flags))
-    automaton.make_automaton()
-    return automaton
+    return words
 
 
-_KEYWORDS: Final = _keyword_automaton()
+# One Aho-Corasick automaton (ahocorasick_rs, Rust) finds every trigger word in one pass, overlapping ones
+# included, where a str.find per word (or one regex alternation) reads the text dozens of times.
+_WORD_FLAGS: Final = _keyword_flags()
+_KEYWORDS: Final = AhoCorasick(list(_WORD_FLAGS))
+_FLAGS: Final = list(_WORD_FLAGS.values())
 
 
 def lower_same_length(text: str) -> str:
@@ -233,11 +232,8 @@ class Text:
                 digits -= run.count("(") + run.count(")") + run.count("\u00a0")
             self.runs.append((start, m.end(), digits))
         pw, sec = self.pw, self.sec
-        for found in _KEYWORDS.iter(low):
-            # Typed: the automaton's results are untyped objects, native ints are cheaper to test.
-            end: int = found[0]
-            flags: int = found[1][1]
-            start = end - found[1][0]
+        for index, start, end in _KEYWORDS.find_matches_as_indexes(low, overlapping=True):
+            flags = _FLAGS[index]
             if flags & _PW:
                 pw.append(start)
             if flags & _SEC:
@@ -251,11 +247,11 @@ class Text:
             if flags & _CRED:
                 self.cred.append(start)
             if flags & _AS:
-                self.as_words.append((start, end + 1))
+                self.as_words.append((start, end))
             if flags & _KEY:
                 self.key_hints.append(start)
             # " at", "(at"...: a spelled-out "at" when a space or closing bracket follows.
-            if flags & _AT and low[end + 1 : end + 2] in _AT_CLOSERS and end + 1 < len(low):
+            if flags & _AT and end < len(low) and low[end] in _AT_CLOSERS:
                 self.at.append(start + 1)
         # Reported by end: several stems can start at one place ("contrase", "contraseña"), and a shorter
         # one inside a longer one ends first. Each start once, in order.
