@@ -233,7 +233,8 @@ def find_aws(t: Text) -> list[Hit]:
     ]
     for m in ids:
         out.append(Hit("aws_key", m.start(), m.end()))
-    if not ids and not t.aws_hint and "secret" not in low:
+    # A secret key counts only near an AWS word or an access key id: without either, nothing to look for.
+    if not ids and not t.aws_hint and "access" not in low and "s3" not in low:
         return out
     # A secret key is 40 characters: shorter words cannot hold one.
     secrets = [m for lo, hi in t.long_tokens() if hi - lo >= 40 for m in _AWS_SECRET.finditer(raw, lo, hi)]
@@ -242,10 +243,10 @@ def find_aws(t: Text) -> list[Hit]:
         # Secret keys are base64: both cases and a digit or symbol. Git SHAs (lower hex) never are.
         if value.lower() == value or value.upper() == value:
             continue
-        if not (any(map(str.isdigit, value)) or "/" in value or "+" in value) or shannon_entropy(value) < 4.0:
-            continue
         near = low[max(0, m.start() - 120) : m.start()]
-        if _AWS_SECRET_CONTEXT.search(near) or any(abs(i.start() - m.start()) < 300 for i in ids):
+        if not (_AWS_SECRET_CONTEXT.search(near) or any(abs(i.start() - m.start()) < 300 for i in ids)):
+            continue
+        if (any(map(str.isdigit, value)) or "/" in value or "+" in value) and shannon_entropy(value) >= 4.0:
             out.append(Hit("aws_key", m.start(), m.end()))
     return out
 
