@@ -22,6 +22,8 @@ from ._common import joins_token
 # lookup per character, and this pattern reads every character of every message.
 _DIGITS: Final = "0-9\u0660-\u0669\u06f0-\u06f9\u0966-\u096f\u09e6-\u09ef\u0e50-\u0e59\uff10-\uff19"
 _NUMERIC: Final = re.compile(f"[{_DIGITS}][{_DIGITS} \\-.()\u00a0]{{3,}}")
+# The same for ASCII text, where a bitmap of ten digits is all the engine has to test.
+_NUMERIC_ASCII: Final = re.compile("[0-9][0-9 \\-.()]{3,}")
 # Stems of password keywords (the patterns in passwords.py decide whether a whole keyword is there).
 _PW_ASCII: Final = (
     "pass",
@@ -207,7 +209,7 @@ class Text:
         self._long: list[tuple[int, int]] | None = None
         self._windows: dict[int, list[tuple[int, int]]] = {}
         self.iban_anchors: list[int] = []
-        for m in _NUMERIC.finditer(low):
+        for m in (_NUMERIC_ASCII if low.isascii() else _NUMERIC).finditer(low):
             start = m.start()
             # A run glued to a word ("a1b2c3d4", a hash, a UUID) starts no card, phone, SSN or IP address.
             if m.end() - start >= 6:
