@@ -13,6 +13,13 @@ from alerts.patterns._phonemeta import is_valid, parse_plus
 
 REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
 COUNTRY_CODES = sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
+# phonenumbers' example number of every number type of every region.
+EXAMPLES = [
+    example
+    for region in REGIONS
+    for kind in range(12)
+    if (example := phonenumbers.example_number_for_type(region, kind)) is not None
+]
 
 
 def reference(country_code: int, nsn: str) -> bool:
@@ -24,16 +31,10 @@ def reference(country_code: int, nsn: str) -> bool:
 
 
 def test_every_example_number_of_every_region_and_type() -> None:
-    checked = 0
-    for region in REGIONS:
-        for kind in range(12):
-            example = phonenumbers.example_number_for_type(region, kind)
-            if example is None:
-                continue
-            nsn = phonenumbers.national_significant_number(example)
-            assert is_valid(example.country_code, nsn) == phonenumbers.is_valid_number(example), (region, nsn)
-            checked += 1
-    assert checked > 1000
+    assert len(EXAMPLES) > 1000
+    for example in EXAMPLES:
+        nsn = phonenumbers.national_significant_number(example)
+        assert is_valid(example.country_code, nsn) == phonenumbers.is_valid_number(example), nsn
 
 
 @pytest.mark.parametrize("country_code", COUNTRY_CODES)
@@ -62,26 +63,19 @@ def parsed_by_phonenumbers(candidate: str) -> tuple[int, str] | None:
 
 
 def test_parse_plus_on_every_example_in_every_format() -> None:
-    checked = 0
-    for region in REGIONS:
-        for kind in range(12):
-            example = phonenumbers.example_number_for_type(region, kind)
-            if example is None:
-                continue
-            e164 = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
-            spaced = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-            national = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
-            cc = f"+{example.country_code} "
-            for candidate in (
-                e164,
-                spaced,
-                cc + national,
-                cc + "(0) " + national.lstrip("0"),
-                cc + national.replace(" ", "-"),
-            ):
-                assert parse_plus(candidate) == parsed_by_phonenumbers(candidate), candidate
-                checked += 1
-    assert checked > 5000
+    formats = phonenumbers.PhoneNumberFormat
+    for example in EXAMPLES:
+        national = phonenumbers.format_number(example, formats.NATIONAL)
+        cc = f"+{example.country_code} "
+        candidates = (
+            phonenumbers.format_number(example, formats.E164),
+            phonenumbers.format_number(example, formats.INTERNATIONAL),
+            cc + national,
+            cc + "(0) " + national.lstrip("0"),
+            cc + national.replace(" ", "-"),
+        )
+        for candidate in candidates:
+            assert parse_plus(candidate) == parsed_by_phonenumbers(candidate), candidate
 
 
 @settings(max_examples=1000, deadline=None)
