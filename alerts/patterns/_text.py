@@ -71,7 +71,7 @@ _SEC_OTHER: Final = ("ключ", "токен", "clé", "schlüssel")
 _SSN_HINTS: Final = ("ssn", "ss#", "ss number", "ss no", "social", "soc sec", "soc. sec", "taxpayer", "itin")
 _PW_STEMS: Final = frozenset(_PW_ASCII + _PW_OTHER)
 _SEC_STEMS: Final = frozenset(_SEC_ASCII + _SEC_OTHER)
-_PW, _SEC, _BEARER, _URL, _CLI, _CRED, _AS, _AT, _KEY = 1, 2, 4, 8, 16, 32, 64, 128, 256
+_PW, _SEC, _BEARER, _URL, _CLI, _CRED, _AS, _AT, _KEY, _IBAN = 1, 2, 4, 8, 16, 32, 64, 128, 256, 512
 # Lower-cased pieces of which every issuer-prefixed key format of alerts.patterns.tokens._PREFIXED holds
 # one (except Twilio's SK/AC ids, which find_prefixed_keys finds by their length): a word without any
 # cannot be such a key. tests/unit/detector/test_engine.py holds the two lists together.
@@ -155,6 +155,19 @@ def _keyword_flags() -> dict[str, int]:
         words[opener + "at"] = words.get(opener + "at", 0) | _AT
     for hint in KEY_HINTS:
         words[hint] = words.get(hint, 0) | _KEY
+    # An IBAN follows its name or a word for a transfer, however few digits run together in it.
+    for word in (
+        "iban",
+        "konto",
+        "überweis",
+        "virement",
+        "bonifico",
+        "rekening",
+        "cuenta",
+        "transfer",
+        "bank",
+    ):
+        words[word] = words.get(word, 0) | _IBAN
     return words
 
 
@@ -252,6 +265,8 @@ class Text:
                 self.as_words.append((start, end))
             if flags & _KEY:
                 self.key_hints.append(start)
+            if flags & _IBAN:
+                self.iban_anchors.append(end)
             # " at", "(at"...: a spelled-out "at" when a space or closing bracket follows.
             if flags & _AT and end < len(low) and low[end] in _AT_CLOSERS:
                 self.at.append(start + 1)
@@ -263,6 +278,8 @@ class Text:
             self.sec = sorted(set(sec))
         if len(self.key_hints) > 1:
             self.key_hints.sort()
+        if len(self.iban_anchors) > 1:
+            self.iban_anchors.sort()
 
     @property
     def ssn_hint(self) -> bool:

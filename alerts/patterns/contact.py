@@ -36,7 +36,11 @@ _FILE_TLDS: Final = frozenset(
     "mov".split()
 ) | {"tld"}  # name@domain.tld is the format, not an address
 
-_DOT: Final = r"(?:[ \t]{0,2}[(\[{<][ \t]?dot[ \t]?[)\]}>][ \t]{0,2}|[ \t]{1,2}dot[ \t]{1,2}|\.)"
+# "(dot)", " dot ", and "." with or without spaces around it ("maria . silva @ orange . fr").
+# "(dot)", " dot ", "." and " . " ("maria . silva @ orange . fr"; "jp. cheers" ends a sentence).
+_DOT: Final = (
+    r"(?:[ \t]{0,2}[(\[{<][ \t]?dot[ \t]?[)\]}>][ \t]{0,2}|[ \t]{1,2}dot[ \t]{1,2}|\.|[ \t]{1,2}\.[ \t]{1,2})"
+)
 _AT: Final = (
     r"(?P<at>[ \t]{0,2}[(\[{<][ \t]?at[ \t]?[)\]}>][ \t]{0,2}|[ \t]{1,2}at[ \t]{1,2}|[ \t]{0,2}@[ \t]{0,2})"
 )
@@ -143,7 +147,8 @@ def find_emails(t: Text) -> list[Hit]:
             continue
         # After a bare " at " only a spelled-out " dot " makes an address ("look at example.com" is a site).
         opened = text[max(0, a_start - 2) : a_end]
-        if not any(c in "([{<" for c in opened) and not _dotted(right.group()):
+        symbol = "@" in opened
+        if not symbol and not any(c in "([{<" for c in opened) and not _dotted(right.group()):
             continue
         lo, hi = max(0, a_start - 120, searched), min(len(text), right.end() + 1)
         # The address around this "at": an earlier match ("me at olga.wang" before "olga.wang [at] ...")
@@ -155,19 +160,23 @@ def find_emails(t: Text) -> list[Hit]:
         if m is not None and m.start("at") > a_start:
             m = None
         searched = max(searched, a_start - 64)
-        if m is None:
+        # An "@" address without spaces was the plain finder's to take or leave (git@github.com:org/repo).
+        if m is None or (symbol and " " not in m.group()):
             continue
         at, local, domain = m.group("at"), m.group("local"), m.group("domain")
         tld = m.group("tld").lower()
         bracketed = any(c in at for c in "([{<")
         if not bracketed:
             # A bare " at " is everywhere in prose: require the rest to be spelled out too, a known TLD and
-            # a local part that is not an ordinary word of the sentence.
-            if tld not in _COMMON_TLDS or not (
-                _dotted(domain) or _dotted(m.group()[m.end("domain") - m.start() :])
-            ):
+            # a local part that is not an ordinary word of the sentence. An "@" with spaces around its parts
+            # ("john . doe @ proton . me") needs only the known TLD.
+            if tld not in _COMMON_TLDS:
                 continue
-            if "@" not in at and (local.lower() in _PROSE_WORDS or domain.lower() in _PROSE_WORDS):
+            if "@" not in at and (
+                not (_dotted(domain) or _dotted(m.group()[m.end("domain") - m.start() :]))
+                or local.lower() in _PROSE_WORDS
+                or domain.lower() in _PROSE_WORDS
+            ):
                 continue
         out.append(Hit("email", m.start(), m.end()))
     return out

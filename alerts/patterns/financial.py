@@ -14,7 +14,8 @@ from ._text import Text
 # 12..19 digits, optionally grouped by single spaces or dashes; not the middle of a longer digit run.
 # A class repeat, not a repeated group: the engine runs it in one tight loop. Separators are checked after.
 _CARD: Final = re.compile(rf"(?<!{WORD}|-)(?<!\d[ \-])\d[\d \-]{{10,34}}\d(?!{WORD}|-|[ \-]\d)")
-_DOUBLE_SEPARATOR: Final = re.compile(r"[ \-]{2}")
+_SEPARATOR_RUN: Final = re.compile(r"[ \-]+")
+_CARD_SEPARATORS: Final = frozenset({" ", "-", "  "})
 _PRODUCT_CODE: Final = re.compile(r"barcode|\bean\b|ean-?13|gtin|\bupc\b|isbn|imei|\bsku\b|article|artikel")
 
 
@@ -64,8 +65,10 @@ def find_cards(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
             continue
         value = m.group()
         digits = value.replace(" ", "").replace("-", "")
-        # Mixed or doubled separators ("1234 5678-9012", "1234  5678") are not how anyone writes a card.
-        if (" " in value and "-" in value) or _DOUBLE_SEPARATOR.search(value):
+        # Mixed separators ("1234 5678-9012", "1234 5678  9012") are numbers side by side, not a card;
+        # the same one throughout (a space, a dash, two spaces) is how people write one.
+        separators = set(_SEPARATOR_RUN.findall(value))
+        if len(separators) > 1 or not separators <= _CARD_SEPARATORS:
             continue
         if 12 <= len(digits) <= 19 and luhn_ok(digits) and _card_brand_ok(digits):
             # Product codes use the same check digit: "barcode 5901234123457" is an EAN-13.
@@ -89,8 +92,15 @@ IBAN_LENGTHS: Final[dict[str, int]] = {
     "DJ": 27, "RU": 33, "SO": 23, "NI": 28, "MN": 20, "FK": 18, "OM": 23, "YE": 30, "HN": 28,
 }  # fmt: skip
 
+# Matched on the lower-cased text: "DE89 3704 ...", "de89370400440532013000", "IE 17 UKKD45 273607...".
 _IBAN: Final = re.compile(
-    r"[A-Z](?<![A-Za-z0-9][A-Z])[A-Z]\d{2}[ \-]?[A-Z0-9][A-Z0-9 \-]{9,50}[A-Z0-9](?![A-Za-z0-9])"
+    r"[a-z](?<![a-z0-9][a-z])[a-z] ?\d{2}[ \-]{0,2}[a-z0-9][a-z0-9 \-]{9,60}[a-z0-9](?![a-z0-9])"
+)
+# What makes a lower-cased one an IBAN: checksums pass for one random number in 97, and prose is full of
+# lower-case country codes ("at 12 3456..." reads as Austria).
+_IBAN_CONTEXT: Final = re.compile(
+    r"iban|\brib\b|bank|konto|account|acct|cuenta|conto|compte|rekening|conta|счет|счёт|transfer|überweis|"
+    r"virement|bonifico|transferencia|transfere|przelew|havale|wire|\bbic\b|swift"
 )
 
 
@@ -107,13 +117,15 @@ def iban_ok(compact: str) -> bool:
 
 def find_ibans(t: Text) -> list[Hit]:
     out: list[Hit] = []
-    windows = merged_windows(t.iban_anchors, 16, 72, len(t.raw))
-    for m in (m for lo, hi in windows for m in _IBAN.finditer(t.raw, lo, hi)):
-        value = m.group()
-        length = IBAN_LENGTHS.get(value[:2])
+    raw, low = t.raw, t.low
+    windows = merged_windows(t.iban_anchors, 16, 72, len(raw))
+    for m in (m for lo, hi in windows for m in _IBAN.finditer(low, lo, hi)):
+        value = raw[m.start() : m.end()]
+        country = value[:2].upper()
+        length = IBAN_LENGTHS.get(country)
         if length is None:
             continue
-        # The greedy match may run into a following word in capitals; cut it at the country's length.
+        # The greedy match may run into a following word; cut it at the country's length.
         count = 0
         cut = len(value)
         for i, ch in enumerate(value):
@@ -122,23 +134,28 @@ def find_ibans(t: Text) -> list[Hit]:
                 if count == length:
                     cut = i + 1
                     break
-        if (
-            count < length
-            or (cut < len(value) and value[cut] not in " -")
-            or _DOUBLE_SEPARATOR.search(value[:cut])
-        ):
+        if count < length or (cut < len(value) and value[cut] not in " -"):
             continue
-        compact = "".join(c for c in value[:cut] if c.isalnum())
-        if iban_ok(compact):
-            out.append(Hit("iban", m.start(), m.start() + cut))
+        iban = value[:cut]
+        compact = "".join(c for c in iban if c.isalnum()).upper()
+        if not iban_ok(compact):
+            continue
+        # In capitals it needs no context; lower-cased, something around it must speak of banks.
+        if any(c.islower() for c in iban):
+            around = (
+                low[max(0, m.start() - 60) : m.start()] + " " + low[m.start() + cut : m.start() + cut + 60]
+            )
+            if _IBAN_CONTEXT.search(around) is None:
+                continue
+        out.append(Hit("iban", m.start(), m.start() + cut))
     return out
 
 
 # --- US social security numbers ----------------------------------------------------------------------------
 
-# Grouped (123-45-6789, 123 45 6789) or bare (123456789); one pattern, one pass per digit run.
+# Grouped (123-45-6789, 123 45 6789, 123.45.6789) or bare (123456789); one pattern, one pass per digit run.
 _SSN: Final = re.compile(
-    rf"(?<!{WORD}|-)(?<!\d[ \-])(\d{{3}})([ \-]?)(\d{{2}})\2(\d{{4}})(?!{WORD}|-|[ \-]\d)"
+    rf"(?<!{WORD}|-)(?<!\d[ \-.])(\d{{3}})([ \-.]?)(\d{{2}})\2(\d{{4}})(?!{WORD}|-|[ \-.]\d)"
 )
 _SSN_CONTEXT: Final = re.compile(
     r"(?:\bssn|\bss#|\bss[ \t]+(?:number|no\b)|\bssa\b|social[ \-]security|soc\.? ?sec|\bsocial\b|taxpayer|"
@@ -164,15 +181,18 @@ def find_ssns(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
             continue
         if not _ssn_rules_ok(m.group(1), m.group(3), m.group(4)):
             continue
-        if m.group(2):
+        if m.group(2) and m.group(2) != ".":
             before = low[max(0, m.start() - 30) : m.start()]
             if _SSN_NEG.search(before) and not _SSN_CONTEXT.search(before):
                 continue
             out.append(Hit("ssn", m.start(), m.end()))
             continue
-        # A bare nine-digit number is an SSN only when the text around it says so.
+        # A bare nine-digit number (or 123.45.6789) is an SSN only when the text around it says so.
         if hint is None:
             hint = t.ssn_hint
-        if hint and _SSN_CONTEXT.search(low[max(0, m.start() - 40) : m.start()]):
+        if hint and (
+            _SSN_CONTEXT.search(low[max(0, m.start() - 40) : m.start()])
+            or _SSN_CONTEXT.search(low[m.end() : m.end() + 30])
+        ):
             out.append(Hit("ssn", m.start(), m.end()))
     return out
