@@ -28,6 +28,7 @@ from .patterns import (
     find_ips,
     find_jwts,
     find_loose_tokens,
+    find_misspelled_passwords,
     find_passwords,
     find_phones,
     find_prefixed_keys,
@@ -75,6 +76,7 @@ def scan(text: str) -> list[Finding]:
         hits.extend(find_bearer(t, hits))
     if t.pw or t.url or t.cli or t.cred or "-u" in text:
         hits.extend(find_passwords(t))
+    hits.extend(find_misspelled_passwords(t))
     if long_tokens:
         # Last: a keyword-less token is only a candidate where no finder above claimed it.
         hits.extend(find_loose_tokens(t, hits))

@@ -10,7 +10,7 @@ from ._common import Hit
 from ._text import Text
 from .contact import find_emails, find_ips, find_phones
 from .financial import find_cards, find_ibans, find_ssns
-from .passwords import find_passwords
+from .passwords import find_misspelled_passwords, find_passwords
 from .tokens import (
     find_aws,
     find_bearer,
@@ -33,6 +33,7 @@ FINDERS: Final[tuple[Finder, ...]] = (
     find_generic_secrets,
     find_bearer,
     find_passwords,
+    find_misspelled_passwords,
     find_loose_tokens,
     find_emails,
     find_cards,
@@ -79,6 +80,7 @@ __all__ = [
     "find_ips",
     "find_jwts",
     "find_loose_tokens",
+    "find_misspelled_passwords",
     "find_passwords",
     "find_phones",
     "find_prefixed_keys",

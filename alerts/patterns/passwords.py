@@ -48,7 +48,7 @@ _CONN: Final = (
     r"(?P<cop>[ \t]+(?:is|was|will[ \t]be|has[ \t]been|should[ \t]be|ist|lautet|war|est|c'est|c’est|"
     r"était|sera|"
     r"es|era|será|é|"
-    r"è|jest|är|er|on|je|это|—)(?:[ \t]*:)?[ \t]+|'s[ \t]+|[ \t]*(?:是|为|為|は|が|는|은)[ \t]*)|"
+    r"è|jest|är|er|on|je|это|hai|—)(?:[ \t]*:)?[ \t]+|'s[ \t]+|[ \t]*(?:是|为|為|は|が|는|은)[ \t]*)|"
     r"(?P<prep>[ \t]+(?:to|zu|auf|à|a|en|para|in|naar|na|se|olarak|into)[ \t]+)|(?P<bare_sp>[ \t]+))"
 )
 _FILLER: Final = (
@@ -57,6 +57,9 @@ _FILLER: Final = (
 )
 _VALUE: Final = (
     r"(?:\"(?P<dq>[^\"\n]{1,128})\"|'(?P<sq>[^'\n]{1,128})'|`(?P<bq>[^`\n]{1,128})`|[«“„](?P<gq>[^»”“\n]{1,128})[»”“]|"
+    # In angle brackets or parentheses, without spaces: "<oak-lamp-blue-oak>", "(Barcelona2019$)". (With
+    # spaces it is a placeholder or an aside: "<your password>", "(see the vault)".)
+    r"<(?P<aq>[^<>\s]{1,128})>|\((?P<pq>[^()\s]{1,128})\)|"
     r"(?P<bare>[^\s\"'`«»“”，。、！？；：「」（）\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]{1,128}))"
 )
 
@@ -116,6 +119,57 @@ _CLI_PASSWORD: Final = re.compile(
     r"(?:-p|--password)(?:[ \t]+|=)"
     r"|redis-cli\b[^\n|;&]{0,160}?[ \t](?:-a|--pass)[ \t]+)" + _VALUE
 )
+# A misspelled keyword before ':' or 'is' ("PASSWROD: c0ff33475!", "passsword: Summer2025?"): one typo
+# away from the word (as typed in a hurry), and the value must look like a password.
+_TYPO_KW: Final = re.compile(r"p(?<![a-z]p)[a-z]{4,9}(?=[ \t]*(?::|=|->|→)|[ \t]+(?:is|ist|es|est|é)[ \t])")
+_TYPO_CONN: Final = re.compile(r"[ \t]*(?::|=|->|→)[ \t]*|[ \t]+(?:is|ist|es|est|é)[ \t]+")
+_TYPO_OF: Final = ("password", "passwort", "passwd")
+_NOT_TYPOS: Final = frozenset(
+    {"password", "passwort", "passwd", "passwords", "passed", "passes", "passer", "passport", "passports"}
+)
+_VALUE_AT: Final = re.compile(_VALUE)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """One insertion, deletion, substitution or swap of neighbours turns a into b."""
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    i = 0
+    while i < la and i < lb and a[i] == b[i]:
+        i += 1
+    if la == lb:
+        return a[i + 1 :] == b[i + 1 :] or (
+            i + 1 < la and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+        )
+    return a[i + 1 :] == b[i:] if la > lb else a[i:] == b[i + 1 :]
+
+
+def find_misspelled_passwords(t: Text) -> list[Hit]:
+    """Passwords after a keyword typed with one slip; the pattern itself is the gate (it skips from one "p"
+    to the next)."""
+    text, low = t.raw, t.low
+    out: list[Hit] = []
+    for m in _TYPO_KW.finditer(low):
+        word = m.group()
+        if word in _NOT_TYPOS or not any(_one_edit(word, target) for target in _TYPO_OF):
+            continue
+        conn = _TYPO_CONN.match(low, m.end())
+        found = _VALUE_AT.match(low, conn.end()) if conn is not None else None
+        span = _value_span(found, text) if found is not None else None
+        if span is None:
+            continue
+        value, start, end = span if found.group("bare") is None else _trim(*span)
+        if char_classes(value) >= 2 and any(c.isdigit() for c in value) and acceptable(value, strict=False):
+            out.append(Hit("password", start, end))
+    return out
+
+
+_PAIR: Final = re.compile(
+    r"(?:login|user(?:name)?|usr|benutzer(?:name)?|usuario|utilisateur|utente)[ \t]*/[ \t]*"
+    r"(?:password|passwort|pass|pw|pwd|contraseña|mot de passe|senha|kennwort)[ \t]*[:=][ \t]*"
+    r"[\"'`]?[^\s/\"'`]{1,64}[\"'`]?[ \t]*/[ \t]*[\"'`]?(?P<value>[^\s\"'`]{3,128})"
+)
 # "creds are admin:Kaffee4759!", "login: deploy:S3cret!": a user and a password joined by a colon.
 _USER_PASS: Final = re.compile(
     r"(?<![\w\-])(?:creds?|credentials|login|logins)\b[ \t]*(?:are|is|:|=|-|—)?[ \t]*[\"'`]?"
@@ -168,7 +222,7 @@ _NOT_A_VALUE: Final = frozenset(
 
 def _value_span(m: re.Match[str], raw: str) -> tuple[str, int, int] | None:
     """The value as written: patterns run on the lower-cased text, whose offsets are the same."""
-    for name in ("dq", "sq", "bq", "gq", "bare"):
+    for name in ("dq", "sq", "bq", "gq", "aq", "pq", "bare"):
         start = m.start(name)
         if start >= 0:
             return raw[start : m.end(name)], start, m.end(name)
@@ -176,8 +230,16 @@ def _value_span(m: re.Match[str], raw: str) -> tuple[str, int, int] | None:
 
 
 _PROSE_NEXT: Final = re.compile(r"[ \t]+[^\W_]+(?:[ \t.,!?]|$)")
-# Hyphenated words ("wifi-nya", "self-service") are language, not a password without a ':' before them.
+# Hyphenated words ("wifi-nya", "self-service") are language, not a password without a ':' before them;
+# three hyphens and more make a passphrase ("river-staple-staple-lamp").
 _HYPHENATED: Final = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
+_OWNER: Final = re.compile(
+    r"(?:^|[\s(])(?:la|el|mi|tu|su|my|your|the|ma|mon|ta|il|o|a|meu|minha|mein|meine)[ \t]+$"
+)
+_BRACKET_PLACEHOLDER: Final = re.compile(r"pass|secret|token|your|new|here|key|value|example")
+_NOT_WORDY: Final = re.compile(r"[^A-Za-z_\-]")  # a digit or a symbol
+# DB_PASSWORD, <API_TOKEN>: the name of a setting, not its value.
+_ENV_NAME: Final = re.compile(r"[A-Z][A-Z0-9]*_[A-Z0-9_]+")
 
 
 # The next parameter of a query string or connection string: "pw&useSSL=false", "pw;Encrypt=True".
@@ -235,10 +297,22 @@ def _judge(m: re.Match[str], text: str) -> tuple[int, int] | None:
     # ("PW sakura1987": in capitals "PW" is the abbreviation; "PASS tests/x.py" is a test runner).
     if weak and not symbolic:
         abbreviation = text[m.start("weak") : m.end("weak")] == "PW" and m.group("bare_sp") is not None
+        # "la clave es m0nk3y284": after an article or a possessive the weak word is the noun.
+        owned = m.group("cop") is not None and _OWNER.search(text[max(0, m.start() - 8) : m.start()])
+        digit = any(c.isdigit() for c in value)
         if m.group("cop") is not None and char_classes(value) >= 3:
             pass
-        elif not (abbreviation and char_classes(value) >= 2 and any(c.isdigit() for c in value)):
+        elif not ((abbreviation or owned) and char_classes(value) >= 2 and digit):
             return None
+    bracketed = m.start("aq") >= 0 or m.start("pq") >= 0
+    if bracketed and (char_classes(value) < 2 or _ENV_NAME.fullmatch(value) is not None):
+        return None
+    # <new-password>, <YourSecret>: angle brackets are how docs write a placeholder.
+    if m.start("aq") >= 0 and (
+        _BRACKET_PLACEHOLDER.search(value.lower()) is not None
+        or not (_NOT_WORDY.search(value) or value.count("-") >= 2 or (len(value) >= 10 and value.isalpha()))
+    ):
+        return None
     if weak and (len(value) < 4 or (value.isdigit() and len(value) < 5)):
         return None
     if not acceptable(value, strict=not (symbolic or quoted)):
@@ -250,7 +324,9 @@ def _judge(m: re.Match[str], text: str) -> tuple[int, int] | None:
         if (m.group("prep") is not None or m.group("bare_sp") is not None) and char_classes(value) < 2:
             return None
         if m.group("bare_sp") is not None and (
-            len(value) < 6 or value.isalpha() or _HYPHENATED.fullmatch(value) is not None
+            len(value) < 6
+            or value.isalpha()
+            or (_HYPHENATED.fullmatch(value) is not None and value.count("-") < 2)
         ):
             return None
         # A plain word followed by more words is the sentence going on ("password => ask Bob",
@@ -263,10 +339,16 @@ def _judge(m: re.Match[str], text: str) -> tuple[int, int] | None:
 def find_passwords(t: Text) -> list[Hit]:
     out: list[Hit] = []
     text, low = t.raw, t.low
-    starts = list(_keyword_starts(t))
+    starts = _keyword_starts(t)
+    # "login/password: admin / Dragon2023?": the second value is the password.
+    pairs = [m for m in _PAIR.finditer(low)] if starts and "/" in low else []
+    for m in pairs:
+        value, start, end = _trim(text[m.start("value") : m.end("value")], m.start("value"), m.end("value"))
+        if acceptable(value, strict=False):
+            out.append(Hit("password", start, end))
     covered = 0  # keywords inside an accepted value ("password: password123") are part of that value
     for p in starts:
-        if p < covered:
+        if p < covered or any(m.start() <= p < m.end() for m in pairs):
             continue
         m = _KW_PHRASE.match(low, p)
         span = _judge(m, text) if m is not None else None
