@@ -84,7 +84,7 @@ def scan(text: str) -> list[Finding]:
         hits.extend(find_emails(t))
     # Phone numbers last: what outranks them (IBANs, cards, SSNs, IP addresses) is found first, and a
     # phone-shaped candidate inside one is not validated.
-    if t.iban_anchors:
+    if t.iban_anchors or t.iban_words:
         hits.extend(find_ibans(t))
     if t.runs:
         hits.extend(find_cards(t, hits))

@@ -156,17 +156,7 @@ def _keyword_flags() -> dict[str, int]:
     for hint in KEY_HINTS:
         words[hint] = words.get(hint, 0) | _KEY
     # An IBAN follows its name or a word for a transfer, however few digits run together in it.
-    for word in (
-        "iban",
-        "konto",
-        "überweis",
-        "virement",
-        "bonifico",
-        "rekening",
-        "cuenta",
-        "transfer",
-        "bank",
-    ):
+    for word in ("iban", "konto", "überweis", "virement", "bonifico", "rekening", "cuenta", "transfer"):
         words[word] = words.get(word, 0) | _IBAN
     return words
 
@@ -196,6 +186,7 @@ class Text:
         "cli",
         "cred",
         "iban_anchors",
+        "iban_words",
         "key_hints",
         "low",
         "pw",
@@ -222,6 +213,7 @@ class Text:
         self._long: list[tuple[int, int]] | None = None
         self._windows: dict[int, list[tuple[int, int]]] = {}
         self.iban_anchors: list[int] = []
+        self.iban_words: list[int] = []  # ends of "iban" and transfer words
         for m in (_NUMERIC_ASCII if low.isascii() else _NUMERIC).finditer(low):
             start = m.start()
             # A run glued to a word ("a1b2c3d4", a hash, a UUID) starts no card, phone, SSN or IP address.
@@ -266,7 +258,7 @@ class Text:
             if flags & _KEY:
                 self.key_hints.append(start)
             if flags & _IBAN:
-                self.iban_anchors.append(end)
+                self.iban_words.append(end)
             # " at", "(at"...: a spelled-out "at" when a space or closing bracket follows.
             if flags & _AT and end < len(low) and low[end] in _AT_CLOSERS:
                 self.at.append(start + 1)
@@ -278,8 +270,8 @@ class Text:
             self.sec = sorted(set(sec))
         if len(self.key_hints) > 1:
             self.key_hints.sort()
-        if len(self.iban_anchors) > 1:
-            self.iban_anchors.sort()
+        if len(self.iban_words) > 1:
+            self.iban_words.sort()
 
     @property
     def ssn_hint(self) -> bool:

@@ -219,8 +219,10 @@ def _has_date(cand: str) -> bool:
 _SSN_SHAPE: Final = re.compile(r"^\d{3}[- ]\d{2}[- ]\d{4}$")
 _ZIP4: Final = re.compile(r"^\d{5}-\d{4}$")
 _THOUSANDS: Final = re.compile(r"^\d{1,3}(?:[ .\u00a0]\d{3})+$")
+# (3-3-4 NANP, 2-2-2-2-2 French, 3-2/3-2-2, 3-4-4 Chinese mobiles, 4-3-4.)
 _DOTTED_OK: Final = re.compile(
-    r"^\(?\d{3}\)?\.\d{3}\.\d{4}$|^\d{2}(?:\.\d{2}){4}$|^\d{3}\.\d{2,3}\.\d{2}\.\d{2}$"
+    r"^\(?\d{3}\)?\.\d{3}\.\d{4}$|^\d{2}(?:\.\d{2}){4}$|^\d{3}\.\d{2,3}\.\d{2}\.\d{2}$|^\d{3}\.\d{4}\.\d{4}$|"
+    r"^\d{4}\.\d{3}\.\d{4}$"
 )
 # Context is read as words: each word of the window is tested against prefixes (str.startswith with a
 # tuple runs in C), which is several times cheaper than searching an alternation pattern.
@@ -276,6 +278,8 @@ _PHONE_WORDS: Final = (
 # Words that say "number" without saying which: they mean what the word before them means ("phone number",
 # "order number", "numéro de commande").
 _GENERIC_NUMBER: Final = ("number", "nummer", "numéro", "numero", "número", "номер")
+# Abbreviations of "number" mean what the word before them means ("mobile no", "order no") and nothing alone.
+_SHORT_NUMBER: Final = frozenset({"no", "nr", "num", "nº", "n°"})
 # In scripts without spaces the context is one run of characters: these are looked for inside it.
 _CJK_PHONE: Final = ("電話", "电话", "手机", "手機", "携帯", "전화", "연락처")
 _CJK_NOT_PHONE: Final = (
@@ -405,6 +409,12 @@ _NEG_WORDS: Final = (
     "katalog",
     "замовлен",
     "№",
+    "part",
+    "teil",
+    "pièce",
+    "pieza",
+    "modell",
+    "model",
 )
 _NEG_EXACT: Final = frozenset({"id", "no", "v", "po", "ts", "pin", "lot", "ref", "eur", "usd", "zip"})
 
@@ -418,13 +428,15 @@ def _not_a_phone_word(w: str) -> bool:
     return w in _NEG_EXACT or w.startswith(_NEG_PREFIXES) or w in "#$€£¥₽№"
 
 
-_OTHER, _PHONE_WORD, _NUMBER_WORD, _NEUTRAL = -1, 1, 2, 0
+_OTHER, _PHONE_WORD, _NUMBER_WORD, _NEUTRAL, _ABBREVIATION = -1, 1, 2, 0, 3
 
 
 @lru_cache(maxsize=8192)
 def _word_says(w: str) -> int:
     """What one context word says (cached: the same words come back in every message, and testing a word
     against every prefix is the costly part)."""
+    if w in _SHORT_NUMBER:
+        return _ABBREVIATION
     if _not_a_phone_word(w):
         return _OTHER
     if w.startswith(_PHONE_WORDS):
@@ -435,7 +447,7 @@ def _word_says(w: str) -> int:
 def _phone_context(window: str) -> int:
     """What the words before a number say it is: 1 a phone number, -1 something else (an order, an
     account, a price...), 0 nothing. The word nearest the number decides."""
-    verdict, previous_says_other = 0, False
+    verdict, previous_says_other, previous = 0, False, _NEUTRAL
     for w in _CONTEXT_WORDS.findall(window):
         says_other = False
         if w[0] >= "\u2e80":
@@ -445,10 +457,13 @@ def _phone_context(window: str) -> int:
                 verdict = 1 if phone > other else -1
         else:
             said = _word_says(w)
+            if said == _ABBREVIATION:
+                said = previous if previous in (_OTHER, _PHONE_WORD) else _NEUTRAL
             if said == _OTHER:
                 verdict, says_other = -1, True
             elif said == _PHONE_WORD or (said == _NUMBER_WORD and not previous_says_other):
                 verdict = 1
+            previous = said
         previous_says_other = says_other
     return verdict
 
@@ -583,6 +598,16 @@ _AFTER_END: Final = re.compile(r"[/,;|\n]")
 _COMPACT_DATE: Final = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])$")
 
 
+def _placeholder_number(digits: str) -> bool:
+    """555-0000, (000) 000-0000, 123-456-7890: what documentation writes instead of a number."""
+    tail = digits[-7:]
+    return tail.count(tail[0]) == len(tail) or digits in _ASCENDING or digits in _DESCENDING
+
+
+_ASCENDING: Final = "01234567890123456789"
+_DESCENDING: Final = "98765432109876543210"
+
+
 def _shaped_like_a_number_not_a_phone(groups: list[str]) -> bool:
     # Unformatted digit runs are timestamps and order numbers until the text says otherwise; runs of
     # equal four-digit blocks are card-like or tracking numbers; spaced single digits are a list; a
@@ -607,7 +632,8 @@ def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
             cand, start = cand[1:], start + 1
         if cand.count("(") != cand.count(")"):
             continue
-        if not 7 <= sum(map(str.isdigit, cand)) <= 15:
+        digits = "".join(c for c in cand if c.isdigit())
+        if not 7 <= len(digits) <= 15 or _placeholder_number(digits):
             continue
         international = cand.startswith(("+", "00"))
         before = low[max(0, start - 40) : start]

@@ -17,6 +17,7 @@ _CARD: Final = re.compile(rf"(?<!{WORD}|-)(?<!\d[ \-])\d[\d \-]{{10,34}}\d(?!{WO
 _SEPARATOR_RUN: Final = re.compile(r"[ \-]+")
 _CARD_SEPARATORS: Final = frozenset({" ", "-", "  "})
 _PRODUCT_CODE: Final = re.compile(r"barcode|\bean\b|ean-?13|gtin|\bupc\b|isbn|imei|\bsku\b|article|artikel")
+_ORDER: Final = re.compile(r"order|invoice|tracking|ticket|booking|reference|bestell|commande|pedido|заказ")
 
 
 # The kinds that win an overlap against a card, and against an SSN (alerts.patterns.PRIORITY; a test holds
@@ -72,7 +73,11 @@ def find_cards(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
             continue
         if 12 <= len(digits) <= 19 and luhn_ok(digits) and _card_brand_ok(digits):
             # Product codes use the same check digit: "barcode 5901234123457" is an EAN-13.
-            if _PRODUCT_CODE.search(t.low[max(0, m.start() - 24) : m.start()]):
+            before = t.low[max(0, m.start() - 24) : m.start()]
+            if _PRODUCT_CODE.search(before):
+                continue
+            # A 12- or 13-digit "card" after "order number" is the order number (one in ten passes Luhn).
+            if len(digits) <= 13 and _ORDER.search(before):
                 continue
             out.append(Hit("credit_card", m.start(), m.end()))
     return out
@@ -94,16 +99,13 @@ IBAN_LENGTHS: Final[dict[str, int]] = {
 
 # Matched on the lower-cased text: "DE89 3704 ...", "de89370400440532013000", "IE 17 UKKD45 273607...".
 _IBAN: Final = re.compile(
+    r"[A-Z](?<![A-Za-z0-9][A-Z])[A-Z] ?\d{2}[ \-]{0,2}[A-Z0-9][A-Z0-9 \-]{9,60}[A-Z0-9](?![A-Za-z0-9])"
+)
+# The same in any case, matched on the lower-cased text only right after the word "IBAN" (or a transfer
+# word in another language): prose is full of lower-case letter pairs before numbers ("at 12 3456...").
+_IBAN_ANY_CASE: Final = re.compile(
     r"[a-z](?<![a-z0-9][a-z])[a-z] ?\d{2}[ \-]{0,2}[a-z0-9][a-z0-9 \-]{9,60}[a-z0-9](?![a-z0-9])"
 )
-# What makes a lower-cased one an IBAN: checksums pass for one random number in 97, and prose is full of
-# lower-case country codes ("at 12 3456..." reads as Austria).
-_IBAN_CONTEXT: Final = re.compile(
-    r"iban|\brib\b|bank|konto|account|acct|cuenta|conto|compte|rekening|conta|счет|счёт|transfer|überweis|"
-    r"virement|bonifico|transferencia|transfere|przelew|havale|wire|\bbic\b|swift"
-)
-
-
 # ISO 13616: letters count as 10..35 in the mod-97 check.
 _IBAN_DIGITS: Final = str.maketrans({chr(ord("A") + i): str(10 + i) for i in range(26)})
 
@@ -118,8 +120,17 @@ def iban_ok(compact: str) -> bool:
 def find_ibans(t: Text) -> list[Hit]:
     out: list[Hit] = []
     raw, low = t.raw, t.low
-    windows = merged_windows(t.iban_anchors, 16, 72, len(raw))
-    for m in (m for lo, hi in windows for m in _IBAN.finditer(low, lo, hi)):
+    named = t.iban_words
+    anchors = sorted(t.iban_anchors + named) if named else t.iban_anchors
+    windows = merged_windows(anchors, 16, 72, len(raw))
+    candidates = [m for lo, hi in windows for m in _IBAN.finditer(raw, lo, hi)]
+    if named:
+        seen = {m.start() for m in candidates}
+        after = merged_windows(named, 0, 72, len(raw))
+        candidates += [
+            m for lo, hi in after for m in _IBAN_ANY_CASE.finditer(low, lo, hi) if m.start() not in seen
+        ]
+    for m in candidates:
         value = raw[m.start() : m.end()]
         country = value[:2].upper()
         length = IBAN_LENGTHS.get(country)
@@ -140,13 +151,6 @@ def find_ibans(t: Text) -> list[Hit]:
         compact = "".join(c for c in iban if c.isalnum()).upper()
         if not iban_ok(compact):
             continue
-        # In capitals it needs no context; lower-cased, something around it must speak of banks.
-        if any(c.islower() for c in iban):
-            around = (
-                low[max(0, m.start() - 60) : m.start()] + " " + low[m.start() + cut : m.start() + cut + 60]
-            )
-            if _IBAN_CONTEXT.search(around) is None:
-                continue
         out.append(Hit("iban", m.start(), m.start() + cut))
     return out
 

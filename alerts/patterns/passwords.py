@@ -8,6 +8,7 @@ from typing import Final
 from ._common import (
     Hit,
     char_classes,
+    find_all,
     is_placeholder,
     looks_like_code_reference,
     merged_windows,
@@ -121,8 +122,9 @@ _CLI_PASSWORD: Final = re.compile(
 )
 # A misspelled keyword before ':' or 'is' ("PASSWROD: c0ff33475!", "passsword: Summer2025?"): one typo
 # away from the word (as typed in a hurry), and the value must look like a password.
-_TYPO_KW: Final = re.compile(r"p(?<![a-z]p)[a-z]{4,9}(?=[ \t]*(?::|=|->|→)|[ \t]+(?:is|ist|es|est|é)[ \t])")
-_TYPO_CONN: Final = re.compile(r"[ \t]*(?::|=|->|→)[ \t]*|[ \t]+(?:is|ist|es|est|é)[ \t]+")
+# Found from the sign back (signs are rarer than the letter "p"); after "is" the keyword must be spelled.
+_TYPO_SIGNS: Final = (":", "=", "→", "->")
+_TYPO_CONNECTOR: Final = re.compile(r"[ \t]*(?:[:=→]|->)[ \t]*")
 _TYPO_OF: Final = ("password", "passwort", "passwd")
 _NOT_TYPOS: Final = frozenset(
     {"password", "passwort", "passwd", "passwords", "passed", "passes", "passer", "passport", "passports"}
@@ -146,18 +148,32 @@ def _one_edit(a: str, b: str) -> bool:
 
 
 def find_misspelled_passwords(t: Text) -> list[Hit]:
-    """Passwords after a keyword typed with one slip; the pattern itself is the gate (it skips from one "p"
-    to the next)."""
+    """Passwords after a keyword typed with one slip ("PASSWROD: c0ff33475!", "passwod=fjdD&Ysa67h&B")."""
     text, low = t.raw, t.low
     out: list[Hit] = []
-    for m in _TYPO_KW.finditer(low):
-        word = m.group()
+    connectors = [c for sign in _TYPO_SIGNS if sign in low for c in find_all(low, sign)]
+    for c in connectors:
+        # A keyword starting with "p" ends just before the sign.
+        p = low.rfind("p", max(0, c - 12), c)
+        if p < 0:
+            continue
+        end = c
+        while end > p and low[end - 1] in " \t":
+            end -= 1
+        start = end
+        while start > 0 and end - start <= 10 and "a" <= low[start - 1] <= "z":
+            start -= 1
+        word = low[start:end]
+        if not 5 <= len(word) <= 10 or word[0] != "p" or (start > 0 and low[start - 1].isalpha()):
+            continue
         if word in _NOT_TYPOS or not any(_one_edit(word, target) for target in _TYPO_OF):
             continue
-        conn = _TYPO_CONN.match(low, m.end())
-        found = _VALUE_AT.match(low, conn.end()) if conn is not None else None
+        conn = _TYPO_CONNECTOR.match(low, end)
+        if conn is None:
+            continue
+        found = _VALUE_AT.match(low, conn.end())
         span = _value_span(found, text) if found is not None else None
-        if span is None:
+        if found is None or span is None:
             continue
         value, start, end = span if found.group("bare") is None else _trim(*span)
         if char_classes(value) >= 2 and any(c.isdigit() for c in value) and acceptable(value, strict=False):
@@ -341,14 +357,21 @@ def find_passwords(t: Text) -> list[Hit]:
     text, low = t.raw, t.low
     starts = _keyword_starts(t)
     # "login/password: admin / Dragon2023?": the second value is the password.
-    pairs = [m for m in _PAIR.finditer(low)] if starts and "/" in low else []
-    for m in pairs:
-        value, start, end = _trim(text[m.start("value") : m.end("value")], m.start("value"), m.end("value"))
+    # (Only where a keyword comes right after a "/".)
+    pairs = [
+        pair
+        for p in starts
+        if "/" in low[max(0, p - 3) : p]
+        for pair in _PAIR.finditer(low, max(0, p - 24), min(len(low), p + 220))
+    ]
+    for pair in pairs:
+        start, end = pair.span("value")
+        value, start, end = _trim(text[start:end], start, end)
         if acceptable(value, strict=False):
             out.append(Hit("password", start, end))
     covered = 0  # keywords inside an accepted value ("password: password123") are part of that value
     for p in starts:
-        if p < covered or any(m.start() <= p < m.end() for m in pairs):
+        if p < covered or any(pair.start() <= p < pair.end() for pair in pairs):
             continue
         m = _KW_PHRASE.match(low, p)
         span = _judge(m, text) if m is not None else None

@@ -331,7 +331,7 @@ _LOOSE: Final = re.compile(
 # Digests, ids and public keys look random too; the word before them says what they are.
 _DIGEST_CONTEXT: Final = re.compile(
     r"(?:sha\d*|md5|integrity|checksum|digest|hash|etag|nonce|id|ref|commit|ssh-rsa|ssh-ed25519|ssh-dss|"
-    r"ecdsa-sha2-nistp\d+|sk-ssh-ed25519@openssh\.com|playlist|video|channel)[\s:=\-\"']*$"
+    r"ecdsa-sha2-nistp\d+|sk-ssh-ed25519@openssh\.com|playlist|video|channel|base64)[\s:=\-\"']*$"
 )
 
 
