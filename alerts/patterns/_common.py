@@ -104,10 +104,10 @@ _PLACEHOLDER_EXACT: Final = frozenset(
     "none null nil empty blank n/a na tbd undefined hidden masked secret password passwd pass pwd token key "
     "apikey api_key api-key value string".split()
 )
-_VERB_PREFIXES: Final = ("insert", "enter", "replace", "put", "add")
 
 
 _MASK_STRIP: Final = "".join(sorted(_MASK_CHARS))
+# "insert_password", "enter-key-here": an instruction, not a value.
 _VERB_PREFIX: Final = re.compile(r"(?:insert|enter|replace|put|add)[_\- ]")
 _PLACEHOLDER_WORD: Final = re.compile("|".join(_PLACEHOLDER_WORDS))
 _CODE_WORD: Final = re.compile(r"environ|getenv|process\.env|secrets\.")
