@@ -58,6 +58,10 @@ def shannon_entropy(value: str) -> float:
     H = log2(n) - sum(c * log2(c)) / n over the character counts c (from a table). The counts come from
     str.count per distinct character (C loops); fsum makes the result independent of the set's order.
     """
+    # The first 128 characters tell a random token from a word well enough; a long bearer token would
+    # otherwise cost a count per distinct character over its whole length.
+    if len(value) > 128:
+        value = value[:128]
     n = len(value)
     if not n:
         return 0.0

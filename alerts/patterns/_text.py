@@ -215,13 +215,13 @@ class Text:
         self.iban_anchors: list[int] = []
         self.iban_words: list[int] = []  # ends of "iban" and transfer words
         for m in (_NUMERIC_ASCII if low.isascii() else _NUMERIC).finditer(low):
-            start = m.start()
+            start, run_end = m.span()  # (one call on the match; the run is sliced from the text)
             # A run glued to a word ("a1b2c3d4", a hash, a UUID) starts no card, phone, SSN or IP address.
-            if m.end() - start >= 6:
+            if run_end - start >= 6:
                 # Where an IBAN can be: every IBAN holds a run like this within a few characters of its
                 # start, glued to letters ("GB82WEST1234...") or not.
                 self.iban_anchors.append(start)
-            run = m.group()
+            run = low[start:run_end]
             prev = low[start - 1] if start else " "
             # (Letters and digits of ASCII and Latin scripts are tested directly; only others need the class.)
             if (prev.isalnum() or prev == "_") and (prev < "\u0e00" or joins_token(prev)):
@@ -237,7 +237,7 @@ class Text:
             digits = len(run) - run.count(" ") - run.count("-") - run.count(".")
             if "(" in run or ")" in run or "\u00a0" in run:
                 digits -= run.count("(") + run.count(")") + run.count("\u00a0")
-            self.runs.append((start, m.end(), digits))
+            self.runs.append((start, run_end, digits))
         pw, sec = self.pw, self.sec
         for index, start, end in _KEYWORDS.find_matches_as_indexes(low, overlapping=True):
             flags = _FLAGS[index]

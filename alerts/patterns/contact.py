@@ -150,6 +150,9 @@ def find_emails(t: Text) -> list[Hit]:
         symbol = "@" in opened
         if not symbol and not any(c in "([{<" for c in opened) and not _dotted(right.group()):
             continue
+        # An "@" the plain finder did not take is an address only when spaces were what stopped it.
+        if symbol and text[a_start - 1 : a_start] not in (" ", "\t") and " " not in right.group().strip():
+            continue
         lo, hi = max(0, a_start - 120, searched), min(len(text), right.end() + 1)
         # The address around this "at": an earlier match ("me at olga.wang" before "olga.wang [at] ...")
         # must not hide it, so the search restarts just after each match that ends too early. The window is

@@ -236,9 +236,16 @@ _NOT_A_VALUE: Final = frozenset(
 )
 
 
+_VALUE_GROUPS: Final = ("dq", "sq", "bq", "gq", "aq", "pq", "bare")
+
+
 def _value_span(m: re.Match[str], raw: str) -> tuple[str, int, int] | None:
     """The value as written: patterns run on the lower-cased text, whose offsets are the same."""
-    for name in ("dq", "sq", "bq", "gq", "aq", "pq", "bare"):
+    # The value is the pattern's last group: the one that closed last says which form it took.
+    name = m.lastgroup
+    if name is not None and name in _VALUE_GROUPS:
+        return raw[m.start(name) : m.end(name)], m.start(name), m.end(name)
+    for name in _VALUE_GROUPS:
         start = m.start(name)
         if start >= 0:
             return raw[start : m.end(name)], start, m.end(name)
