@@ -4,12 +4,13 @@ Every message passes through ``scan`` on service_1's event loop, and most of its
 overhead between the regex calls (function calls, loops, small objects). mypyc compiles the same
 type-checked source files to a C extension that removes much of it (bench/detector.py measures both).
 
-The engine's files (alerts/detector.py and alerts/patterns/) import each other relatively, so they compile
-unchanged as the package ``alerts_native``, installed beside the venv's packages: the pure-Python modules
-stay importable and editable, and nothing compiled ever sits in the source tree to shadow them. The build
-records a hash of the sources it compiled; ``load`` uses the compiled engine only when that hash matches the
-sources on disk, so an edited pattern is never served by a stale build — it falls back to Python until
-``python -m alerts build`` runs again (scripts/run and scripts/test do that whenever the hash moves).
+The engine's files (alerts/detector.py, alerts/masking.py, alerts/patterns/) import each other relatively,
+so they compile unchanged as the package ``alerts_native``, installed beside the venv's packages: the
+pure-Python modules stay importable and editable, and nothing compiled ever sits in the source tree to
+shadow them. The build records a hash of the sources it compiled; ``load`` uses the compiled engine only
+when that hash matches the sources on disk, so an edited pattern is never served by a stale build — it
+falls back to Python until ``python -m alerts build`` runs again (scripts/run and scripts/test do that
+whenever the hash moves).
 
 ``ALERTS_NATIVE=0`` forces the pure-Python engine.
 """
