@@ -161,23 +161,32 @@ def long_messages(rows: list[dict], count: int, *, mix: str, seed: int = 7) -> l
 
 def latency(texts: list[str], scan: Callable[[str], list]) -> dict[str, float]:
     """Per-message latency in ms: CPU time of this thread (what one core spends) and wall time (which
-    also counts whatever else the machine was doing)."""
+    also counts whatever else the machine was doing), one scan of each message; and, beside them, the best
+    of three scans of each message (what the message costs, without the shared machine's noise)."""
     for text in texts[:20]:
         scan(text)
-    cpu, wall = [], []
+    cpu, wall, best = [], [], []
     for text in texts:
         c0, w0 = time.thread_time(), time.perf_counter()
         scan(text)
         cpu.append(time.thread_time() - c0)
         wall.append(time.perf_counter() - w0)
+        fastest = cpu[-1]
+        for _ in range(2):
+            c0 = time.thread_time()
+            scan(text)
+            fastest = min(fastest, time.thread_time() - c0)
+        best.append(fastest)
     cpu.sort()
     wall.sort()
+    best.sort()
     p99 = min(len(texts) - 1, int(len(texts) * 0.99))
     return {
         "p50": statistics.median(cpu) * 1e3,
         "p99": cpu[p99] * 1e3,
         "max": cpu[-1] * 1e3,
         "wall p99": wall[p99] * 1e3,
+        "best-of-3 p99": best[p99] * 1e3,
     }
 
 
@@ -292,7 +301,8 @@ def main() -> None:
         lat, py = latencies[mix], python_latencies[mix]
         print(
             f"  {mix:6s} p50 {lat['p50']:6.3f}  p99 {lat['p99']:6.3f}  max {lat['max']:6.3f}"
-            f"   (wall-clock p99 {lat['wall p99']:6.3f};  python engine p50 {py['p50']:6.3f}"
+            f"   (best of 3 per message: p99 {lat['best-of-3 p99']:6.3f}; "
+            f"wall-clock p99 {lat['wall p99']:6.3f};  python engine p50 {py['p50']:6.3f}"
             f"  p99 {py['p99']:6.3f}, {py['p99'] / lat['p99']:.2f}x)"
         )
 
