@@ -73,6 +73,10 @@ _PROSE_WORDS: Final = frozenset(
 _SPELLED_DOT: Final = re.compile(r"(?i)[ \t(\[{<]dot[ \t)\]}>]")
 
 
+# Words of prose that are also mail providers' names (mail.ru, live.com, me.com).
+_MAIL_DOMAINS: Final = frozenset({"mail", "email", "live", "me", "home", "work"})
+
+
 def _dotted(part: str) -> bool:
     return _SPELLED_DOT.search(part) is not None
 
@@ -178,7 +182,7 @@ def find_emails(t: Text) -> list[Hit]:
             if "@" not in at and (
                 not (_dotted(domain) or _dotted(m.group()[m.end("domain") - m.start() :]))
                 or local.lower() in _PROSE_WORDS
-                or domain.lower() in _PROSE_WORDS
+                or (domain.lower() in _PROSE_WORDS and domain.lower() not in _MAIL_DOMAINS)
             ):
                 continue
         out.append(Hit("email", m.start(), m.end()))
@@ -418,6 +422,14 @@ _NEG_WORDS: Final = (
     "pieza",
     "modell",
     "model",
+    "suivi",
+    "seguimiento",
+    "трек",
+    "rastreamento",
+    "tracciamento",
+    "sendung",
+    "colis",
+    "paquete",
 )
 _NEG_EXACT: Final = frozenset({"id", "no", "v", "po", "ts", "pin", "lot", "ref", "eur", "usd", "zip"})
 
