@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
-from ._common import Hit
+from ._common import PRIORITY, PUBLIC_KIND, Hit
 from ._text import Text
 from .contact import find_emails, find_ips, find_phones
 from .financial import find_cards, find_ibans, find_ssns
@@ -43,26 +43,6 @@ FINDERS: Final[tuple[Finder, ...]] = (
     find_ips,
 )
 
-# When two hits overlap the more specific kind wins (a JWT after "Bearer" is a jwt; the password inside a
-# DSN is not the start of an email address; a card number is not a phone number).
-PRIORITY: Final[dict[str, int]] = {
-    "private_key": 0,
-    "jwt": 1,
-    "aws_key": 2,
-    "api_key": 3,
-    "bearer_token": 4,
-    "password": 5,
-    "iban": 6,
-    "credit_card": 7,
-    "ssn": 8,
-    "email": 9,
-    "ip_address": 10,
-    "phone": 11,
-    # A keyword-less random token is reported (as api_key) only where nothing more specific claims it.
-    "loose_api_key": 12,
-}
-# Internal kinds and the contract's word for each.
-PUBLIC_KIND: Final[dict[str, str]] = {kind: kind for kind in PRIORITY} | {"loose_api_key": "api_key"}
 
 __all__ = [
     "FINDERS",

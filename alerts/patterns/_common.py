@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Final, NamedTuple
 
 # Scripts written without spaces between words (Thai, Lao, Myanmar, Khmer, CJK, kana, Hangul, full-width
@@ -20,6 +20,33 @@ _WORD_CHAR: Final = re.compile(WORD)
 def joins_token(ch: str) -> bool:
     """Whether a token next to ``ch`` is part of a longer word (a1b2c3, user_42), not standing alone."""
     return _WORD_CHAR.match(ch) is not None
+
+
+# When two hits overlap the more specific kind wins (a JWT after "Bearer" is a jwt; the password inside a
+# DSN is not the start of an email address; a card number is not a phone number).
+PRIORITY: Final[dict[str, int]] = {
+    "private_key": 0,
+    "jwt": 1,
+    "aws_key": 2,
+    "api_key": 3,
+    "bearer_token": 4,
+    "password": 5,
+    "iban": 6,
+    "credit_card": 7,
+    "ssn": 8,
+    "email": 9,
+    "ip_address": 10,
+    "phone": 11,
+    # A keyword-less random token is reported (as api_key) only where nothing more specific claims it.
+    "loose_api_key": 12,
+}
+# Internal kinds and the contract's word for each.
+PUBLIC_KIND: Final[dict[str, str]] = {kind: kind for kind in PRIORITY} | {"loose_api_key": "api_key"}
+# For each kind, the kinds that win an overlap against it: a finder need not judge a candidate that one of
+# them already holds, the overlap resolver would drop it anyway.
+OUTRANKING: Final[dict[str, frozenset[str]]] = {
+    kind: frozenset(k for k, p in PRIORITY.items() if p < rank) for kind, rank in PRIORITY.items()
+}
 
 
 class Hit(NamedTuple):
@@ -151,6 +178,12 @@ def looks_like_code_reference(value: str) -> bool:
     if "(" in value and value.rstrip(";,").endswith((")", "(")) and _CALL.match(value) is not None:
         return True
     return _ATTRIBUTE.match(value) is not None
+
+
+def outranked(start: int, end: int, kind: str, claimed: Sequence[Hit]) -> bool:
+    """Whether a hit of a kind that wins against ``kind`` already overlaps start..end."""
+    kinds = OUTRANKING[kind]
+    return any(h.start < end and start < h.end and h.kind in kinds for h in claimed)
 
 
 def merged_windows(points: list[int], before: int, after: int, limit: int) -> list[tuple[int, int]]:

@@ -10,7 +10,7 @@ from typing import Final, NamedTuple
 
 import phonenumbers
 
-from ._common import WORD, Hit, find_all, merged_windows
+from ._common import WORD, Hit, find_all, merged_windows, outranked
 from ._phonemeta import is_valid, parse_plus
 from ._text import Text
 
@@ -598,12 +598,11 @@ def _phone_matches(t: Text, claimed: Sequence[Hit]) -> list[re.Match[str]]:
     """Phone-shaped candidates, except where a finding of a kind that outranks a phone (a card, an IBAN, an
     IP address...) already stands: it would win the overlap anyway, and validating is the costly part."""
     out: list[re.Match[str]] = []
-    taken = [h for h in claimed if h.kind != "loose_api_key"]
     for lo, hi in t.numeric(7):
         # A leading "+" or "(" sits just before the digit run.
         for m in _PHONE.finditer(t.raw, max(0, lo - 2), hi):
             start, end = m.start(), m.end()
-            if not any(h.start < end and start < h.end for h in taken):
+            if not outranked(start, end, "phone", claimed):
                 out.append(m)
     return out
 

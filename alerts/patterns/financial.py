@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import Final
 
-from ._common import WORD, Hit, luhn_ok, merged_windows
+from ._common import WORD, Hit, luhn_ok, merged_windows, outranked
 from ._text import Text
 
 # --- payment cards -----------------------------------------------------------------------------------------
@@ -18,18 +18,6 @@ _SEPARATOR_RUN: Final = re.compile(r"[ \-]+")
 _CARD_SEPARATORS: Final = frozenset({" ", "-", "  "})
 _PRODUCT_CODE: Final = re.compile(r"barcode|\bean\b|ean-?13|gtin|\bupc\b|isbn|imei|\bsku\b|article|artikel")
 _ORDER: Final = re.compile(r"order|invoice|tracking|ticket|booking|reference|bestell|commande|pedido|заказ")
-
-
-# The kinds that win an overlap against a card, and against an SSN (alerts.patterns.PRIORITY; a test holds
-# them together).
-OUTRANK_CARD: Final = frozenset(
-    {"private_key", "jwt", "aws_key", "api_key", "bearer_token", "password", "iban"}
-)
-OUTRANK_SSN: Final = OUTRANK_CARD | {"credit_card"}
-
-
-def _inside(start: int, end: int, claimed: Sequence[Hit], outranking: frozenset[str]) -> bool:
-    return any(h.start < end and start < h.end for h in claimed if h.kind in outranking)
 
 
 def _card_brand_ok(d: str) -> bool:
@@ -62,7 +50,7 @@ def find_cards(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
     password...) is not checked: the overlap resolver would drop the card anyway."""
     out: list[Hit] = []
     for m in (m for lo, hi in t.numeric(12) for m in _CARD.finditer(t.raw, lo, hi)):
-        if claimed and _inside(m.start(), m.end(), claimed, OUTRANK_CARD):
+        if claimed and outranked(m.start(), m.end(), "credit_card", claimed):
             continue
         value = m.group()
         digits = value.replace(" ", "").replace("-", "")
@@ -181,7 +169,7 @@ def find_ssns(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
     text, low = t.raw, t.low
     hint: bool | None = None
     for m in (m for lo, hi in t.numeric(9) for m in _SSN.finditer(text, lo, hi)):
-        if claimed and _inside(m.start(), m.end(), claimed, OUTRANK_SSN):
+        if claimed and outranked(m.start(), m.end(), "ssn", claimed):
             continue
         if not _ssn_rules_ok(m.group(1), m.group(3), m.group(4)):
             continue

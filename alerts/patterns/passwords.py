@@ -241,15 +241,12 @@ _VALUE_GROUPS: Final = ("dq", "sq", "bq", "gq", "aq", "pq", "bare")
 
 def _value_span(m: re.Match[str], raw: str) -> tuple[str, int, int] | None:
     """The value as written: patterns run on the lower-cased text, whose offsets are the same."""
-    # The value is the pattern's last group: the one that closed last says which form it took.
+    # Every pattern here ends with _VALUE: the group that closed last says which form the value took.
     name = m.lastgroup
-    if name is not None and name in _VALUE_GROUPS:
-        return raw[m.start(name) : m.end(name)], m.start(name), m.end(name)
-    for name in _VALUE_GROUPS:
-        start = m.start(name)
-        if start >= 0:
-            return raw[start : m.end(name)], start, m.end(name)
-    return None
+    if name is None or name not in _VALUE_GROUPS:
+        return None
+    start, end = m.span(name)
+    return raw[start:end], start, end
 
 
 _PROSE_NEXT: Final = re.compile(r"[ \t]+[^\W_]+(?:[ \t.,!?]|$)")

@@ -14,6 +14,7 @@ from ._common import (
     char_classes,
     is_placeholder,
     looks_like_code_reference,
+    outranked,
     shannon_entropy,
 )
 from ._text import Text
@@ -130,13 +131,6 @@ def _secretish(value: str, *, min_len: int = 16) -> bool:
     if is_placeholder(value) or looks_like_code_reference(value):
         return False
     return shannon_entropy(value) >= 3.0
-
-
-def _in_long_tokens(t: Text, pattern: re.Pattern[str]) -> list[re.Match[str]]:
-    out: list[re.Match[str]] = []
-    for lo, hi in t.long_tokens():
-        out.extend(pattern.finditer(t.raw, lo, hi))
-    return out
 
 
 def find_prefixed_keys(t: Text) -> list[Hit]:
@@ -268,10 +262,6 @@ def find_jwts(t: Text) -> list[Hit]:
     return out
 
 
-# What wins an overlap against a bearer token (alerts.patterns.PRIORITY).
-OUTRANK_BEARER: Final = frozenset({"private_key", "jwt", "aws_key", "api_key"})
-
-
 def find_bearer(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
     """``claimed``: findings so far. A JWT or provider key after "Bearer" was found as that already and
     wins the overlap: it is not judged again (judging a long token is the costly part)."""
@@ -281,7 +271,7 @@ def find_bearer(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
         if m is None:
             continue
         start, end = m.start("value"), m.end("value")
-        if any(h.start < end and start < h.end and h.kind in OUTRANK_BEARER for h in claimed):
+        if outranked(start, end, "bearer_token", claimed):
             continue
         if _secretish(t.raw[start:end]):
             out.append(Hit("bearer_token", m.start("value"), m.end("value")))

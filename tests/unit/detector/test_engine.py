@@ -85,9 +85,10 @@ def test_every_prefixed_key_holds_a_key_hint() -> None:
 
 def test_outranking_kinds_follow_the_priorities() -> None:
     from alerts.patterns import PRIORITY
-    from alerts.patterns.financial import OUTRANK_CARD, OUTRANK_SSN
-    from alerts.patterns.tokens import OUTRANK_BEARER
+    from alerts.patterns._common import OUTRANKING
 
-    assert {k for k, p in PRIORITY.items() if p < PRIORITY["credit_card"]} == OUTRANK_CARD
-    assert {k for k, p in PRIORITY.items() if p < PRIORITY["ssn"]} == OUTRANK_SSN
-    assert {k for k, p in PRIORITY.items() if p < PRIORITY["bearer_token"]} == OUTRANK_BEARER
+    secrets = {"private_key", "jwt", "aws_key", "api_key"}
+    assert secrets == OUTRANKING["bearer_token"]
+    assert secrets | {"bearer_token", "password", "iban"} == OUTRANKING["credit_card"]
+    assert OUTRANKING["credit_card"] | {"credit_card"} == OUTRANKING["ssn"]
+    assert set(PRIORITY) - {"phone", "loose_api_key"} == OUTRANKING["phone"]
