@@ -16,7 +16,6 @@ is the general text handling (extensions, letters, "tel:" URIs) such candidates 
 from __future__ import annotations
 
 import re
-from functools import cache
 from typing import Any, Final
 
 import phonenumbers
@@ -67,14 +66,22 @@ def _matches(nsn: str, desc: _Desc | None) -> bool:
     return pattern.fullmatch(nsn) is not None
 
 
-@cache
-def _region(country_code: int, region_code: str) -> _Region | None:
+def _compile_region(country_code: int, region_code: str) -> _Region | None:
     meta = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(country_code, region_code)
     if meta is None:
         return None
     types = [d for d in (_desc(getattr(meta, name)) for name in _TYPES) if d is not None]
     leading = re.compile(meta.leading_digits) if meta.leading_digits is not None else None
     return _Region(_desc(meta.general_desc), types, leading)
+
+
+# Every region, compiled at import (about 0.1 s): phonenumbers loads a region's metadata module on first use,
+# and doing that (and compiling its patterns) inside a scan cost the first message with a number of a new
+# region several milliseconds.
+_REGIONS: Final[dict[int, list[_Region]]] = {
+    country_code: [r for r in (_compile_region(country_code, code) for code in codes) if r is not None]
+    for country_code, codes in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items()
+}
 
 
 def _known_type(nsn: str, region: _Region) -> bool:
@@ -86,19 +93,16 @@ def _known_type(nsn: str, region: _Region) -> bool:
 def is_valid(country_code: int, nsn: str) -> bool:
     """``phonenumbers.is_valid_number`` of the number with this country code and national significant
     number (leading zeros included, as phonenumbers.national_significant_number gives it)."""
-    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(country_code)
+    regions = _REGIONS.get(country_code)
     if not regions:
         return False
     chosen: _Region | None = None
     if len(regions) == 1:
-        chosen = _region(country_code, regions[0])
+        chosen = regions[0]
     else:
         # phonenumberutil._region_code_for_number_from_list: the first region whose leading digits match,
         # or (for a region without them) whose patterns know the number.
-        for code in regions:
-            region = _region(country_code, code)
-            if region is None:
-                continue
+        for region in regions:
             if region.leading_digits is not None:
                 if region.leading_digits.match(nsn) is not None:
                     chosen = region
