@@ -34,8 +34,16 @@ Scan = Callable[[str], list[Finding]]
 
 
 def engine_sources() -> list[Path]:
-    """The files compiled into the engine, in a stable order."""
-    return [_HERE / "detector.py", _HERE / "masking.py", *sorted((_HERE / "patterns").glob("*.py"))]
+    """The files compiled into the engine, in a stable order: the Python modules mypyc compiles and the C
+    extensions written by hand (``patterns/*.c``, one module each)."""
+    patterns = _HERE / "patterns"
+    return [
+        _HERE / "detector.py",
+        _HERE / "masking.py",
+        *sorted(patterns.glob("*.py")),
+        *sorted(patterns.glob("*.c")),
+        *sorted(patterns.glob("*.pyi")),
+    ]
 
 
 def source_hash() -> str:
@@ -84,7 +92,7 @@ def build(target: Path, *, quiet: bool = True) -> None:
     A type error in the engine fails the build: mypyc compiles only code that type-checks.
     """
     from mypyc.build import mypycify
-    from setuptools import Distribution
+    from setuptools import Distribution, Extension
 
     digest = source_hash()
     with tempfile.TemporaryDirectory(prefix="alerts-native-") as tmp:
@@ -111,7 +119,14 @@ def build(target: Path, *, quiet: bool = True) -> None:
         cwd = os.getcwd()
         os.chdir(root)
         try:
-            extensions = mypycify(compiled, opt_level="3", group_name=PACKAGE, verbose=not quiet)
+            # .py: compiled by mypyc; .c: a hand-written extension module; .pyi: its types, for mypyc's check.
+            modules = [name for name in compiled if name.endswith(".py")]
+            extensions = mypycify(modules, opt_level="3", group_name=PACKAGE, verbose=not quiet)
+            extensions += [
+                Extension(name.removesuffix(".c").replace("/", "."), [name], extra_compile_args=["-O3"])
+                for name in compiled
+                if name.endswith(".c")
+            ]
             dist = Distribution({"name": PACKAGE, "ext_modules": extensions})
             command = dist.get_command_obj("build_ext")
             command.inplace = True  # type: ignore[attr-defined]

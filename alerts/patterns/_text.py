@@ -11,6 +11,7 @@ alternative is slower than even a str.find per keyword: it loses the engine's li
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Final
 
 from ahocorasick_rs import AhoCorasick
@@ -176,6 +177,65 @@ def lower_same_length(text: str) -> str:
     return "".join(ch if len(lc := ch.lower()) != 1 else lc for ch in text)
 
 
+def _numeric_runs(low: str) -> tuple[list[tuple[int, int, int]], list[int]]:
+    """(start, end, digits) of each run of digits and number separators that starts a word, and the starts
+    of every run of six or more characters (where an IBAN can be)."""
+    runs: list[tuple[int, int, int]] = []
+    anchors: list[int] = []
+    for m in (_NUMERIC_ASCII if low.isascii() else _NUMERIC).finditer(low):
+        start, run_end = m.span()  # (one call on the match; the run is sliced from the text)
+        # A run glued to a word ("a1b2c3d4", a hash, a UUID) starts no card, phone, SSN or IP address.
+        if run_end - start >= 6:
+            # Where an IBAN can be: every IBAN holds a run like this within a few characters of its
+            # start, glued to letters ("GB82WEST1234...") or not.
+            anchors.append(start)
+        run = low[start:run_end]
+        prev = low[start - 1] if start else " "
+        # (Letters and digits of ASCII and Latin scripts are tested directly; only others need the class.)
+        if (prev.isalnum() or prev == "_") and (prev < "\u0e00" or joins_token(prev)):
+            # ... but what follows a space in the run stands alone ("web01 10.0.0.7").
+            space = run.find(" ")
+            if space < 0:
+                continue
+            while space < len(run) and run[space] == " ":
+                space += 1
+            start, run = start + space, run[space:]
+            if not run[:1].isdigit():
+                continue
+        digits = len(run) - run.count(" ") - run.count("-") - run.count(".")
+        if "(" in run or ")" in run or "\u00a0" in run:
+            digits -= run.count("(") + run.count(")") + run.count("\u00a0")
+        runs.append((start, run_end, digits))
+    return runs, anchors
+
+
+def _long_words(raw: str) -> list[tuple[int, int]]:
+    """Windows over whitespace-separated words of 12 or more characters: where keys, JWTs and opaque
+    tokens can be. ``str.split`` finds them several times faster than any pattern could."""
+    spans: list[tuple[int, int]] = []
+    cursor = 0
+    if len(raw) >= 12:
+        for word in raw.split():
+            if len(word) >= 12:
+                start = raw.find(word, cursor)
+                spans.append((start, min(len(raw), start + len(word) + 1)))
+                cursor = start + len(word)
+    return spans
+
+
+NumericRuns = Callable[[str], tuple[list[tuple[int, int, int]], list[int]]]
+LongWords = Callable[[str], list[tuple[int, int]]]
+numeric_runs: NumericRuns = _numeric_runs
+long_words: LongWords = _long_words
+if __name__.startswith("alerts_native."):
+    # The compiled engine reads every character with C loops (alerts/patterns/_textscan.c); the two
+    # functions above are what they must answer (tests/unit/detector/test_textscan.py).
+    from ._textscan import long_words as _c_long_words
+    from ._textscan import numeric_runs as _c_numeric_runs
+
+    numeric_runs, long_words = _c_numeric_runs, _c_long_words
+
+
 class Text:
     __slots__ = (
         "_long",
@@ -199,8 +259,6 @@ class Text:
     def __init__(self, raw: str) -> None:
         self.raw = raw
         self.low = low = lower_same_length(raw)
-        # (start, end, digits) of each run of digits and number separators that starts a word.
-        self.runs: list[tuple[int, int, int]] = []
         self.pw: list[int] = []
         self.sec: list[int] = []
         self.at: list[int] = []
@@ -212,32 +270,8 @@ class Text:
         self.key_hints: list[int] = []
         self._long: list[tuple[int, int]] | None = None
         self._windows: dict[int, list[tuple[int, int]]] = {}
-        self.iban_anchors: list[int] = []
         self.iban_words: list[int] = []  # ends of "iban" and transfer words
-        for m in (_NUMERIC_ASCII if low.isascii() else _NUMERIC).finditer(low):
-            start, run_end = m.span()  # (one call on the match; the run is sliced from the text)
-            # A run glued to a word ("a1b2c3d4", a hash, a UUID) starts no card, phone, SSN or IP address.
-            if run_end - start >= 6:
-                # Where an IBAN can be: every IBAN holds a run like this within a few characters of its
-                # start, glued to letters ("GB82WEST1234...") or not.
-                self.iban_anchors.append(start)
-            run = low[start:run_end]
-            prev = low[start - 1] if start else " "
-            # (Letters and digits of ASCII and Latin scripts are tested directly; only others need the class.)
-            if (prev.isalnum() or prev == "_") and (prev < "\u0e00" or joins_token(prev)):
-                # ... but what follows a space in the run stands alone ("web01 10.0.0.7").
-                space = run.find(" ")
-                if space < 0:
-                    continue
-                while space < len(run) and run[space] == " ":
-                    space += 1
-                start, run = start + space, run[space:]
-                if not run[:1].isdigit():
-                    continue
-            digits = len(run) - run.count(" ") - run.count("-") - run.count(".")
-            if "(" in run or ")" in run or "\u00a0" in run:
-                digits -= run.count("(") + run.count(")") + run.count("\u00a0")
-            self.runs.append((start, run_end, digits))
+        self.runs, self.iban_anchors = numeric_runs(low)
         pw, sec = self.pw, self.sec
         for index, start, end in _KEYWORDS.find_matches_as_indexes(low, overlapping=True):
             flags = _FLAGS[index]
@@ -306,15 +340,7 @@ class Text:
         self._long = kept
 
     def long_tokens(self) -> list[tuple[int, int]]:
-        """Windows over whitespace-separated words of 12 or more characters: where keys, JWTs and opaque
-        tokens can be. ``str.split`` finds them several times faster than any pattern could."""
+        """Windows over whitespace-separated words of 12 or more characters (see ``long_words``)."""
         if self._long is None:
-            raw, spans, cursor = self.raw, [], 0
-            if len(raw) >= 12:
-                for word in raw.split():
-                    if len(word) >= 12:
-                        start = raw.find(word, cursor)
-                        spans.append((start, min(len(raw), start + len(word) + 1)))
-                        cursor = start + len(word)
-            self._long = spans
+            self._long = long_words(self.raw)
         return self._long
