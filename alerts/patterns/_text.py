@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import Final
 
 from ahocorasick_rs import AhoCorasick
@@ -162,11 +163,16 @@ def _keyword_flags() -> dict[str, int]:
     return words
 
 
-# One Aho-Corasick automaton (ahocorasick_rs, Rust) finds every trigger word in one pass, overlapping ones
-# included, where a str.find per word (or one regex alternation) reads the text dozens of times.
+# One Aho-Corasick automaton finds every trigger word in one pass, overlapping ones included, where a
+# str.find per word (or one regex alternation) reads the text dozens of times.
 _WORD_FLAGS: Final = _keyword_flags()
-_KEYWORDS: Final = AhoCorasick(list(_WORD_FLAGS))
 _FLAGS: Final = list(_WORD_FLAGS.values())
+_KEYWORDS: Final = AhoCorasick(list(_WORD_FLAGS))
+
+
+def _find_keywords(low: str) -> list[tuple[int, int, int]]:
+    """(index in _WORD_FLAGS, start, end) of every trigger word, by end (ahocorasick_rs, Rust)."""
+    return _KEYWORDS.find_matches_as_indexes(low, overlapping=True)
 
 
 def lower_same_length(text: str) -> str:
@@ -225,15 +231,20 @@ def _long_words(raw: str) -> list[tuple[int, int]]:
 
 NumericRuns = Callable[[str], tuple[list[tuple[int, int, int]], list[int]]]
 LongWords = Callable[[str], list[tuple[int, int]]]
+FindKeywords = Callable[[str], list[tuple[int, int, int]]]
 numeric_runs: NumericRuns = _numeric_runs
 long_words: LongWords = _long_words
+find_keywords: FindKeywords = _find_keywords
 if __name__.startswith("alerts_native."):
-    # The compiled engine reads every character with C loops (alerts/patterns/_textscan.c); the two
+    # The compiled engine reads every character with C loops (alerts/patterns/_textscan.c); the three
     # functions above are what they must answer (tests/unit/detector/test_textscan.py).
+    from ._textscan import find_keywords as _c_find_keywords
+    from ._textscan import keyword_automaton as _c_keyword_automaton
     from ._textscan import long_words as _c_long_words
     from ._textscan import numeric_runs as _c_numeric_runs
 
     numeric_runs, long_words = _c_numeric_runs, _c_long_words
+    find_keywords = partial(_c_find_keywords, _c_keyword_automaton(list(_WORD_FLAGS)))
 
 
 class Text:
@@ -273,7 +284,7 @@ class Text:
         self.iban_words: list[int] = []  # ends of "iban" and transfer words
         self.runs, self.iban_anchors = numeric_runs(low)
         pw, sec = self.pw, self.sec
-        for index, start, end in _KEYWORDS.find_matches_as_indexes(low, overlapping=True):
+        for index, start, end in find_keywords(low):
             flags = _FLAGS[index]
             if flags & _PW:
                 pw.append(start)

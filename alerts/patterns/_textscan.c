@@ -7,6 +7,8 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
+#include <stdlib.h>
 
 /* _text._DIGITS: the digits of the scripts people write numbers in. */
 static int
@@ -50,6 +52,275 @@ append_steal(PyObject *list, PyObject *item)
     int status = PyList_Append(list, item);
     Py_DECREF(item);
     return status;
+}
+
+/* --- Keywords: an Aho-Corasick automaton over the code points of the lower-cased text -------------------
+ *
+ * Every trigger word of _text._WORD_FLAGS in one pass, overlapping matches included, as ahocorasick_rs
+ * finds them for the Python engine, without its per-call costs (the str's UTF-8 copy, its byte offsets
+ * mapped back to characters, the GIL released and taken again), which on a chat message of 80 characters
+ * are most of the work. The automaton is a full DFA over the characters the words hold (every other
+ * character is one class): one table lookup per character of text.
+ */
+
+#define AUTOMATON_CAPSULE "alerts._textscan.Automaton"
+
+typedef struct {
+    Py_ssize_t nstates;
+    Py_ssize_t nclasses;
+    uint16_t latin[256];   /* class of each code point below 256 (0: no keyword holds it) */
+    Py_ssize_t nwide;
+    Py_UCS4 *wide;         /* sorted code points of 256 and above that keywords hold ... */
+    uint16_t *wide_class;  /* ... and their classes */
+    int32_t *delta;        /* nstates * nclasses: the next state */
+    int32_t *word;         /* the keyword ending at a state, or -1 */
+    int32_t *output;       /* the nearest shorter state on the failure chain where a keyword ends, or 0 */
+    Py_ssize_t nwords;
+    Py_ssize_t *length;    /* each keyword's length */
+} Automaton;
+
+static void
+automaton_free(Automaton *a)
+{
+    if (a == NULL) {
+        return;
+    }
+    PyMem_Free(a->wide);
+    PyMem_Free(a->wide_class);
+    PyMem_Free(a->delta);
+    PyMem_Free(a->word);
+    PyMem_Free(a->output);
+    PyMem_Free(a->length);
+    PyMem_Free(a);
+}
+
+static void
+automaton_capsule_free(PyObject *capsule)
+{
+    automaton_free(PyCapsule_GetPointer(capsule, AUTOMATON_CAPSULE));
+}
+
+static inline Py_ssize_t
+class_of(const Automaton *a, Py_UCS4 ch)
+{
+    if (ch < 256) {
+        return a->latin[ch];
+    }
+    Py_ssize_t lo = 0, hi = a->nwide;
+    while (lo < hi) {
+        Py_ssize_t mid = (lo + hi) / 2;
+        if (a->wide[mid] < ch) {
+            lo = mid + 1;
+        }
+        else {
+            hi = mid;
+        }
+    }
+    return lo < a->nwide && a->wide[lo] == ch ? a->wide_class[lo] : 0;
+}
+
+static int
+compare_ucs4(const void *x, const void *y)
+{
+    Py_UCS4 a = *(const Py_UCS4 *)x, b = *(const Py_UCS4 *)y;
+    return (a > b) - (a < b);
+}
+
+PyDoc_STRVAR(keyword_automaton_doc,
+             "keyword_automaton(words, /)\n--\n\n"
+             "An automaton finding every one of ``words`` (a list of non-empty str), for find_keywords.");
+
+static PyObject *
+keyword_automaton(PyObject *module, PyObject *words)
+{
+    if (!PyList_Check(words)) {
+        PyErr_SetString(PyExc_TypeError, "keyword_automaton() expects a list of str");
+        return NULL;
+    }
+    const Py_ssize_t nwords = PyList_GET_SIZE(words);
+    Py_ssize_t total = 0;
+    for (Py_ssize_t w = 0; w < nwords; w++) {
+        PyObject *word = PyList_GET_ITEM(words, w);
+        if (!PyUnicode_Check(word) || PyUnicode_READY(word) < 0 || PyUnicode_GET_LENGTH(word) == 0) {
+            PyErr_SetString(PyExc_ValueError, "keyword_automaton() expects non-empty str words");
+            return NULL;
+        }
+        total += PyUnicode_GET_LENGTH(word);
+    }
+    if (total + 1 > INT32_MAX / 2) {
+        PyErr_SetString(PyExc_ValueError, "too many keyword characters");
+        return NULL;
+    }
+    Automaton *a = PyMem_Calloc(1, sizeof(Automaton));
+    int32_t *fail = NULL, *queue = NULL;
+    if (a == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    /* The alphabet: every distinct character of the words, numbered from 1. */
+    a->wide = PyMem_Calloc(total + 1, sizeof(Py_UCS4));
+    a->wide_class = PyMem_Calloc(total + 1, sizeof(uint16_t));
+    a->length = PyMem_Calloc(nwords + 1, sizeof(Py_ssize_t));
+    if (a->wide == NULL || a->wide_class == NULL || a->length == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    Py_ssize_t nclasses = 1, nwide = 0;
+    for (Py_ssize_t w = 0; w < nwords; w++) {
+        PyObject *word = PyList_GET_ITEM(words, w);
+        const int kind = PyUnicode_KIND(word);
+        const void *data = PyUnicode_DATA(word);
+        for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(word); i++) {
+            Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+            if (ch < 256) {
+                if (a->latin[ch] == 0) {
+                    a->latin[ch] = (uint16_t)nclasses++;
+                }
+            }
+            else {
+                a->wide[nwide++] = ch;
+            }
+        }
+    }
+    qsort(a->wide, nwide, sizeof(Py_UCS4), compare_ucs4);
+    Py_ssize_t unique = 0;
+    for (Py_ssize_t i = 0; i < nwide; i++) {
+        if (unique == 0 || a->wide[unique - 1] != a->wide[i]) {
+            a->wide[unique] = a->wide[i];
+            a->wide_class[unique] = (uint16_t)nclasses++;
+            unique++;
+        }
+    }
+    a->nwide = unique;
+    if (nclasses > UINT16_MAX) {
+        PyErr_SetString(PyExc_ValueError, "too many distinct keyword characters");
+        goto fail;
+    }
+    a->nclasses = nclasses;
+    /* The trie: state 0 is the root; -1 marks a missing edge until the failure links fill it in. */
+    const Py_ssize_t maxstates = total + 1;
+    a->delta = PyMem_Malloc(maxstates * nclasses * sizeof(int32_t));
+    a->word = PyMem_Malloc(maxstates * sizeof(int32_t));
+    a->output = PyMem_Calloc(maxstates, sizeof(int32_t));
+    fail = PyMem_Calloc(maxstates, sizeof(int32_t));
+    queue = PyMem_Malloc(maxstates * sizeof(int32_t));
+    if (a->delta == NULL || a->word == NULL || a->output == NULL || fail == NULL || queue == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    for (Py_ssize_t i = 0; i < maxstates * nclasses; i++) {
+        a->delta[i] = -1;
+    }
+    for (Py_ssize_t i = 0; i < maxstates; i++) {
+        a->word[i] = -1;
+    }
+    Py_ssize_t nstates = 1;
+    for (Py_ssize_t w = 0; w < nwords; w++) {
+        PyObject *word = PyList_GET_ITEM(words, w);
+        const int kind = PyUnicode_KIND(word);
+        const void *data = PyUnicode_DATA(word);
+        int32_t state = 0;
+        for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(word); i++) {
+            int32_t *edge = &a->delta[state * nclasses + class_of(a, PyUnicode_READ(kind, data, i))];
+            if (*edge < 0) {
+                *edge = (int32_t)nstates++;
+            }
+            state = *edge;
+        }
+        if (a->word[state] < 0) { /* a repeated word is reported once, under its first index */
+            a->word[state] = (int32_t)w;
+        }
+        a->length[w] = PyUnicode_GET_LENGTH(word);
+    }
+    a->nstates = nstates;
+    a->nwords = nwords;
+    /* Breadth first: each state's failure link is the longest proper suffix that is a trie state, its
+     * missing edges are its failure state's, and its output link the nearest state on that chain where a
+     * word ends. The class 0 (characters no word holds) always leads back to the root. */
+    Py_ssize_t head = 0, tail = 0;
+    for (Py_ssize_t c = 0; c < nclasses; c++) {
+        int32_t next = a->delta[c];
+        if (next < 0 || c == 0) {
+            a->delta[c] = 0;
+        }
+        else {
+            fail[next] = 0;
+            queue[tail++] = next;
+        }
+    }
+    while (head < tail) {
+        int32_t state = queue[head++];
+        int32_t f = fail[state];
+        a->output[state] = a->word[f] >= 0 ? f : a->output[f];
+        for (Py_ssize_t c = 0; c < nclasses; c++) {
+            int32_t *edge = &a->delta[state * nclasses + c];
+            if (*edge < 0 || c == 0) {
+                *edge = a->delta[f * nclasses + c];
+            }
+            else {
+                fail[*edge] = a->delta[f * nclasses + c];
+                queue[tail++] = *edge;
+            }
+        }
+    }
+    PyMem_Free(fail);
+    PyMem_Free(queue);
+    PyObject *capsule = PyCapsule_New(a, AUTOMATON_CAPSULE, automaton_capsule_free);
+    if (capsule == NULL) {
+        automaton_free(a);
+    }
+    return capsule;
+fail:
+    PyMem_Free(fail);
+    PyMem_Free(queue);
+    automaton_free(a);
+    return NULL;
+}
+
+PyDoc_STRVAR(find_keywords_doc,
+             "find_keywords(automaton, text, /)\n--\n\n"
+             "(word index, start, end) of every keyword in ``text``, overlapping ones included, ordered by "
+             "end and, at one end, longest first.");
+
+static PyObject *
+find_keywords(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "find_keywords() takes an automaton and a str");
+        return NULL;
+    }
+    const Automaton *a = PyCapsule_GetPointer(args[0], AUTOMATON_CAPSULE);
+    if (a == NULL) {
+        return NULL;
+    }
+    PyObject *text = args[1];
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "find_keywords() expects a str");
+        return NULL;
+    }
+    if (PyUnicode_READY(text) < 0) {
+        return NULL;
+    }
+    const int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    const Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    const Py_ssize_t nclasses = a->nclasses;
+    PyObject *found = PyList_New(0);
+    if (found == NULL) {
+        return NULL;
+    }
+    int32_t state = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        state = a->delta[state * nclasses + class_of(a, PyUnicode_READ(kind, data, i))];
+        for (int32_t s = a->word[state] >= 0 ? state : a->output[state]; s != 0; s = a->output[s]) {
+            const int32_t w = a->word[s];
+            if (append_steal(found, Py_BuildValue("(nnn)", (Py_ssize_t)w, i + 1 - a->length[w], i + 1)) < 0) {
+                Py_DECREF(found);
+                return NULL;
+            }
+        }
+    }
+    return found;
 }
 
 PyDoc_STRVAR(numeric_runs_doc,
@@ -178,6 +449,8 @@ long_words(PyObject *module, PyObject *arg)
 static PyMethodDef methods[] = {
     {"numeric_runs", numeric_runs, METH_O, numeric_runs_doc},
     {"long_words", long_words, METH_O, long_words_doc},
+    {"keyword_automaton", keyword_automaton, METH_O, keyword_automaton_doc},
+    {"find_keywords", (PyCFunction)(void (*)(void))find_keywords, METH_FASTCALL, find_keywords_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -1,5 +1,6 @@
 """The compiled engine's C passes (alerts/patterns/_textscan.c) answer what their Python versions in
-alerts.patterns._text answer, on every corpus text and on arbitrary Unicode."""
+alerts.patterns._text answer (the keyword automaton: what ahocorasick_rs finds), on every corpus text and
+on arbitrary Unicode."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ import importlib
 from collections.abc import Callable
 
 import pytest
+from ahocorasick_rs import AhoCorasick
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alerts.corpus.evaluate import HELDOUT, load
-from alerts.patterns._text import _long_words, _numeric_runs, lower_same_length
+from alerts.patterns._text import _WORD_FLAGS, _find_keywords, _long_words, _numeric_runs, lower_same_length
 from tests.unit.detector.test_properties import TEXT
 
 # Built with the compiled engine by python -m alerts build (scripts/test runs it): missing, this fails.
@@ -37,13 +39,28 @@ def _corpus_texts() -> list[str]:
     return texts + [" ".join(texts[i : i + 40]) for i in range(0, len(texts), 40)]
 
 
+KEYWORDS = textscan.keyword_automaton(list(_WORD_FLAGS))
+
+
+def _c_keywords(low: str) -> list[tuple[int, int, int]]:
+    found = textscan.find_keywords(KEYWORDS, low)
+    # Promised order: by end, longest first at one end.
+    assert found == sorted(found, key=lambda m: (m[2], m[1]))
+    return sorted(found)
+
+
+def _rs_keywords(low: str) -> list[tuple[int, int, int]]:
+    return sorted(_find_keywords(low))
+
+
 @pytest.mark.parametrize(
     ("fast", "reference", "prepare"),
     [
         (textscan.numeric_runs, _numeric_runs, lower_same_length),
         (textscan.long_words, _long_words, str),
+        (_c_keywords, _rs_keywords, lower_same_length),
     ],
-    ids=["numeric_runs", "long_words"],
+    ids=["numeric_runs", "long_words", "keywords"],
 )
 def test_same_answers_on_every_corpus(
     fast: Callable[[str], object], reference: Callable[[str], object], prepare: Callable[[str], str]
@@ -65,9 +82,47 @@ def test_long_words_same_answers_on_any_text(text: str) -> None:
     assert textscan.long_words(text) == _long_words(text)
 
 
-def test_wrong_argument_types_raise_type_error() -> None:
+KEYWORD_TEXT = st.lists(
+    st.one_of(st.sampled_from(list(_WORD_FLAGS)), EDGES, st.text(max_size=4)), max_size=60
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(KEYWORD_TEXT.map("".join), TEXT, st.text(max_size=200)))
+def test_keywords_same_answers_on_any_text(text: str) -> None:
+    for low in (text, lower_same_length(text)):
+        assert _c_keywords(low) == _rs_keywords(low)
+
+
+# Any set of words, not only the detector's: the automaton's construction (failure and output links,
+# words inside words, characters of every width) is what is tested.
+ALPHABET = "abAé电\U0001f600 "
+WORDS = st.lists(st.text(alphabet=ALPHABET, min_size=1, max_size=5), min_size=1, max_size=12, unique=True)
+
+
+@settings(max_examples=400, deadline=None)
+@given(WORDS, st.text(alphabet=ALPHABET + "x", max_size=80))
+def test_keyword_automaton_finds_what_ahocorasick_rs_finds(words: list[str], text: str) -> None:
+    automaton = textscan.keyword_automaton(words)
+    expected = sorted(AhoCorasick(words).find_matches_as_indexes(text, overlapping=True))
+    assert sorted(textscan.find_keywords(automaton, text)) == expected
+
+
+def test_wrong_arguments_raise() -> None:
     for function in (textscan.numeric_runs, textscan.long_words):
         with pytest.raises(TypeError):
             function(b"123456")
         with pytest.raises(TypeError):
             function(None)
+    with pytest.raises(TypeError):
+        textscan.keyword_automaton(("tuple",))
+    with pytest.raises(ValueError, match="non-empty"):
+        textscan.keyword_automaton(["ok", ""])
+    with pytest.raises(ValueError, match="non-empty"):
+        textscan.keyword_automaton(["ok", 7])
+    with pytest.raises(TypeError):
+        textscan.find_keywords(KEYWORDS, b"bytes")
+    with pytest.raises(ValueError):  # not an automaton: the capsule's name is checked
+        textscan.find_keywords(object(), "text")
+    with pytest.raises(TypeError):
+        textscan.find_keywords(KEYWORDS)
