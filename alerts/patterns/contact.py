@@ -44,14 +44,17 @@ _DOT: Final = (
 _AT: Final = (
     r"(?P<at>[ \t]{0,2}[(\[{<][ \t]?at[ \t]?[)\]}>][ \t]{0,2}|[ \t]{1,2}at[ \t]{1,2}|[ \t]{0,2}@[ \t]{0,2})"
 )
-_WORD: Final = r"[A-Za-z0-9_%+\-]{1,64}"
+# Possessive: what follows a word here (a dot, an "at", a bracket, a space) never starts with a word
+# character, so giving characters back could never make a match; without it the engine retried every
+# shorter word before each failing "at" and "dot".
+_WORD: Final = r"[A-Za-z0-9_%+\-]{1,64}+"
 # "john dot doe at gmail dot com", "x(at)y(dot)com", "x [at] y.com": a reader recovers the address.
 _EMAIL_SPELLED: Final = re.compile(
     rf"(?<![A-Za-z0-9._%+\-])(?P<local>{_WORD}(?:{_DOT}{_WORD}){{0,4}}){_AT}"
-    rf"(?P<domain>{_WORD}(?:{_DOT}{_WORD}){{0,3}}){_DOT}(?P<tld>[A-Za-z]{{2,12}})(?![A-Za-z0-9])"
+    rf"(?P<domain>{_WORD}(?:{_DOT}{_WORD}){{0,3}}){_DOT}(?P<tld>[A-Za-z]{{2,12}}+)(?![A-Za-z0-9])"
 )
 _SPELLED_RIGHT: Final = re.compile(
-    rf"[ \t)\]}}>]{{0,3}}{_WORD}(?:{_DOT}{_WORD}){{0,3}}{_DOT}[A-Za-z]{{2,12}}(?![A-Za-z0-9])"
+    rf"[ \t)\]}}>]{{0,3}}{_WORD}(?:{_DOT}{_WORD}){{0,3}}{_DOT}[A-Za-z]{{2,12}}+(?![A-Za-z0-9])"
 )
 _LOCAL_REVERSED: Final = re.compile(rf"(?:{WORD}|[.%+\-])+")
 _COMMON_TLDS: Final = frozenset(
@@ -200,7 +203,10 @@ _PHONE_KEYS: Final = "|".join(
 _PHONE: Final = re.compile(
     # "tel:+1-201-555-0100" is a phone link; any other ":" before a number is a time, port or key.
     # (The common case first: the engine stops at the first assertion that holds.)
-    rf"(?:(?<!{WORD}|[+.:/#\-])|{_PHONE_KEYS})(?<!\d[ .\-])(?:\+|00)?[(]?\d[\d \-.()\u00a0]{{5,22}}\d"
+    # (?<![0-9]) first: inside a digit run every position fails there at once instead of after the eight
+    # assertions below, and an ASCII digit before a number fails all of them anyway.
+    rf"(?<![0-9])(?:(?<!{WORD}|[+.:/#\-])|{_PHONE_KEYS})(?<!\d[ .\-])"
+    rf"(?:\+|00)?[(]?\d[\d \-.()\u00a0]{{5,22}}\d"
     rf"(?!{WORD}|[\-/]|[ .]\d|\.\w)"
 )  # run only inside the digit-run windows of Text.numeric
 _DATE: Final = re.compile(
