@@ -162,21 +162,24 @@ def long_messages(rows: list[dict], count: int, *, mix: str, seed: int = 7) -> l
 def latency(texts: list[str], scan: Callable[[str], list]) -> dict[str, float]:
     """Per-message latency in ms: CPU time of this thread (what one core spends) and wall time (which
     also counts whatever else the machine was doing), one scan of each message; and, beside them, the best
-    of three scans of each message (what the message costs, without the shared machine's noise)."""
+    of three scans of each message (what the message costs, without the shared machine's noise). The three
+    scans of a message come from three passes over all messages, so a burst of load from a neighbour,
+    which lasts a second or so, slows at most one of them. Every scan starts without the validated phone
+    numbers of earlier scans: the same message scanned again would otherwise cost less than a new one."""
     for text in texts[:20]:
         scan(text)
-    cpu, wall, best = [], [], []
-    for text in texts:
-        c0, w0 = time.thread_time(), time.perf_counter()
-        scan(text)
-        cpu.append(time.thread_time() - c0)
-        wall.append(time.perf_counter() - w0)
-        fastest = cpu[-1]
-        for _ in range(2):
-            c0 = time.thread_time()
+    cpu, wall = [], []
+    best = [float("inf")] * len(texts)
+    for attempt in range(3):
+        for i, text in enumerate(texts):
+            clear_our_caches()
+            c0, w0 = time.thread_time(), time.perf_counter()
             scan(text)
-            fastest = min(fastest, time.thread_time() - c0)
-        best.append(fastest)
+            spent = time.thread_time() - c0
+            if attempt == 0:
+                cpu.append(spent)
+                wall.append(time.perf_counter() - w0)
+            best[i] = min(best[i], spent)
     cpu.sort()
     wall.sort()
     best.sort()
@@ -186,6 +189,7 @@ def latency(texts: list[str], scan: Callable[[str], list]) -> dict[str, float]:
         "p99": cpu[p99] * 1e3,
         "max": cpu[-1] * 1e3,
         "wall p99": wall[p99] * 1e3,
+        "best-of-3 p50": statistics.median(best) * 1e3,
         "best-of-3 p99": best[p99] * 1e3,
     }
 
@@ -301,7 +305,7 @@ def main() -> None:
         lat, py = latencies[mix], python_latencies[mix]
         print(
             f"  {mix:6s} p50 {lat['p50']:6.3f}  p99 {lat['p99']:6.3f}  max {lat['max']:6.3f}"
-            f"   (best of 3 per message: p99 {lat['best-of-3 p99']:6.3f}; "
+            f"   (best of 3 per message: p50 {lat['best-of-3 p50']:6.3f} p99 {lat['best-of-3 p99']:6.3f}; "
             f"wall-clock p99 {lat['wall p99']:6.3f};  python engine p50 {py['p50']:6.3f}"
             f"  p99 {py['p99']:6.3f}, {py['p99'] / lat['p99']:.2f}x)"
         )
