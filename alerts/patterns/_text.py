@@ -176,11 +176,13 @@ def _find_keywords(low: str) -> list[tuple[int, int, int]]:
 
 
 def lower_same_length(text: str) -> str:
-    """``text.lower()`` with every offset preserved (a few characters lower-case to two)."""
+    """``text.lower()`` with every offset preserved: "İ" (U+0130), the one character whose lower case is two
+    characters long ("i̇"), stays as it is. (Split around it, not lowered one character at a time: a
+    Turkish name in a 4,000-character message cost 5% of its scan that way.)"""
     low = text.lower()
     if len(low) == len(text):
         return low
-    return "".join(ch if len(lc := ch.lower()) != 1 else lc for ch in text)
+    return "\u0130".join([part.lower() for part in text.split("\u0130")])
 
 
 def _numeric_runs(low: str) -> tuple[list[tuple[int, int, int]], list[int]]:

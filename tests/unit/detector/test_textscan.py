@@ -108,6 +108,18 @@ def test_keyword_automaton_finds_what_ahocorasick_rs_finds(words: list[str], tex
     assert sorted(textscan.find_keywords(automaton, text)) == expected
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.just("\u0130"), st.text(max_size=8)), max_size=30).map("".join))
+def test_lower_same_length_keeps_every_offset(text: str) -> None:
+    low = lower_same_length(text)
+    assert len(low) == len(text)
+    dotted = [i for i, ch in enumerate(text) if ch == "\u0130"]
+    assert [i for i, ch in enumerate(low) if ch == "\u0130"] == dotted
+    assert low.replace("\u0130", "") == "".join(part.lower() for part in text.split("\u0130"))
+    if "\u0130" not in text:
+        assert low == text.lower()
+
+
 def test_wrong_arguments_raise() -> None:
     for function in (textscan.numeric_runs, textscan.long_words):
         with pytest.raises(TypeError):
