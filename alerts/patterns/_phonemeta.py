@@ -16,6 +16,7 @@ is the general text handling (extensions, letters, "tel:" URIs) such candidates 
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any, Final
 
 import phonenumbers
@@ -123,12 +124,20 @@ _NOT_STRIPPED: Final = (
 )
 
 
+def _digits_only(candidate: str) -> str:
+    """``phonenumbers.normalize_digits_only``: every character with a digit value, as an ASCII digit (its
+    loop is interpreted Python, and a third of parse_plus's time)."""
+    if candidate.isascii():
+        return "".join([c for c in candidate if "0" <= c <= "9"])
+    return "".join([str(d) for c in candidate if (d := unicodedata.digit(c, -1)) != -1])
+
+
 def parse_plus(candidate: str) -> tuple[int, str] | None:
     """(country code, national significant number) as ``phonenumbers.parse(candidate, None)`` gives them,
     or None where it would raise. ``candidate``: "+" then digits and the separators " -.()"."""
     if len(candidate) > 250 or not phonenumberutil._is_viable_phone_number(candidate):
         return None
-    digits = phonenumbers.normalize_digits_only(candidate)
+    digits = _digits_only(candidate)
     # _maybe_extract_country_code: after the "+", the first 1-3 digits that are a known country code.
     if len(digits) <= 2 or digits[0] == "0":
         return None

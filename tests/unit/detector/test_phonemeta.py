@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alerts.patterns._phonemeta import is_valid, parse_plus
+from alerts.patterns._phonemeta import _digits_only, is_valid, parse_plus
 
 REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
 COUNTRY_CODES = sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
@@ -93,3 +93,19 @@ def test_parse_plus_on_random_numbers(country_code: int) -> None:
             rest = "0" + rest
         candidate = f"+{country_code} {rest}"
         assert parse_plus(candidate) == parsed_by_phonenumbers(candidate), candidate
+
+
+# Digits of many scripts, superscripts and other characters with a digit value, separators, letters.
+DIGIT_TEXT = st.text(alphabet=st.sampled_from([*"+0123456789 -.()aZ\u00a0²³¹⁴①٣۴६০๕１９𝟗"]) | st.characters())
+
+
+@settings(max_examples=500, deadline=None)
+@given(DIGIT_TEXT)
+def test_digits_only_is_phonenumbers_normalize_digits_only(text: str) -> None:
+    assert _digits_only(text) == phonenumbers.normalize_digits_only(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(r"\+[0-9٠-٩０-９][0-9٠-٩０-９ \-.()]{0,24}[0-9٠-٩０-９]", fullmatch=True))
+def test_parse_plus_on_candidates_in_other_digits(candidate: str) -> None:
+    assert parse_plus(candidate) == parsed_by_phonenumbers(candidate)
