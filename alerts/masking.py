@@ -6,8 +6,14 @@ from __future__ import annotations
 import re
 from typing import Final
 
-_SPELLED_AT: Final = re.compile(r"(?i)\s*[(\[{<]\s*at\s*[)\]}>]\s*|\s+at\s+|\s*@\s*")
-_SPELLED_DOT: Final = re.compile(r"(?i)\s*[(\[{<]\s*dot\s*[)\]}>]\s*|\s+dot\s+")
+from .patterns._common import SPELLED_AT, SPELLED_DOT
+
+_AT_WORDS: Final = "|".join(re.escape(word) for word in SPELLED_AT)
+_DOT_WORDS: Final = "|".join(re.escape(word) for word in SPELLED_DOT)
+_SPELLED_AT: Final = re.compile(
+    rf"(?i)\s*[(\[{{<]\s*(?:{_AT_WORDS})\s*[)\]}}>]\s*|\s+(?:{_AT_WORDS})\s+|\s*@\s*"
+)
+_SPELLED_DOT: Final = re.compile(rf"(?i)\s*[(\[{{<]\s*(?:{_DOT_WORDS})\s*[)\]}}>]\s*|\s+(?:{_DOT_WORDS})\s+")
 # The issuer prefix of a provider key says whose key leaked without revealing any of the secret part.
 _KEY_PREFIX: Final = re.compile(
     r"^(?:gh[pousr]_|github_pat_|glpat-|(?:sk|rk|pk)_(?:live|test)_|whsec_|xox[abposr]-|xapp-|AIza|ya29\.|"

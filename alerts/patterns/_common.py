@@ -22,6 +22,38 @@ def joins_token(ch: str) -> bool:
     return _WORD_CHAR.match(ch) is not None
 
 
+# "@" and "." spelled out, in the languages that have a name for them ("ana arroba terra ponto com", "x
+# [at] y [punkt] de"): lower case, as matched on the lower-cased text.
+SPELLED_AT: Final = (
+    "at",
+    "arroba",
+    "arobase",
+    "chiocciola",
+    "apenstaartje",
+    "klammeraffe",
+    "małpa",
+    "malpa",
+    "собака",
+    "snabel-a",
+    "kukac",
+    "zavináč",
+)
+SPELLED_DOT: Final = (
+    "dot",
+    "punto",
+    "ponto",
+    "punkt",
+    "punt",
+    "point",
+    "kropka",
+    "точка",
+    "nokta",
+    "piste",
+    "pont",
+    "tečka",
+)
+
+
 # When two hits overlap the more specific kind wins (a JWT after "Bearer" is a jwt; the password inside a
 # DSN is not the start of an email address; a card number is not a phone number).
 PRIORITY: Final[dict[str, int]] = {
@@ -166,6 +198,10 @@ def is_placeholder(value: str) -> bool:
     if first == "!" and value[1:].isalpha():
         return True
     if low.startswith("your") or low.endswith(("_here", "-here", " here")):
+        return True
+    # AWS's documentation writes every example credential this way (AKIAIOSFODNN7EXAMPLE,
+    # wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY): known to everyone, so no secret.
+    if value.endswith(("EXAMPLE", "EXAMPLEKEY")):
         return True
     return _VERB_PREFIX.match(low) is not None or _PLACEHOLDER_WORD.search(low) is not None
 

@@ -17,7 +17,7 @@ from typing import Final
 
 from ahocorasick_rs import AhoCorasick
 
-from ._common import joins_token
+from ._common import SPELLED_AT, joins_token
 
 # Digits of the scripts people write numbers in (ASCII, Arabic-Indic, Persian, Devanagari, Bengali, Thai,
 # full-width), listed rather than \d: the engine tests a listed class in a bitmap, \d with a Unicode
@@ -61,6 +61,7 @@ _PW_OTHER: Final = (
     "密碼",
     "パスワード",
     "비밀번호",
+    "비번",
     "كلمة",
     "סיסמ",
     "पासवर्ड",
@@ -154,7 +155,8 @@ def _keyword_flags() -> dict[str, int]:
     for word in AS_WORDS:
         words[word] = _AS
     for opener in " \t([{<":
-        words[opener + "at"] = words.get(opener + "at", 0) | _AT
+        for at in SPELLED_AT:
+            words[opener + at] = words.get(opener + at, 0) | _AT
     for hint in KEY_HINTS:
         words[hint] = words.get(hint, 0) | _KEY
     # An IBAN follows its name or a word for a transfer, however few digits run together in it.
@@ -274,7 +276,7 @@ class Text:
         self.low = low = lower_same_length(raw)
         self.pw: list[int] = []
         self.sec: list[int] = []
-        self.at: list[int] = []
+        self.at: list[tuple[int, int]] = []
         self.bearer: list[int] = []
         self.url: list[int] = []
         self.cli: list[int] = []
@@ -306,9 +308,9 @@ class Text:
                 self.key_hints.append(start)
             if flags & _IBAN:
                 self.iban_words.append(end)
-            # " at", "(at"...: a spelled-out "at" when a space or closing bracket follows.
+            # " at", "(at", " arroba"...: a spelled-out "at" when a space or closing bracket follows.
             if flags & _AT and end < len(low) and low[end] in _AT_CLOSERS:
-                self.at.append(start + 1)
+                self.at.append((start + 1, end))
         # Reported by end: several stems can start at one place ("contrase", "contraseña"), and a shorter
         # one inside a longer one ends first. Each start once, in order.
         if len(pw) > 1:

@@ -10,7 +10,7 @@ from typing import Final, NamedTuple
 
 import phonenumbers
 
-from ._common import WORD, Hit, find_all, merged_windows, outranked
+from ._common import SPELLED_AT, SPELLED_DOT, WORD, Hit, find_all, merged_windows, outranked
 from ._phonemeta import is_valid, parse_plus
 from ._text import Text
 
@@ -38,11 +38,15 @@ _FILE_TLDS: Final = frozenset(
 
 # "(dot)", " dot ", and "." with or without spaces around it ("maria . silva @ orange . fr").
 # "(dot)", " dot ", "." and " . " ("maria . silva @ orange . fr"; "jp. cheers" ends a sentence).
+_DOT_WORDS: Final = "|".join(re.escape(word) for word in SPELLED_DOT)
+_AT_WORDS: Final = "|".join(re.escape(word) for word in SPELLED_AT)
 _DOT: Final = (
-    r"(?:[ \t]{0,2}[(\[{<][ \t]?dot[ \t]?[)\]}>][ \t]{0,2}|[ \t]{1,2}dot[ \t]{1,2}|\.|[ \t]{1,2}\.[ \t]{1,2})"
+    rf"(?:[ \t]{{0,2}}[(\[{{<][ \t]?(?:{_DOT_WORDS})[ \t]?[)\]}}>][ \t]{{0,2}}|"
+    rf"[ \t]{{1,2}}(?:{_DOT_WORDS})[ \t]{{1,2}}|\.|[ \t]{{1,2}}\.[ \t]{{1,2}})"
 )
 _AT: Final = (
-    r"(?P<at>[ \t]{0,2}[(\[{<][ \t]?at[ \t]?[)\]}>][ \t]{0,2}|[ \t]{1,2}at[ \t]{1,2}|[ \t]{0,2}@[ \t]{0,2})"
+    rf"(?P<at>[ \t]{{0,2}}[(\[{{<][ \t]?(?:{_AT_WORDS})[ \t]?[)\]}}>][ \t]{{0,2}}|"
+    rf"[ \t]{{1,2}}(?:{_AT_WORDS})[ \t]{{1,2}}|[ \t]{{0,2}}@[ \t]{{0,2}})"
 )
 # Possessive: what follows a word here (a dot, an "at", a bracket, a space) never starts with a word
 # character, so giving characters back could never make a match; without it the engine retried every
@@ -59,7 +63,9 @@ _SPELLED_RIGHT: Final = re.compile(
 _LOCAL_REVERSED: Final = re.compile(rf"(?:{WORD}|[.%+\-])+")
 _COMMON_TLDS: Final = frozenset(
     "com org net edu gov io co de fr es it ru uk nl be ch at se no dk fi pl pt br mx ar in cn jp kr au nz ca "
-    "us eu info biz me dev app ai tv ua cz gr tr ie il za sg hk tw".split()
+    "us eu info biz me dev app ai tv ua cz gr tr ie il za sg hk tw gg xyz online site store tech cloud live "
+    "pro shop email ly fm sh lt lv ee ro hu sk si hr bg rs vn th ph pk ng ke eg sa ae qa cl pe ve uy "
+    "ec".split()
 )
 # Words that sit before " at " in ordinary prose ("look at this dot com bubble").
 _PROSE_WORDS: Final = frozenset(
@@ -73,7 +79,7 @@ _PROSE_WORDS: Final = frozenset(
 )
 
 
-_SPELLED_DOT: Final = re.compile(r"(?i)[ \t(\[{<]dot[ \t)\]}>]")
+_SPELLED_DOT: Final = re.compile(rf"(?i)[ \t(\[{{<](?:{_DOT_WORDS})[ \t)\]}}>]")
 
 
 # Words of prose that are also mail providers' names (mail.ru, live.com, me.com).
@@ -140,7 +146,7 @@ def find_emails(t: Text) -> list[Hit]:
     out.extend(plain)
     # Where a spelled-out "at" can be: the word "at" (found by Text's trigger pass), and an "@" that did
     # not make a plain address ("john@gmail dot com").
-    ats = [(a, a + 2) for a in t.at]
+    ats = list(t.at)
     if "@" in text:
         ats += [(a, a + 1) for a in find_all(text, "@") if not any(h.start <= a < h.end for h in plain)]
         ats.sort()
@@ -285,6 +291,11 @@ _PHONE_WORDS: Final = (
     "anruf",
     "kontakt",
     "contatt",
+    "joindre",
+    "liga",
+    "telemóvel",
+    "telemovel",
+    "telefoon",
     "手機",
     "연락처",
 )
@@ -412,6 +423,13 @@ _NEG_WORDS: Final = (
     "codigo",
     "codice",
     "product",
+    # Numbers that identify a person somewhere: "Student number 59940622".
+    "student",
+    "matric",
+    "enrol",
+    "employee",
+    "passport",
+    "licen",
     "produkt",
     "produit",
     "producto",
@@ -613,6 +631,7 @@ def _phone_matches(t: Text, claimed: Sequence[Hit]) -> list[re.Match[str]]:
     return out
 
 
+_IBAN_HEAD: Final = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){0,2} ?$")
 _SEPARATORS: Final = re.compile(r"[ \-.()\u00a0]+")
 _AFTER_END: Final = re.compile(r"[/,;|\n]")
 _COMPACT_DATE: Final = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])$")
@@ -656,6 +675,10 @@ def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
         if not 7 <= len(digits) <= 15 or _placeholder_number(digits):
             continue
         international = cand.startswith(("+", "00"))
+        # The rest of an account number whose start reads like an IBAN's ("NL72 SNSB 4136 2941 61", whose
+        # check digits fail): not a phone.
+        if not international and _IBAN_HEAD.search(t.raw, max(0, start - 16), start) is not None:
+            continue
         before = low[max(0, start - 40) : start]
         if international:
             normal = "+" + cand[2:] if cand.startswith("00") else cand

@@ -22,23 +22,34 @@ _STRONG_KW: Final = (
     # Inflected forms too: Turkish şifrem/şifreniz ("my/your password"), Polish hasła, Finnish salasanani.
     r"palavra[ \-]passe|wachtwoord|has[łl](?:o|a|em)|пароль|пароля|паролем|[şs]ifre(?:m|n|niz|miz|si)?|"
     r"lösenord(?:et)?|losenord(?:et)?|"
-    r"adgangskode|passord|salasana(?:ni|si)?|heslo|jelszó|jelszo|κωδικός|密码|密碼|パスワード|비밀번호|mdp|"
+    r"adgangskode|passord|salasana(?:ni|si)?|heslo|jelszó|jelszo|κωδικός|密码|密碼|パスワード|비밀번호|비번|mdp|"
     r"كلمة[ \t]المرور|كلمة[ \t]السر|סיסמה|סיסמא|पासवर्ड|mật[ \t]khẩu|kata[ \t]sandi|kata[ \t]laluan|รหัสผ่าน"
 )
 # Keywords that are ordinary words elsewhere ("pass the salt", "la clave del éxito"): only with ':' or '='.
 _WEAK_KW: Final = r"pass|pw|clave|parola|parolă|geslo|lozinka"
 
+_QUAL_AFTER: Final = (
+    r"πρόσβασης|πρόσβασής|μου|σου|saya|anda|kamu|của[ \t]tôi|của[ \t]bạn|"
+    r"الخاصة[ \t]بي|الخاص[ \t]بي|الخاصة[ \t]بك|"
+    r"mio|mia|meu|minha|mein|meine|mon|ma|mijn|mój|moje|moja|мой|моя|benim"
+)
 _QUAL: Final = (
     r"(?P<qual>[ \t]+(?:for|of|to|on|at|für|fürs|vom|von|zum|zur|du|de|des|pour|del|de[ \t]la|para|"
     r"от|для|к|van|voor|"
-    r"per|di|dla|do|för|til|na|della|dello)(?:[ \t]+[^\s:=：\"']{1,30}){1,3}|"
+    r"per|di|dla|do|för|til|na|della|dello)(?:[ \t]+[^\s:=：\"'][^\s:=：\"]{0,29}){1,3}|"
     # "contraseña nueva:", "Passwort neu:", "password (new):" — a word that says which password.
     r"[ \t]+\(?(?:new|old|current|temporary|temp|initial|default|nueva|nuevo|actual|temporal|neu|"
     r"neues|aktuelles|"
     r"nouveau|nouvelle|actuel|actuelle|provisoire|temporaire|initial|initiale|novo|nova|nuova|nuovo|"
     r"provvisoria|temporário|temporária|tijdelijk|nieuw|nieuwe|tymczasowe|nowe|geçici|yeni|новый|текущий|"
     # Indonesian and Malay mark "the wifi's" with a suffix: "password wifi-nya".
-    r"временный|wifi|wi-fi|wlan|admin|root|master|email|e-mail|mail)(?:-nya)?\)?)?"
+    r"временный|wifi|wi-fi|wlan|admin|root|master|email|e-mail|mail|"
+    # "of access", and whose password: Greek, Indonesian, Vietnamese, Arabic and a few more say it after
+    # the keyword ("Κωδικός πρόσβασης", "kata sandi saya", "mật khẩu của tôi", "كلمة المرور الخاصة بي").
+    rf"{_QUAL_AFTER})(?:-nya)?\)?"
+    # A second word: one of these ("πρόσβασής μου"), or any word right before ':' or '=' ("password wifi
+    # kantor: X").
+    rf"(?:[ \t]+(?:{_QUAL_AFTER})|[ \t]+[^\s:=：\"'()]{{1,20}}(?=[ \t]*[\"']?[ \t]*(?::=|=>|->|[:=：→⇒])))?)?"
 )
 _CONN: Final = (
     r"(?:(?P<sym>[ \t]*[\"']?[ \t]*(?::=|=>|->|[:=：→⇒])[ \t]*|[ \t]+(?:-|—|–)[ \t]+|"
@@ -49,15 +60,17 @@ _CONN: Final = (
     r"(?P<cop>[ \t]+(?:is|was|will[ \t]be|has[ \t]been|should[ \t]be|ist|lautet|war|est|c'est|c’est|"
     r"était|sera|"
     r"es|era|será|é|"
-    r"è|jest|är|er|on|je|это|hai|—)(?:[ \t]*:)?[ \t]+|'s[ \t]+|[ \t]*(?:是|为|為|は|が|는|은)[ \t]*)|"
+    r"è|jest|är|er|on|je|это|hai|είναι|là|adalah|ialah|هي|هو|—)(?:[ \t]*:)?[ \t]+|'s[ \t]+|"
+    r"[ \t]*(?:是|为|為|は|が|는|은)[ \t]*)|"
     r"(?P<prep>[ \t]+(?:to|zu|auf|à|a|en|para|in|naar|na|se|olarak|into)[ \t]+)|(?P<bare_sp>[ \t]+))"
 )
 _FILLER: Final = (
     r"(?:(?:now|still|just|currently|simply|actually|jetzt|nun|maintenant|ahora|agora|adesso|теперь|сейчас|"
-    r"temporarily|always|probably)[ \t]+)?"
+    r"temporarily|always|probably|tijdelijk|nu|temporalmente|temporairement|vorübergehend|provisoriamente|"
+    r"temporaneamente|ora|tymczasowo|teraz|şimdi|geçici|tạm[ \t]thời|sementara)[ \t]+)?"
 )
 _VALUE: Final = (
-    r"(?:\"(?P<dq>[^\"\n]{1,128})\"|'(?P<sq>[^'\n]{1,128})'|`(?P<bq>[^`\n]{1,128})`|[«“„](?P<gq>[^»”“\n]{1,128})[»”“]|"
+    r"(?:\"(?P<dq>[^\"\n]{1,128})\"|'(?P<sq>[^'\n]{1,128})'|`(?P<bq>[^`\n]{1,128})`|[«“„「『](?P<gq>[^»”“」』\n]{1,128})[»”“」』]|"
     # In angle brackets or parentheses, without spaces: "<oak-lamp-blue-oak>", "(Barcelona2019$)". (With
     # spaces it is a placeholder or an aside: "<your password>", "(see the vault)".)
     r"<(?P<aq>[^<>\s]{1,128})>|\((?P<pq>[^()\s]{1,128})\)|"
@@ -120,11 +133,12 @@ _CLI_PASSWORD: Final = re.compile(
     r"(?:-p|--password)(?:[ \t]+|=)"
     r"|redis-cli\b[^\n|;&]{0,160}?[ \t](?:-a|--pass)[ \t]+)" + _VALUE
 )
-# A misspelled keyword before ':' or 'is' ("PASSWROD: c0ff33475!", "passsword: Summer2025?"): one typo
-# away from the word (as typed in a hurry), and the value must look like a password.
-# Found from the sign back (signs are rarer than the letter "p"); after "is" the keyword must be spelled.
-_TYPO_SIGNS: Final = (":", "=", "→", "->")
-_TYPO_CONNECTOR: Final = re.compile(r"[ \t]*(?:[:=→]|->)[ \t]*")
+# A misspelled keyword before ':' or 'is' ("PASSWROD: c0ff33475!", "my pasword is Gp3jCEqKF&Tu"): one
+# typo away from the word (as typed in a hurry), and the value must look like a password; after "is" a
+# strong one (three kinds of characters, eight or more). Found from the sign back (signs are rarer than the
+# letter "p").
+_TYPO_SIGNS: Final = (":", "=", "→", "->", " is ")
+_TYPO_CONNECTOR: Final = re.compile(r"[ \t]*(?:[:=→]|->)[ \t]*|[ \t]+(?P<cop>is)[ \t]+")
 _TYPO_OF: Final = ("password", "passwort", "passwd")
 _NOT_TYPOS: Final = frozenset(
     {"password", "passwort", "passwd", "passwords", "passed", "passes", "passer", "passport", "passports"}
@@ -176,7 +190,10 @@ def find_misspelled_passwords(t: Text) -> list[Hit]:
         if found is None or span is None:
             continue
         value, start, end = span if found.group("bare") is None else _trim(*span)
-        if char_classes(value) >= 2 and any(c.isdigit() for c in value) and acceptable(value, strict=False):
+        classes = char_classes(value)
+        if conn.group("cop") is not None and (classes < 3 or len(value) < 8):
+            continue
+        if classes >= 2 and any(c.isdigit() for c in value) and acceptable(value, strict=False):
             out.append(Hit("password", start, end))
     return out
 
@@ -186,10 +203,12 @@ _PAIR: Final = re.compile(
     r"(?:password|passwort|pass|pw|pwd|contraseña|mot de passe|senha|kennwort)[ \t]*[:=][ \t]*"
     r"[\"'`]?[^\s/\"'`]{1,64}[\"'`]?[ \t]*/[ \t]*[\"'`]?(?P<value>[^\s\"'`]{3,128})"
 )
-# "creds are admin:Kaffee4759!", "login: deploy:S3cret!": a user and a password joined by a colon.
+# "creds are admin:Kaffee4759!", "login: deploy:S3cret!", "creds in the old wiki page: admin:Maple.7906":
+# a user and a password joined by a colon, after the word and at most a few words on the same line.
 _USER_PASS: Final = re.compile(
-    r"(?<![\w\-])(?:creds?|credentials|login|logins)\b[ \t]*(?:are|is|:|=|-|—)?[ \t]*[\"'`]?"
-    r"[\w.@+\-]{1,64}:(?P<value>[^\s\"'`]{3,128})"
+    r"(?<![\w\-])(?:creds?|credentials|login|logins)\b"
+    r"(?:[ \t]*(?:are|is|:|=|-|—)|[ \t]+[^\n:=]{1,40}?[:=][ \t])?[ \t]*"
+    r"[\"'`]?[\w.@+\-]{1,64}:(?P<value>[^\s\"'`]{3,128})"
 )
 # scheme://user:PASSWORD@host — DSNs, broker URLs, basic-auth links.
 _URL_CRED: Final = re.compile(
@@ -256,6 +275,10 @@ _PROSE_NEXT: Final = re.compile(r"[ \t]+[^\W_]+(?:[ \t.,!?]|$)")
 # Hyphenated words ("wifi-nya", "self-service") are language, not a password without a ':' before them;
 # three hyphens and more make a passphrase ("river-staple-staple-lamp").
 _HYPHENATED: Final = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
+# "user xXsn1perXx pass ...", "login: ana ... pw ...": a user name just before the keyword.
+_AFTER_USER: Final = re.compile(
+    r"(?:user(?:name)?|login|account|usuario|benutzer)[ \t]*[:=]?[ \t]+\S{1,40}[ \t,;]+$"
+)
 _OWNER: Final = re.compile(
     r"(?:^|[\s(])(?:la|el|mi|tu|su|my|your|the|ma|mon|ta|il|o|a|meu|minha|mein|meine)[ \t]+$"
 )
@@ -317,9 +340,18 @@ def _judge(m: re.Match[str], text: str) -> tuple[int, int] | None:
     symbolic = m.group("sym") is not None
     weak = m.group("weak") is not None
     # A weak keyword ("pw", "pass") names a password only before ':'/'=' or a password-shaped value
-    # ("PW sakura1987": in capitals "PW" is the abbreviation; "PASS tests/x.py" is a test runner).
+    # ("pw sakura1987": "pw" is the abbreviation; "PASS tests/x.py" is a test runner), or right after a
+    # user name ("user xXsn1perXx pass UB7b&anV~Z^").
     if weak and not symbolic:
-        abbreviation = text[m.start("weak") : m.end("weak")] == "PW" and m.group("bare_sp") is not None
+        keyword = text[m.start("weak") : m.end("weak")].lower()
+        abbreviation = keyword == "pw" and m.group("bare_sp") is not None
+        after_user = (
+            m.group("bare_sp") is not None
+            and _AFTER_USER.search(text[max(0, m.start() - 48) : m.start()].lower()) is not None
+            and char_classes(value) >= 3
+        )
+        if after_user:
+            abbreviation = True
         # "la clave es m0nk3y284": after an article or a possessive the weak word is the noun.
         owned = m.group("cop") is not None and _OWNER.search(text[max(0, m.start() - 8) : m.start()])
         digit = any(c.isdigit() for c in value)

@@ -63,6 +63,9 @@ _PREFIXED: Final = re.compile(
             r"\d{8,10}:AA[A-Za-z0-9_\-]{33}",  # Telegram bot
             r"rzp_(?:live|test)_[A-Za-z0-9]{14}",  # Razorpay
             r"FLWSECK-[a-f0-9]{32}-X",  # Flutterwave
+            # Discord bot token: the bot's id in base64 (its digits make the first letter M, N or O), a
+            # timestamp and an HMAC.
+            r"[MNO][A-Za-z0-9_\-]{23,27}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,38}",
         )
     )
     + r")"
@@ -83,11 +86,18 @@ _SECRET_KW: Final = (
     r"clave[ \t](?:de[ \t])?api|"
     r"chave[ \t](?:de[ \t])?api|jeton|credentials?"
 )
+_STRONG_NAME: Final = re.compile(
+    r"(?:api|access|auth|client|secret|bot|refresh|private|session|app)[_\- ]?(?:key|token|secret)|apikey|"
+    r"chave[ \t](?:de[ \t])?api|clave[ \t](?:de[ \t])?api|clé[ \t](?:d')?api"
+)
+_JOINED_WORDS: Final = re.compile(r"[A-Za-z]+(?:[_\-.][A-Za-z0-9]+)+")
 _GENERIC: Final = re.compile(
     rf"(?:[A-Za-z0-9]{{1,20}}[_\-.]){{0,3}}(?:{_SECRET_KW})(?:[_\-][A-Za-z0-9]{{1,20}})?"
-    r"(?:[ \t]+(?:for|of|für|pour|para|для|от)(?:[ \t]+[^\s:=\"']{1,30}){1,2})?"
+    r"(?:[ \t]+(?:for|of|für|pour|para|для|от|de|do|da|del|di|du|des|van|voor|dla|för)"
+    r"(?:[ \t]+[^\s:=\"']{1,30}){1,3})?"
     r"(?:[ \t]*[\"']?[ \t]*(?::=|=>|->|[:=：])[ \t]*|[ \t]+(?:is|ist|est|es|é|это|=)[ \t]+(?:now[ \t]+)?|"
-    r"[\"']?[ \t]*\r?\n[ \t]*value[ \t]*:[ \t]*)"
+    # Nothing between ("API key 9bfa8c13..."): find_generic_secrets then asks more of name and value.
+    r"[\"']?[ \t]*\r?\n[ \t]*value[ \t]*:[ \t]*|(?P<bare_sp>[ \t]+))"
     # Quoted, a value may hold any symbol (Django's SECRET_KEY = '...&9MV...$do...'); bare, only token ones.
     r"(?:\"(?P<dq>[^\"\s]{12,256})\"|'(?P<sq>[^'\s]{12,256})'|[\"'`]?(?P<value>[A-Za-z0-9_\-+/=.~]{12,256}))"
 )
@@ -106,7 +116,7 @@ _JWT: Final = re.compile(
     r"(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*(?![A-Za-z0-9_\-.])"
 )
 _BEARER: Final = re.compile(
-    r"(?<![A-Za-z])bearer[ \t]*:?[ \t]+(?P<value>[A-Za-z0-9\-._~+/]{12,512}=*)(?![A-Za-z0-9\-._~+/=])"
+    r"(?<![A-Za-z])bearer\)?[ \t]*:?[ \t]+(?P<value>[A-Za-z0-9\-._~+/]{12,512}=*)(?![A-Za-z0-9\-._~+/=])"
 )
 
 _PEM_BEGIN: Final = re.compile(r"-----BEGIN[ ]([A-Z0-9 ]{0,30}PRIVATE KEY(?: BLOCK)?)-----")
@@ -152,6 +162,10 @@ def find_prefixed_keys(t: Text) -> list[Hit]:
                 or any(w in low for w in _FILLER_WORDS)
             ):
                 continue
+            # Google's ya29. token is an OAuth access token: after "Bearer" it is the bearer token
+            # (find_bearer reports it), not an API key.
+            if low.startswith("ya29.") and "bearer" in t.low[max(0, m.start() - 10) : m.start()]:
+                continue
             out.append(Hit("api_key", m.start(), m.end()))
     if "hooks.slack.com" in text:
         for m in _SLACK_WEBHOOK.finditer(text):
@@ -194,12 +208,23 @@ def find_generic_secrets(t: Text) -> list[Hit]:
         m = _GENERIC.match(t.low, q)  # the lower-cased text has the same offsets; the value comes from raw
         if m is None:
             continue
-        covered = m.end()
         group = "dq" if m.start("dq") >= 0 else "sq" if m.start("sq") >= 0 else "value"
         start = m.start(group)
         value = text[start : m.end(group)]
         if group == "value":
             value = value.rstrip(".")
+        # With no ':', '=' or 'is' between, only a two-word name of a secret ("API key", "access token")
+        # followed by a key-shaped value (long, letters and digits, not words joined by "_" or "-") counts;
+        # a bare "token" or "secret" is too often the sentence going on.
+        if m.start("bare_sp") >= 0 and not (
+            _STRONG_NAME.search(t.low, q, m.start("bare_sp")) is not None
+            and len(value) >= 16
+            and sum(c.isdigit() for c in value) >= 2
+            and any(c.isalpha() for c in value)
+            and _JOINED_WORDS.fullmatch(value) is None
+        ):
+            continue
+        covered = m.end()
         # SECRET_KEY = get_random_secret_key(): code that makes the value, not the value.
         if text.startswith("(", start + len(value)):
             continue
@@ -235,7 +260,7 @@ def find_aws(t: Text) -> list[Hit]:
     for m in secrets:
         value = m.group()
         # Secret keys are base64: both cases and a digit or symbol. Git SHAs (lower hex) never are.
-        if value.lower() == value or value.upper() == value:
+        if value.lower() == value or value.upper() == value or is_placeholder(value):
             continue
         near = low[max(0, m.start() - 120) : m.start()]
         if not (_AWS_SECRET_CONTEXT.search(near) or any(abs(i.start() - m.start()) < 300 for i in ids)):

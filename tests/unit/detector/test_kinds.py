@@ -62,11 +62,11 @@ def found(text: str) -> list[tuple[str, str]]:
         ),
         ("sk_live_4eC39HqLyjWDarjtT1zdp7dc", "api_key", "sk_live_4eC39HqLyjWDarjtT1zdp7dc"),
         ("api_key=Zx81bQ4rT7vYp2LmN9sD3fGh", "api_key", "Zx81bQ4rT7vYp2LmN9sD3fGh"),
-        ("AKIAIOSFODNN7EXAMPLE", "aws_key", "AKIAIOSFODNN7EXAMPLE"),
+        ("AKIAQ3EGVC7XUKZ6RBNA", "aws_key", "AKIAQ3EGVC7XUKZ6RBNA"),
         (
-            "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzq4Tb8kLm1",
             "aws_key",
-            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzq4Tb8kLm1",
         ),
         (
             "jwt " + JWT,
@@ -148,6 +148,57 @@ def found(text: str) -> list[tuple[str, str]]:
             "api_key",
             "4S_sw1HghCMyST77XPleR=2L2v8+=3&9MVeKJbj3IZ$doUW&a*",
         ),
+        # The fifth held-out corpus: the same phrasings in more languages.
+        ("كلمة المرور الخاصة بي هي 4z6DFa9OjO ولا أستطيع الدخول", "password", "4z6DFa9OjO"),
+        ("Mật khẩu của tôi là Fenster~1548w nhưng không đăng nhập được.", "password", "Fenster~1548w"),
+        ("Kata sandi saya ABoWn9dqXIa!QMn, tapi tetap tidak bisa masuk.", "password", "ABoWn9dqXIa!QMn"),
+        ("Ο κωδικός πρόσβασής μου είναι I.y0.ig*6alFb!8 αλλά δεν μπορώ", "password", "I.y0.ig*6alFb!8"),
+        ("Κωδικός πρόσβασης: wG7EN8DUirJoBH", "password", "wG7EN8DUirJoBH"),
+        ("게임 서버 주소 103.77.94.127, 비번 Meadow^9145D", "password", "Meadow^9145D"),
+        ("パスワードは「iuLt+P8s+.f1=ie8A」です。", "password", "iuLt+P8s+.f1=ie8A"),
+        (
+            "La password del wifi dell'hotel è willow_paprika_biscuit_94",
+            "password",
+            "willow_paprika_biscuit_94",
+        ),
+        ("je wachtwoord is tijdelijk EbfW*.o+g4L", "password", "EbfW*.o+g4L"),
+        ("password wifi kantor: uDLH5AzyC", "password", "uDLH5AzyC"),
+        ("ts3 server 142.115.36.158 pw M7IsZ9OfCtOuM see u at 9", "password", "M7IsZ9OfCtOuM"),
+        ("the smurf account: user xXsn1perXx pass UB7b&anV~Z^", "password", "UB7b&anV~Z^"),
+        ("my pasword is IlJGCFE_Mh.1vdE can u resset it", "password", "IlJGCFE_Mh.1vdE"),
+        ("plaintext creds in the old wiki page: admin:Maple.7906", "password", "Maple.7906"),
+        (
+            "Meu e-mail é siti.bakker arroba terra ponto com ponto br",
+            "email",
+            "siti.bakker arroba terra ponto com ponto br",
+        ),
+        ("Schreib mir an arjun1380 [at] sapo [punkt] pt", "email", "arjun1380 [at] sapo [punkt] pt"),
+        ("Scrivimi a ejansen chiocciola yandex punto ru", "email", "ejansen chiocciola yandex punto ru"),
+        ("Mój e-mail: aisha-nguyen(at)virgilio(kropka)it", "email", "aisha-nguyen(at)virgilio(kropka)it"),
+        ("contact smirnov dot m at pixelforge dot gg asap", "email", "smirnov dot m at pixelforge dot gg"),
+        (
+            "Discord bot token: NjEyOTMxOTM5MzU3NzQ5NjQ0.As0Fua.ZRGSAtk_LNmzD_QsFtBStuSMjntfIqy0HkLe21",
+            "api_key",
+            "NjEyOTMxOTM5MzU3NzQ5NjQ0.As0Fua.ZRGSAtk_LNmzD_QsFtBStuSMjntfIqy0HkLe21",
+        ),
+        ("API key 9bfa8c138133bda58a439554bfbb1d8e, endpoint", "api_key", "9bfa8c138133bda58a439554bfbb1d8e"),
+        (
+            "Chave de API do frete: eb78418e7fcf0f8227f8dd226e02dcbe",
+            "api_key",
+            "eb78418e7fcf0f8227f8dd226e02dcbe",
+        ),
+        (
+            "Authorization: Bearer ya29.a0QSsiu20omz-RoG5a8fepGeG97UYJMczn2tqBWIt72R_c2pFW8dB",
+            "bearer_token",
+            "ya29.a0QSsiu20omz-RoG5a8fepGeG97UYJMczn2tqBWIt72R_c2pFW8dB",
+        ),
+        (
+            "access token for the partner API (Bearer): EAAGpeVwiyPFgl3W6r0TaO4gsZwtIdIb4M2knvCckm4k",
+            "bearer_token",
+            "EAAGpeVwiyPFgl3W6r0TaO4gsZwtIdIb4M2knvCckm4k",
+        ),
+        ("Liga-me para o 912 345 503, é o meu telemóvel.", "phone", "912 345 503"),
+        ("Vous pouvez me joindre au 06 12 34 37 43 (portable)", "phone", "06 12 34 37 43"),
     ],
 )
 def test_finds_value(text: str, kind: str, value: str) -> None:
@@ -260,6 +311,14 @@ def test_private_key_block_whole(joiner: str) -> None:
         "Пароль: спроси у админа",
         "aws_access_key_id = AKIAXXXXXXXXXXXXXXXX",
         "Hashes are stored as bcrypt, e.g. `$2b$12$vXLePtEZgUWGdF6jFCUuEgruLvOScqx/USKDPw5S5CnowhuBmbXHn`",
+        # AWS's documentation credentials.
+        "From the AWS docs: AKIAIOSFODNN7EXAMPLE / wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "Our validator rejects NL72 SNSB 4136 2941 61, the check digits don't match",
+        "Student number 59940622, enrollment confirmed",
+        "the api key rotation_schedule_2024 is weekly",
+        "pass the salt, and pass SKU-12345-ab to the api",
+        "my pasword is forgotten",
     ],
 )
 def test_hard_negative(text: str) -> None:
