@@ -210,6 +210,10 @@ _USER_PASS: Final = re.compile(
     r"(?:[ \t]*(?:are|is|:|=|-|—)|[ \t]+[^\n:=]{1,40}?[:=][ \t])?[ \t]*"
     r"[\"'`]?[\w.@+\-]{1,64}:(?P<value>[^\s\"'`]{3,128})"
 )
+# A question about the password, and the next line (a quoted reply's too) holding one word only.
+_ASKED: Final = re.compile(
+    rf"(?:{_STRONG_KW})[^\n?]{{0,24}}\?[ \t]*\r?\n(?:>[ \t]*)?(?P<value>[^\s>]\S{{7,63}})[ \t]*(?:\r?\n|$)"
+)
 # scheme://user:PASSWORD@host — DSNs, broker URLs, basic-auth links.
 _URL_CRED: Final = re.compile(
     r"(?<![A-Za-z0-9+.\-])[a-z][a-z0-9+.\-]{1,20}://[^\s:/@]{0,64}:(?P<value>[^\s/@]{1,128})@(?=[\w\[])"
@@ -457,5 +461,15 @@ def find_passwords(t: Text) -> list[Hit]:
             start, end = m.span("value")
             value, start, end = _trim(text[start:end], start, end)
             if acceptable(value, strict=True):
+                out.append(Hit("password", start, end))
+    if "?" in low:
+        # Asked and answered: "what's the vpn password?" then the password alone on the next line.
+        for p in starts:
+            m = _ASKED.match(low, p)
+            if m is None:
+                continue
+            start, end = m.span("value")
+            value = text[start:end]
+            if char_classes(value) >= 3 and acceptable(value, strict=True):
                 out.append(Hit("password", start, end))
     return out

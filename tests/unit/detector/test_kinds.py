@@ -198,6 +198,7 @@ def found(text: str) -> list[tuple[str, str]]:
             "EAAGpeVwiyPFgl3W6r0TaO4gsZwtIdIb4M2knvCckm4k",
         ),
         ("Liga-me para o 912 345 503, é o meu telemóvel.", "phone", "912 345 503"),
+        ("what's the vpn password?\nM-jxQQ5vMm4U8keT&n\n> and the ip?", "password", "M-jxQQ5vMm4U8keT&n"),
         ("Vous pouvez me joindre au 06 12 34 37 43 (portable)", "phone", "06 12 34 37 43"),
     ],
 )
@@ -319,6 +320,8 @@ def test_private_key_block_whole(joiner: str) -> None:
         "the api key rotation_schedule_2024 is weekly",
         "pass the salt, and pass SKU-12345-ab to the api",
         "my pasword is forgotten",
+        "forgot your password?\nClick here to reset",
+        "what's the password?\nhttps://vault.example.com/item/42",
     ],
 )
 def test_hard_negative(text: str) -> None:
