@@ -118,6 +118,7 @@ def build(target: Path, *, quiet: bool = True) -> None:
         shutil.copyfile(_HERE / "findings.py", root / "alerts" / "findings.py")
         shutil.copyfile(_HERE / "masking.py", root / "alerts" / "masking.py")
         shutil.copyfile(_HERE / "patterns" / "_common.py", root / "alerts" / "patterns" / "_common.py")
+        shutil.copyfile(_HERE / "patterns" / "_textscan.pyi", root / "alerts" / "patterns" / "_textscan.pyi")
         cwd = os.getcwd()
         os.chdir(root)
         try:

@@ -7,6 +7,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -323,6 +324,113 @@ find_keywords(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return found;
 }
 
+/* --- Entropy ------------------------------------------------------------------------------------------- */
+
+/* math.fsum's exactly rounded sum (Shewchuk's algorithm as CPython writes it, Modules/mathmodule.c) of
+ * finite non-negative terms: an exactly rounded sum is one number, so this gives the same bits as fsum. */
+static double
+exact_sum(const double *terms, Py_ssize_t count)
+{
+    double partials[160];
+    Py_ssize_t n = 0;
+    double x, y, t, hi, lo = 0.0, yr;
+    for (Py_ssize_t k = 0; k < count; k++) {
+        x = terms[k];
+        Py_ssize_t i = 0;
+        for (Py_ssize_t j = 0; j < n; j++) {
+            y = partials[j];
+            if (fabs(x) < fabs(y)) {
+                t = x;
+                x = y;
+                y = t;
+            }
+            hi = x + y;
+            yr = hi - x;
+            lo = y - yr;
+            if (lo != 0.0) {
+                partials[i++] = lo;
+            }
+            x = hi;
+        }
+        n = i;
+        if (x != 0.0) {
+            partials[n++] = x;
+        }
+    }
+    hi = 0.0;
+    if (n > 0) {
+        hi = partials[--n];
+        while (n > 0) {
+            x = hi;
+            y = partials[--n];
+            hi = x + y;
+            yr = hi - x;
+            lo = y - yr;
+            if (lo != 0.0) {
+                break;
+            }
+        }
+        if (n > 0 && ((lo < 0.0 && partials[n - 1] < 0.0) || (lo > 0.0 && partials[n - 1] > 0.0))) {
+            y = lo * 2.0;
+            x = hi + y;
+            yr = x - hi;
+            if (y == yr) {
+                hi = x;
+            }
+        }
+    }
+    return hi;
+}
+
+static int
+compare_ucs4_values(const void *x, const void *y)
+{
+    return compare_ucs4(x, y);
+}
+
+PyDoc_STRVAR(shannon_entropy_doc,
+             "shannon_entropy(value, /)\n--\n\n"
+             "Bits per character of the first 128 characters, as _common.shannon_entropy gives them.");
+
+static PyObject *
+shannon_entropy(PyObject *module, PyObject *arg)
+{
+    if (!PyUnicode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "shannon_entropy() expects a str");
+        return NULL;
+    }
+    if (PyUnicode_READY(arg) < 0) {
+        return NULL;
+    }
+    const int kind = PyUnicode_KIND(arg);
+    const void *data = PyUnicode_DATA(arg);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
+    if (n > 128) {
+        n = 128;
+    }
+    if (n == 0) {
+        return PyFloat_FromDouble(0.0);
+    }
+    /* The counts of the distinct characters: sorted, equal characters sit together. */
+    Py_UCS4 chars[128];
+    for (Py_ssize_t i = 0; i < n; i++) {
+        chars[i] = PyUnicode_READ(kind, data, i);
+    }
+    qsort(chars, n, sizeof(Py_UCS4), compare_ucs4_values);
+    double terms[128];
+    Py_ssize_t distinct = 0, run = 1;
+    for (Py_ssize_t i = 1; i <= n; i++) {
+        if (i < n && chars[i] == chars[i - 1]) {
+            run++;
+            continue;
+        }
+        /* _common._C_LOG_C[run]: c * log2(c), 0 for c == 1. */
+        terms[distinct++] = (double)run * log2((double)run);
+        run = 1;
+    }
+    return PyFloat_FromDouble(log2((double)n) - exact_sum(terms, distinct) / (double)n);
+}
+
 PyDoc_STRVAR(numeric_runs_doc,
              "numeric_runs(low, /)\n--\n\n"
              "(runs, iban_anchors) of the lower-cased text, as _text._numeric_runs gives them.");
@@ -450,6 +558,7 @@ static PyMethodDef methods[] = {
     {"numeric_runs", numeric_runs, METH_O, numeric_runs_doc},
     {"long_words", long_words, METH_O, long_words_doc},
     {"keyword_automaton", keyword_automaton, METH_O, keyword_automaton_doc},
+    {"shannon_entropy", shannon_entropy, METH_O, shannon_entropy_doc},
     {"find_keywords", (PyCFunction)(void (*)(void))find_keywords, METH_FASTCALL, find_keywords_doc},
     {NULL, NULL, 0, NULL},
 };

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alerts.corpus.evaluate import HELDOUT, load
+from alerts.patterns._common import _shannon_entropy
 from alerts.patterns._text import _WORD_FLAGS, _find_keywords, _long_words, _numeric_runs, lower_same_length
 from tests.unit.detector.test_properties import TEXT
 
@@ -120,8 +121,26 @@ def test_lower_same_length_keeps_every_offset(text: str) -> None:
         assert low == text.lower()
 
 
+def test_shannon_entropy_same_bits_on_every_corpus_word() -> None:
+    words = {word for text in _corpus_texts() for word in text.split()}
+    assert len(words) > 10_000
+    assert [w for w in words if textscan.shannon_entropy(w) != _shannon_entropy(w)] == []
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=300),
+        st.text(alphabet="ab", max_size=200),
+        st.text(alphabet=st.sampled_from([*"aA0/+=_-", "é", "电", "\U0001f600"]), max_size=160),
+    )
+)
+def test_shannon_entropy_same_bits_on_any_text(value: str) -> None:
+    assert textscan.shannon_entropy(value) == _shannon_entropy(value)
+
+
 def test_wrong_arguments_raise() -> None:
-    for function in (textscan.numeric_runs, textscan.long_words):
+    for function in (textscan.numeric_runs, textscan.long_words, textscan.shannon_entropy):
         with pytest.raises(TypeError):
             function(b"123456")
         with pytest.raises(TypeError):
