@@ -55,6 +55,23 @@ append_steal(PyObject *list, PyObject *item)
     return status;
 }
 
+/* A str argument's characters: 0, or -1 with TypeError set when ``arg`` is not a str. */
+static int
+read_str(PyObject *arg, const char *function, int *kind, const void **data, Py_ssize_t *length)
+{
+    if (!PyUnicode_Check(arg)) {
+        PyErr_Format(PyExc_TypeError, "%s() expects a str, not %.100s", function, Py_TYPE(arg)->tp_name);
+        return -1;
+    }
+    if (PyUnicode_READY(arg) < 0) {
+        return -1;
+    }
+    *kind = PyUnicode_KIND(arg);
+    *data = PyUnicode_DATA(arg);
+    *length = PyUnicode_GET_LENGTH(arg);
+    return 0;
+}
+
 /* --- Keywords: an Aho-Corasick automaton over the code points of the lower-cased text -------------------
  *
  * Every trigger word of _text._WORD_FLAGS in one pass, overlapping matches included, as ahocorasick_rs
@@ -294,17 +311,12 @@ find_keywords(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (a == NULL) {
         return NULL;
     }
-    PyObject *text = args[1];
-    if (!PyUnicode_Check(text)) {
-        PyErr_SetString(PyExc_TypeError, "find_keywords() expects a str");
+    int kind;
+    const void *data;
+    Py_ssize_t n;
+    if (read_str(args[1], "find_keywords", &kind, &data, &n) < 0) {
         return NULL;
     }
-    if (PyUnicode_READY(text) < 0) {
-        return NULL;
-    }
-    const int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
-    const Py_ssize_t n = PyUnicode_GET_LENGTH(text);
     const Py_ssize_t nclasses = a->nclasses;
     PyObject *found = PyList_New(0);
     if (found == NULL) {
@@ -382,12 +394,6 @@ exact_sum(const double *terms, Py_ssize_t count)
     return hi;
 }
 
-static int
-compare_ucs4_values(const void *x, const void *y)
-{
-    return compare_ucs4(x, y);
-}
-
 PyDoc_STRVAR(shannon_entropy_doc,
              "shannon_entropy(value, /)\n--\n\n"
              "Bits per character of the first 128 characters, as _common.shannon_entropy gives them.");
@@ -395,16 +401,12 @@ PyDoc_STRVAR(shannon_entropy_doc,
 static PyObject *
 shannon_entropy(PyObject *module, PyObject *arg)
 {
-    if (!PyUnicode_Check(arg)) {
-        PyErr_SetString(PyExc_TypeError, "shannon_entropy() expects a str");
+    int kind;
+    const void *data;
+    Py_ssize_t n;
+    if (read_str(arg, "shannon_entropy", &kind, &data, &n) < 0) {
         return NULL;
     }
-    if (PyUnicode_READY(arg) < 0) {
-        return NULL;
-    }
-    const int kind = PyUnicode_KIND(arg);
-    const void *data = PyUnicode_DATA(arg);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
     if (n > 128) {
         n = 128;
     }
@@ -416,7 +418,7 @@ shannon_entropy(PyObject *module, PyObject *arg)
     for (Py_ssize_t i = 0; i < n; i++) {
         chars[i] = PyUnicode_READ(kind, data, i);
     }
-    qsort(chars, n, sizeof(Py_UCS4), compare_ucs4_values);
+    qsort(chars, n, sizeof(Py_UCS4), compare_ucs4);
     double terms[128];
     Py_ssize_t distinct = 0, run = 1;
     for (Py_ssize_t i = 1; i <= n; i++) {
@@ -438,16 +440,12 @@ PyDoc_STRVAR(numeric_runs_doc,
 static PyObject *
 numeric_runs(PyObject *module, PyObject *arg)
 {
-    if (!PyUnicode_Check(arg)) {
-        PyErr_SetString(PyExc_TypeError, "numeric_runs() expects a str");
+    int kind;
+    const void *data;
+    Py_ssize_t n;
+    if (read_str(arg, "numeric_runs", &kind, &data, &n) < 0) {
         return NULL;
     }
-    if (PyUnicode_READY(arg) < 0) {
-        return NULL;
-    }
-    const int kind = PyUnicode_KIND(arg);
-    const void *data = PyUnicode_DATA(arg);
-    const Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
     PyObject *runs = PyList_New(0);
     PyObject *anchors = PyList_New(0);
     if (runs == NULL || anchors == NULL) {
@@ -519,16 +517,12 @@ PyDoc_STRVAR(long_words_doc,
 static PyObject *
 long_words(PyObject *module, PyObject *arg)
 {
-    if (!PyUnicode_Check(arg)) {
-        PyErr_SetString(PyExc_TypeError, "long_words() expects a str");
+    int kind;
+    const void *data;
+    Py_ssize_t n;
+    if (read_str(arg, "long_words", &kind, &data, &n) < 0) {
         return NULL;
     }
-    if (PyUnicode_READY(arg) < 0) {
-        return NULL;
-    }
-    const int kind = PyUnicode_KIND(arg);
-    const void *data = PyUnicode_DATA(arg);
-    const Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
     PyObject *spans = PyList_New(0);
     if (spans == NULL) {
         return NULL;
