@@ -413,22 +413,39 @@ shannon_entropy(PyObject *module, PyObject *arg)
     if (n == 0) {
         return PyFloat_FromDouble(0.0);
     }
-    /* The counts of the distinct characters: sorted, equal characters sit together. */
-    Py_UCS4 chars[128];
-    for (Py_ssize_t i = 0; i < n; i++) {
-        chars[i] = PyUnicode_READ(kind, data, i);
-    }
-    qsort(chars, n, sizeof(Py_UCS4), compare_ucs4);
+    /* c * log2(c) for the count c of each distinct character (_common._C_LOG_C[c]; 0 for c == 1). */
     double terms[128];
-    Py_ssize_t distinct = 0, run = 1;
-    for (Py_ssize_t i = 1; i <= n; i++) {
-        if (i < n && chars[i] == chars[i - 1]) {
-            run++;
-            continue;
+    Py_ssize_t distinct = 0;
+    if (kind == PyUnicode_1BYTE_KIND) {
+        /* Latin-1, nearly every token: a table of counts. */
+        uint8_t counts[256] = {0};
+        Py_UCS1 seen[128];
+        const Py_UCS1 *chars = data;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if (counts[chars[i]]++ == 0) {
+                seen[distinct++] = chars[i];
+            }
         }
-        /* _common._C_LOG_C[run]: c * log2(c), 0 for c == 1. */
-        terms[distinct++] = (double)run * log2((double)run);
-        run = 1;
+        for (Py_ssize_t d = 0; d < distinct; d++) {
+            terms[d] = (double)counts[seen[d]] * log2((double)counts[seen[d]]);
+        }
+    }
+    else {
+        /* Sorted, equal characters sit together. */
+        Py_UCS4 chars[128];
+        for (Py_ssize_t i = 0; i < n; i++) {
+            chars[i] = PyUnicode_READ(kind, data, i);
+        }
+        qsort(chars, n, sizeof(Py_UCS4), compare_ucs4);
+        Py_ssize_t run = 1;
+        for (Py_ssize_t i = 1; i <= n; i++) {
+            if (i < n && chars[i] == chars[i - 1]) {
+                run++;
+                continue;
+            }
+            terms[distinct++] = (double)run * log2((double)run);
+            run = 1;
+        }
     }
     return PyFloat_FromDouble(log2((double)n) - exact_sum(terms, distinct) / (double)n);
 }
