@@ -1,9 +1,12 @@
-/* The two passes of alerts.patterns._text.Text that read every character of every message, in C.
+/* The compiled engine's character-by-character work, in C: the passes of alerts.patterns._text.Text that
+ * read every character of every message (digit runs, long words, the trigger-keyword automaton) and the
+ * entropy of candidate tokens (_common.shannon_entropy).
  *
  * Part of the compiled engine only (alerts.native builds it beside the mypyc extension); the pure-Python
- * engine runs _text.py's own versions of both functions, and tests/unit/detector/test_textscan.py holds
- * the two to the same answers on every corpus and on arbitrary Unicode text. Each is one forward walk over
- * the string, with no allocation but the results: linear in the text by construction.
+ * engine runs the Python versions, and tests/unit/detector/test_textscan.py holds each C function to the
+ * same answers (the entropy to the same bits) on every corpus and on arbitrary Unicode text;
+ * test_textscan_sanitized.py runs them under AddressSanitizer and UBSan. Each is one forward walk over its
+ * string with no allocation but the results: linear in the text by construction.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -581,7 +584,7 @@ static struct PyModuleDef_Slot slots[] = {
 static struct PyModuleDef module_def = {
     PyModuleDef_HEAD_INIT,
     .m_name = "_textscan",
-    .m_doc = "The character-by-character passes of the compiled detector's Text.",
+    .m_doc = "The compiled detector's character-by-character work (see alerts/patterns/_textscan.c).",
     .m_size = 0,
     .m_methods = methods,
     .m_slots = slots,
