@@ -866,7 +866,8 @@ HANDWRITTEN_POSITIVE: list[tuple[str, list[tuple[str, str]]]] = [
     ("my number: +1-202-555-0143", [("phone", "+1-202-555-0143")]),
     ("client IP=198.51.100.23", [("ip_address", "198.51.100.23")]),
     ("X-Forwarded-For: 192.0.2.1, 10.1.2.3", [("ip_address", "192.0.2.1"), ("ip_address", "10.1.2.3")]),
-    ("listening on [::1]:8080", [("ip_address", "::1")]),
+    # (Not [::1]: loopback is every machine's own address, no one's.)
+    ("listening on [2001:db8:85a3::8a2e:370:7334]:8080", [("ip_address", "2001:db8:85a3::8a2e:370:7334")]),
     ("fe80::1ff:fe23:4567:890a%eth0", [("ip_address", "fe80::1ff:fe23:4567:890a")]),
     ("carte bancaire : 5200 8282 8282 8210", [("credit_card", "5200 8282 8282 8210")]),
     ("tarjeta 3566-0020-2036-0505", [("credit_card", "3566-0020-2036-0505")]),

@@ -151,7 +151,9 @@ def _keyword_flags() -> dict[str, int]:
     words["://"] = _URL
     for word in CLI_COMMANDS:
         words[word] = _CLI
-    words["cred"] = words["login"] = _CRED
+    # (And SQL's IDENTIFIED BY, which passwords.find_passwords reads wherever the word is.)
+    for word in ("cred", "login", "identifiant", "zugangsdaten", "identified"):
+        words[word] = _CRED
     for word in AS_WORDS:
         words[word] = _AS
     for opener in " \t([{<":

@@ -430,6 +430,8 @@ _NEG_WORDS: Final = (
     "employee",
     "passport",
     "licen",
+    "identification",
+    "employer",
     "produkt",
     "produit",
     "producto",
@@ -631,6 +633,9 @@ def _phone_matches(t: Text, claimed: Sequence[Hit]) -> list[re.Match[str]]:
     return out
 
 
+_HTTP_STATUS: Final = re.compile(r"HTTP/\d(?:\.\d)?\"[ \t]*$")
+_HEX_NEIGHBOUR: Final = re.compile(r"(?<![0-9A-Fa-f])(?=[0-9]*[a-fA-F])[0-9A-Fa-f]{4} $")
+_HEX_NEIGHBOUR_AFTER: Final = re.compile(r" (?=[0-9]*[a-fA-F])[0-9A-Fa-f]{4}(?![0-9A-Za-z])")
 _IBAN_HEAD: Final = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){0,2} ?$")
 _SEPARATORS: Final = re.compile(r"[ \-.()\u00a0]+")
 _AFTER_END: Final = re.compile(r"[/,;|\n]")
@@ -676,8 +681,14 @@ def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
             continue
         international = cand.startswith(("+", "00"))
         # The rest of an account number whose start reads like an IBAN's ("NL72 SNSB 4136 2941 61", whose
-        # check digits fail): not a phone.
-        if not international and _IBAN_HEAD.search(t.raw, max(0, start - 16), start) is not None:
+        # check digits fail), an access log's status and size ('"GET / HTTP/1.1" 404 19990'), bytes of a
+        # hex dump ("cb0e 4448 7488"): not phones.
+        if not international and (
+            _IBAN_HEAD.search(t.raw, max(0, start - 16), start) is not None
+            or _HTTP_STATUS.search(t.raw, max(0, start - 12), start) is not None
+            or _HEX_NEIGHBOUR.search(t.raw, max(0, start - 6), start) is not None
+            or _HEX_NEIGHBOUR_AFTER.match(t.raw, end) is not None
+        ):
             continue
         before = low[max(0, start - 40) : start]
         if international:
@@ -727,8 +738,17 @@ _VERSION_WORDS: Final = frozenset(
     versão wersja versione versie versiyon sürüm verze verzió versio section sec chapter clause paragraph
     para rfc abschnitt kapitel""".split()
 )
+_VERSION_CHANGE: Final = frozenset(
+    "version ver release build firmware patch update upgrade downgrade bump bumped rev revision".split()
+)
 # NuGet and Java packages name themselves in capitalised dotted segments; the number after one is its version.
-_PACKAGE_NAME: Final = re.compile(r"(?:[A-Z][A-Za-z0-9]*\.)+[A-Z][A-Za-z0-9]*[ \t]*[:=/@]?[ \t]*$")
+# (Not right after ":" or "/": "redis://:P1x3l2016.HK@172.28.62.253" is a password before a host.)
+_PACKAGE_NAME: Final = re.compile(r"(?<![\w:/])(?:[A-Z][A-Za-z0-9]*\.)+[A-Z][A-Za-z0-9]*[ \t]*[:=/@]?[ \t]*$")
+# "[INFO] Building notifier 9.0.15.232": a build tool names what it builds, then its version.
+_BUILT_NAME: Final = re.compile(
+    r"(?:building|built|compiling|compiled|installing|installed|deploying|deployed|releasing|released|"
+    r"packaging|publishing|published|downloading|pulling|bumping)[ \t]+[\w.\-/@]+[ \t:]*$"
+)
 _LINKING: Final = frozenset({"to", "from", "of", "is", "auf", "à", "a", "на", "до"})
 _WORDS_BEFORE: Final = re.compile(r"[^\W\d_]+")
 
@@ -740,7 +760,8 @@ def _after_version_word(before: str) -> bool:
         return False
     if words[-1] in _VERSION_WORDS:
         return True
-    return len(words) > 1 and words[-1] in _LINKING and words[-2] in _VERSION_WORDS
+    # "upgrade to 7.4.39.107", "version of 1.2.3.4"; not a product's name ("user ubuntu from 9.66.75.12").
+    return len(words) > 1 and words[-1] in _LINKING and words[-2] in _VERSION_CHANGE
 
 
 _IPV6: Final = re.compile(rf"(?<!{WORD}|[:.])(?=[0-9A-Fa-f.]{{0,4}}:)[0-9A-Fa-f:.]{{2,45}}(?!{WORD}|:)")
@@ -765,13 +786,15 @@ def find_ips(t: Text) -> list[Hit]:
             tail = before.rstrip(" \t:=#.")
             if (
                 (tail[-1:].isalpha() and _after_version_word(tail))
+                or _BUILT_NAME.search(before) is not None
                 or (before.endswith("/") and before[-2:-1].isalpha())
                 or tail.endswith("§")
                 or ("." in (head := text[max(0, m.start() - 60) : m.start()]) and _PACKAGE_NAME.search(head))
             ):
                 continue
-            # 0.x.x.x ("this network") and netmasks describe networks, not anyone's machine.
-            if m.group().startswith(("0.", "255.")):
+            # 0.x.x.x ("this network"), netmasks and loopback (127.x.x.x, every machine's own) describe no
+            # one's machine.
+            if m.group().startswith(("0.", "255.", "127.")):
                 continue
             out.append(Hit("ip_address", m.start(), m.end()))
     # IPv6: compressed forms hold "::"; full ones are long unbroken tokens with seven colons.
@@ -784,8 +807,10 @@ def find_ips(t: Text) -> list[Hit]:
         if cand.count(":") < 2 or not any(c.isdigit() for c in cand):
             continue
         try:
-            ipaddress.IPv6Address(cand)
+            address = ipaddress.IPv6Address(cand)
         except ValueError:
+            continue
+        if address.is_loopback or address.is_unspecified:  # ::1 and ::
             continue
         out.append(Hit("ip_address", m.start(), m.start() + len(cand)))
     return out

@@ -53,6 +53,8 @@ _QUAL: Final = (
 )
 _CONN: Final = (
     r"(?:(?P<sym>[ \t]*[\"']?[ \t]*(?::=|=>|->|[:=：→⇒])[ \t]*|[ \t]+(?:-|—|–)[ \t]+|"
+    # define('DB_PASSWORD', '...'), setdefault("PASSWORD", "..."): the value is the next argument.
+    r"[\"'][ \t]*,[ \t]*(?=[\"'])|"
     # Kubernetes env and similar lists: "- name: DB_PASSWORD" then "value: ..." on the next line.
     r"[\"']?[ \t]*\r?\n[ \t]*value[ \t]*:[ \t]*|"
     # <add key="SmtpPassword" value="..."/>: the keyword names the setting, the value attribute holds it.
@@ -206,10 +208,17 @@ _PAIR: Final = re.compile(
 # "creds are admin:Kaffee4759!", "login: deploy:S3cret!", "creds in the old wiki page: admin:Maple.7906":
 # a user and a password joined by a colon, after the word and at most a few words on the same line.
 _USER_PASS: Final = re.compile(
-    r"(?<![\w\-])(?:creds?|credentials|login|logins)\b"
+    r"(?<![\w\-])(?:creds?|credentials|credenciales|login|logins|identifiants?|zugangsdaten)\b"
     r"(?:[ \t]*(?:are|is|:|=|-|—)|[ \t]+[^\n:=]{1,40}?[:=][ \t])?[ \t]*"
-    r"[\"'`]?[\w.@+\-]{1,64}:(?P<value>[^\s\"'`]{3,128})"
+    # "user:password", or "user / password" ("new staging creds: deploy/mango-tiger-ember69").
+    r"[\"'`]?[\w.@+\-]{1,64}(?::|(?P<slash>[ \t]*/[ \t]*))(?P<value>[^\s\"'`]{3,128})"
 )
+# SQL: CREATE USER 'x'@'%' IDENTIFIED BY 'pw'; ALTER USER ... IDENTIFIED WITH mysql_native_password BY 'pw'.
+_IDENTIFIED_BY: Final = re.compile(
+    r"\bidentified[ \t]+(?:with[ \t]+[\w$]+[ \t]+)?by[ \t]+'(?P<value>[^'\n]{1,128})'"
+)
+# XML: <password>pw</password>, <ns:Password>pw</ns:Password> (matched at the keyword, after "<" or "ns:").
+_XML_ELEMENT: Final = re.compile(rf"(?:{_STRONG_KW}|{_WEAK_KW})>(?P<value>[^<>\s]{{1,128}})</")
 # A question about the password, and the next line (a quoted reply's too) holding one word only.
 _ASKED: Final = re.compile(
     rf"(?:{_STRONG_KW})[^\n?]{{0,24}}\?[ \t]*\r?\n(?:>[ \t]*)?(?P<value>[^\s>]\S{{7,63}})[ \t]*(?:\r?\n|$)"
@@ -292,6 +301,11 @@ _NOT_WORDY: Final = re.compile(r"[^A-Za-z_\-]")  # a digit or a symbol
 _ENV_NAME: Final = re.compile(r"[A-Z][A-Z0-9]*_[A-Z0-9_]+")
 
 
+_ABOUT_THE_PASSWORD: Final = re.compile(
+    r"(?i)[_\-](?:[a-z0-9]+[_\-])*(?:hash|hashed|digest|salt|hint|policy|length|len|min|max|strength|expiry|"
+    r"expires|reset|rules?|attempts)(?![a-z0-9])"
+)
+_NEXT_FIELD: Final = re.compile(r"[a-z][a-z_]*=")
 # The next parameter of a query string or connection string: "pw&useSSL=false", "pw;Encrypt=True".
 _NEXT_PARAM: Final = re.compile(r"[&;][A-Za-z_][A-Za-z0-9_.\-]{0,40}=")
 
@@ -343,6 +357,13 @@ def _judge(m: re.Match[str], text: str) -> tuple[int, int] | None:
         value, start, end = _trim(value, start, end, parameter=name > 0 and text[name - 1] in "?&;")
     symbolic = m.group("sym") is not None
     weak = m.group("weak") is not None
+    # password_hash, password_policy, PASSWORD_MIN_LENGTH: a setting about the password, not the password.
+    keyword_end = m.end("strong") if m.group("strong") is not None else m.end("weak")
+    if _ABOUT_THE_PASSWORD.match(text, keyword_end) is not None:
+        return None
+    # "reason=bad_password attempts=5": after nothing but a space, a key=value is the next field of a log.
+    if m.group("bare_sp") is not None and _NEXT_FIELD.match(value) is not None:
+        return None
     # A weak keyword ("pw", "pass") names a password only before ':'/'=' or a password-shaped value
     # ("pw sakura1987": "pw" is the abbreviation; "PASS tests/x.py" is a test runner), or right after a
     # user name ("user xXsn1perXx pass UB7b&anV~Z^").
@@ -460,8 +481,21 @@ def find_passwords(t: Text) -> list[Hit]:
         if m is not None:
             start, end = m.span("value")
             value, start, end = _trim(text[start:end], start, end)
-            if acceptable(value, strict=True):
+            # After a "/" it could as well be a path ("login via sso/okta"): three kinds of characters.
+            if acceptable(value, strict=True) and (m.group("slash") is None or char_classes(value) >= 3):
                 out.append(Hit("password", start, end))
+    if "identified" in low:
+        for m in _IDENTIFIED_BY.finditer(low):
+            start, end = m.span("value")
+            if acceptable(text[start:end], strict=False):
+                out.append(Hit("password", start, end))
+    if "</" in low:
+        for p in starts:
+            m = _XML_ELEMENT.match(low, p)
+            if m is not None and p > 0 and low[p - 1] in "<:":
+                start, end = m.span("value")
+                if acceptable(text[start:end], strict=False):
+                    out.append(Hit("password", start, end))
     if "?" in low:
         # Asked and answered: "what's the vpn password?" then the password alone on the next line.
         for p in starts:

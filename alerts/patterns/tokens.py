@@ -19,7 +19,8 @@ from ._common import (
 )
 from ._text import Text
 
-_B: Final = r"(?<![A-Za-z0-9_\-])"  # a token starts here, not inside a longer one
+# A token starts here, not inside a longer one, or right after Telegram's "/bot" (api.telegram.org/bot…).
+_B: Final = r"(?:(?<![A-Za-z0-9_\-])|(?<=/bot))"
 _E: Final = r"(?![A-Za-z0-9_\-])"
 
 # Formats whose prefix alone identifies the issuer. One alternation: the engine skips positions that cannot
@@ -110,6 +111,10 @@ _AWS_ID: Final = re.compile(
 _ASCII_ALNUM: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 _AWS_SECRET: Final = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
 # Django's SECRET_KEY is 40 characters of base64 too: "secret key" alone does not say AWS.
+_AWS_SECRET_NAME_WORDS: Final = frozenset({"", "aws", "amazon", "secret", "secrets", "key", "access", "sk"})
+_NAME_PARTS: Final = re.compile(r"[_.\-]+")
+_AWS_SECRET_NAMES: Final = ("aws", "amazon", "secretaccess", "secret_access", "secret-access", "accesskey")
+_ASSIGNED_TO: Final = re.compile(r"([a-z0-9_.\-]+)[\"']?[ \t]*[:=][ \t]*[\"']?$")
 _AWS_SECRET_CONTEXT: Final = re.compile(r"aws|amazon|secret[_\- ]?access|\bs3\b")
 
 _JWT: Final = re.compile(
@@ -132,8 +137,11 @@ _FILLER_WORDS: Final = ("your", "here", "placeholder", "redacted", "changeme", "
 
 
 def _secretish(value: str, *, min_len: int = 16) -> bool:
-    """Random enough to be a key: mixed characters and high entropy, not a placeholder or an identifier."""
+    """Random enough to be a key: mixed characters and high entropy, not a placeholder, an identifier, a
+    URL ("token_uri": "https://oauth2.googleapis.com/token") or a file path ("API_TOKEN_FILE: /run/...")."""
     if len(value) < min_len or char_classes(value) < 2:
+        return False
+    if "://" in value or value.startswith(("/", "./", "~/", "../")):
         return False
     low = value.lower()
     if any(w in low for w in ("your", "xxxx", "here", "placeholder", "redacted", "changeme", "example.com")):
@@ -263,6 +271,16 @@ def find_aws(t: Text) -> list[Hit]:
         if value.lower() == value or value.upper() == value or is_placeholder(value):
             continue
         near = low[max(0, m.start() - 120) : m.start()]
+        # A value assigned to another service's setting ("JWT_SECRET=..." a line after an AWS key id) is that
+        # setting's: find_generic_secrets reads it under its own name. ("secret_key=" says nothing else.)
+        assigned = _ASSIGNED_TO.search(near[near.rfind("\n") + 1 :])
+        if assigned is not None:
+            name = assigned.group(1)
+            if not (
+                _AWS_SECRET_NAME_WORDS.issuperset(_NAME_PARTS.split(name))
+                or any(w in name for w in _AWS_SECRET_NAMES)
+            ):
+                continue
         if not (_AWS_SECRET_CONTEXT.search(near) or any(abs(i.start() - m.start()) < 300 for i in ids)):
             continue
         if (any(map(str.isdigit, value)) or "/" in value or "+" in value) and shannon_entropy(value) >= 4.0:
@@ -346,7 +364,8 @@ _LOOSE: Final = re.compile(
 # Digests, ids and public keys look random too; the word before them says what they are.
 _DIGEST_CONTEXT: Final = re.compile(
     r"(?:sha\d*|md5|integrity|checksum|digest|hash|etag|nonce|id|ref|commit|ssh-rsa|ssh-ed25519|ssh-dss|"
-    r"ecdsa-sha2-nistp\d+|sk-ssh-ed25519@openssh\.com|playlist|video|channel|base64)[\s:=\-\"']*$"
+    # gRPC's "-bin" headers carry binary metadata as base64 ("grpc-status-details-bin: CG8S...").
+    r"ecdsa-sha2-nistp\d+|sk-ssh-ed25519@openssh\.com|playlist|video|channel|base64|-bin)[\s:=\-\"']*$"
 )
 
 

@@ -200,6 +200,24 @@ def found(text: str) -> list[tuple[str, str]]:
         ("Liga-me para o 912 345 503, é o meu telemóvel.", "phone", "912 345 503"),
         ("what's the vpn password?\nM-jxQQ5vMm4U8keT&n\n> and the ip?", "password", "M-jxQQ5vMm4U8keT&n"),
         ("Vous pouvez me joindre au 06 12 34 37 43 (portable)", "phone", "06 12 34 37 43"),
+        # The sixth held-out corpus: what people paste.
+        ("Failed password for invalid user ubuntu from 9.66.75.12 port 37183", "ip_address", "9.66.75.12"),
+        (
+            'curl "https://api.telegram.org/bot3819587031:AAswhqhk_BIP3v1KXg_D8024f1LMIO5UlKt/getUpdates"',
+            "api_key",
+            "3819587031:AAswhqhk_BIP3v1KXg_D8024f1LMIO5UlKt",
+        ),
+        ("new staging creds (rotated today): deploy/mango-tiger-ember69", "password", "mango-tiger-ember69"),
+        ("identifiants : billing / QPiSx8xJUL94DXPuU23", "password", "QPiSx8xJUL94DXPuU23"),
+        ("define( 'DB_PASSWORD', 'Tundr42015_HE' );", "password", "Tundr42015_HE"),
+        ("CREATE USER 'deploy'@'%' IDENTIFIED BY '6ZEnrXD!Xq@h';", "password", "6ZEnrXD!Xq@h"),
+        ("<user>kc</user>\n<password>avrCo+TbBKA6wT2Y.hpa</password>", "password", "avrCo+TbBKA6wT2Y.hpa"),
+        (
+            "JWT_SECRET=KiXsIEOjq5E1HO2VBe43Hf17oBTsBrMjtZHbiTC5\nAWS_ACCESS_KEY_ID=AKIA63ABPTGRCQX7ZMNB",
+            "api_key",
+            "KiXsIEOjq5E1HO2VBe43Hf17oBTsBrMjtZHbiTC5",
+        ),
+        ("REDIS_URL=redis://:P1x3l2016.HK@172.28.62.253:6379/0", "ip_address", "172.28.62.253"),
     ],
 )
 def test_finds_value(text: str, kind: str, value: str) -> None:
@@ -321,6 +339,16 @@ def test_private_key_block_whole(joiner: str) -> None:
         "pass the salt, and pass SKU-12345-ab to the api",
         "my pasword is forgotten",
         "forgot your password?\nClick here to reset",
+        "proxy_pass http://127.0.0.1:8000; listen 0.0.0.0:80; listening on [::1]:8080",
+        "[INFO] Building notifier 9.0.15.232",
+        '"GET /admin HTTP/1.1" 499 15295 "-" "curl/7.88.1"',
+        "Employer identification number (EIN): 47-8126682",
+        "00000000: f8b1 c39c f5ff ca55 de81 cb0e 4448 7488  .......U....DHt.",
+        "login.failed user=x reason=bad_password attempts=5",
+        "SELECT id FROM users WHERE password_hash = crypt($2, password_hash);",
+        "grpc-status-details-bin: CG8SCmp5YmJ2d3VhZXdAaVhK1oOuEN7iofRlXc0y5HokEmbrrX3fmy+lj9NbdMY=",
+        '"token_uri": "https://oauth2.googleapis.com/token"',
+        "API_TOKEN_FILE: /run/secrets/api_token",
         "what's the password?\nhttps://vault.example.com/item/42",
     ],
 )
