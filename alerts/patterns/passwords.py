@@ -491,14 +491,19 @@ def find_passwords(t: Text) -> list[Hit]:
                 out.append(Hit("password", start, end))
     if "</" in low:
         for p in starts:
+            if p == 0 or low[p - 1] not in "<:":
+                continue
             m = _XML_ELEMENT.match(low, p)
-            if m is not None and p > 0 and low[p - 1] in "<:":
+            if m is not None:
                 start, end = m.span("value")
                 if acceptable(text[start:end], strict=False):
                     out.append(Hit("password", start, end))
     if "?" in low:
         # Asked and answered: "what's the vpn password?" then the password alone on the next line.
         for p in starts:
+            question = low.find("?", p, p + 64)
+            if question < 0 or low.find("\n", p, question) >= 0:
+                continue
             m = _ASKED.match(low, p)
             if m is None:
                 continue

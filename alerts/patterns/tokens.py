@@ -19,8 +19,7 @@ from ._common import (
 )
 from ._text import Text
 
-# A token starts here, not inside a longer one, or right after Telegram's "/bot" (api.telegram.org/bot…).
-_B: Final = r"(?:(?<![A-Za-z0-9_\-])|(?<=/bot))"
+_B: Final = r"(?<![A-Za-z0-9_\-])"  # a token starts here, not inside a longer one
 _E: Final = r"(?![A-Za-z0-9_\-])"
 
 # Formats whose prefix alone identifies the issuer. One alternation: the engine skips positions that cannot
@@ -72,6 +71,8 @@ _PREFIXED: Final = re.compile(
     + r")"
     + _E
 )
+# Telegram's API URLs carry the bot token right after "/bot": api.telegram.org/bot<id>:AA....
+_TELEGRAM_IN_URL: Final = re.compile(r"/bot(\d{8,10}:AA[A-Za-z0-9_\-]{33})(?![A-Za-z0-9_\-])")
 _SLACK_WEBHOOK: Final = re.compile(
     r"https://hooks\.slack\.com/services/T[A-Za-z0-9]{6,12}/B[A-Za-z0-9]{6,12}/[A-Za-z0-9]{20,32}"
 )
@@ -114,7 +115,6 @@ _AWS_SECRET: Final = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0
 _AWS_SECRET_NAME_WORDS: Final = frozenset({"", "aws", "amazon", "secret", "secrets", "key", "access", "sk"})
 _NAME_PARTS: Final = re.compile(r"[_.\-]+")
 _AWS_SECRET_NAMES: Final = ("aws", "amazon", "secretaccess", "secret_access", "secret-access", "accesskey")
-_ASSIGNED_TO: Final = re.compile(r"([a-z0-9_.\-]+)[\"']?[ \t]*[:=][ \t]*[\"']?$")
 _AWS_SECRET_CONTEXT: Final = re.compile(r"aws|amazon|secret[_\- ]?access|\bs3\b")
 
 _JWT: Final = re.compile(
@@ -175,6 +175,9 @@ def find_prefixed_keys(t: Text) -> list[Hit]:
             if low.startswith("ya29.") and "bearer" in t.low[max(0, m.start() - 10) : m.start()]:
                 continue
             out.append(Hit("api_key", m.start(), m.end()))
+    if "/bot" in text:
+        for m in _TELEGRAM_IN_URL.finditer(text):
+            out.append(Hit("api_key", m.start(1), m.end(1)))
     if "hooks.slack.com" in text:
         for m in _SLACK_WEBHOOK.finditer(text):
             out.append(Hit("api_key", m.start(), m.end()))
@@ -248,6 +251,21 @@ def find_generic_secrets(t: Text) -> list[Hit]:
     return out
 
 
+_NAME_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.-")
+
+
+def _assigned_name(line: str) -> str:
+    """The name a line ends assigning to ("jwt_secret" of 'JWT_SECRET=' or '"jwt_secret": "'), or ""."""
+    end = len(line.rstrip(" \t\"'"))
+    if end == 0 or line[end - 1] not in ":=":
+        return ""
+    end = len(line[: end - 1].rstrip(" \t\"'"))
+    start = end
+    while start > 0 and line[start - 1] in _NAME_CHARS:
+        start -= 1
+    return line[start:end]
+
+
 def find_aws(t: Text) -> list[Hit]:
     out: list[Hit] = []
     if not t.long_tokens():
@@ -273,9 +291,8 @@ def find_aws(t: Text) -> list[Hit]:
         near = low[max(0, m.start() - 120) : m.start()]
         # A value assigned to another service's setting ("JWT_SECRET=..." a line after an AWS key id) is that
         # setting's: find_generic_secrets reads it under its own name. ("secret_key=" says nothing else.)
-        assigned = _ASSIGNED_TO.search(near[near.rfind("\n") + 1 :])
-        if assigned is not None:
-            name = assigned.group(1)
+        name = _assigned_name(near[near.rfind("\n") + 1 :])
+        if name:
             if not (
                 _AWS_SECRET_NAME_WORDS.issuperset(_NAME_PARTS.split(name))
                 or any(w in name for w in _AWS_SECRET_NAMES)
