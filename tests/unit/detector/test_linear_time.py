@@ -41,6 +41,15 @@ ADVERSARIAL = {
     "key run": "api_key=A1b2",
     "quoted value": "password: '",
     "spelled dots": "a dot ",
+    "spelled in other languages": "x arroba y ponto ",
+    "sql identified by": "identified by '",
+    "xml element": "<password>a",
+    "asked": "password?\n",
+    "creds slash": "creds a/",
+    "telegram url": "/bot123456789:AA",
+    "assigned 40 characters": "x_secret=" + "A1b2" * 10 + " ",
+    "access log": '"GET / HTTP/1.1" 404 1234 ',
+    "hex dump": "cb0e 4448 ",
 }
 
 
