@@ -59,14 +59,15 @@ def _resolve(hits: list[Hit]) -> list[Hit]:
 
 def scan(text: str) -> list[Finding]:
     t = Text(text)
+    raw = t.raw  # (what the finders read: typographic spaces and full-width forms made plain)
     hits: list[Hit] = []
     # The gates of patterns.GATED_FINDERS, inlined: this runs for every message on the event loop.
-    if "PRIVATE KEY" in text:
+    if "PRIVATE KEY" in raw:
         hits.extend(find_private_keys(t))
         t.release_long_tokens([(h.start, h.end) for h in hits])
     long_tokens = t.long_tokens()
     if long_tokens:
-        if "eyJ" in text:
+        if "eyJ" in raw:
             hits.extend(find_jwts(t))
         hits.extend(find_aws(t))
         hits.extend(find_prefixed_keys(t))
@@ -74,13 +75,13 @@ def scan(text: str) -> list[Finding]:
         hits.extend(find_generic_secrets(t))
     if t.bearer:
         hits.extend(find_bearer(t, hits))
-    if t.pw or t.url or t.cli or t.cred or "-u" in text:
+    if t.pw or t.url or t.cli or t.cred or "-u" in raw:
         hits.extend(find_passwords(t))
     hits.extend(find_misspelled_passwords(t))
     if long_tokens:
         # Last: a keyword-less token is only a candidate where no finder above claimed it.
         hits.extend(find_loose_tokens(t, hits))
-    if t.at or "@" in text or "%40" in text:
+    if t.at or "@" in raw or "%40" in raw:
         hits.extend(find_emails(t))
     # Phone numbers last: what outranks them (IBANs, cards, SSNs, IP addresses) is found first, and a
     # phone-shaped candidate inside one is not validated.
@@ -89,7 +90,7 @@ def scan(text: str) -> list[Finding]:
     if t.runs:
         hits.extend(find_cards(t, hits))
         hits.extend(find_ssns(t, hits))
-    if t.runs or ":" in text:
+    if t.runs or ":" in raw:
         hits.extend(find_ips(t))
     if t.runs:
         hits.extend(find_phones(t, hits))

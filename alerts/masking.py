@@ -11,7 +11,7 @@ from .patterns._common import SPELLED_AT, SPELLED_DOT
 _AT_WORDS: Final = "|".join(re.escape(word) for word in SPELLED_AT)
 _DOT_WORDS: Final = "|".join(re.escape(word) for word in SPELLED_DOT)
 _SPELLED_AT: Final = re.compile(
-    rf"(?i)\s*[(\[{{<]\s*(?:{_AT_WORDS})\s*[)\]}}>]\s*|\s+(?:{_AT_WORDS})\s+|\s*@\s*"
+    rf"(?i)\s*[(\[{{<]\s*(?:{_AT_WORDS}|@)\s*[)\]}}>]\s*|\s+(?:{_AT_WORDS})\s+|\s*@\s*"
 )
 _SPELLED_DOT: Final = re.compile(rf"(?i)\s*[(\[{{<]\s*(?:{_DOT_WORDS})\s*[)\]}}>]\s*|\s+(?:{_DOT_WORDS})\s+")
 # The issuer prefix of a provider key says whose key leaked without revealing any of the secret part.
@@ -29,7 +29,8 @@ def _mask_part(part: str) -> str:
 
 
 def _mask_email(value: str) -> str:
-    normal = _SPELLED_DOT.sub(".", _SPELLED_AT.sub("@", value.replace("%40", "@"))).replace(" ", "")
+    normal = _SPELLED_DOT.sub(".", _SPELLED_AT.sub("@", value.replace("%40", "@").replace("＠", "@")))
+    normal = normal.replace(" ", "")
     if "@" not in normal:
         return f"[email:{len(value)} chars]"
     local, _, domain = normal.partition("@")

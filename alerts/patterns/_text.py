@@ -179,6 +179,17 @@ def _find_keywords(low: str) -> list[tuple[int, int, int]]:
     return _KEYWORDS.find_matches_as_indexes(low, overlapping=True)
 
 
+# One character for one: typographic spaces and the ideographic space; full-width digits, letters and the
+# signs numbers and addresses are written with (＋ － ． ＠ （ ）). Not the full-width colon: after a label in
+# Chinese or Japanese ("电话：") it is punctuation, where an ASCII ":" before a number means a time or a port.
+_PLAIN_FORMS: Final[dict[int, int]] = {
+    **{cp: 0x20 for cp in (0x00A0, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000)},
+    **{ord(ch): ord(ch) - 0xFEE0 for ch in "＋－．＠（）０１２３４５６７８９"},
+    **{cp: cp - 0xFEE0 for cp in (*range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))},
+}
+_NEEDS_PLAIN: Final = re.compile("[" + "".join(chr(cp) for cp in _PLAIN_FORMS) + "]")
+
+
 def lower_same_length(text: str) -> str:
     """``text.lower()`` with every offset preserved: "İ" (U+0130), the one character whose lower case is two
     characters long ("i̇"), stays as it is. (Split around it, not lowered one character at a time: a
@@ -235,9 +246,17 @@ def _long_words(raw: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _plain_forms(raw: str) -> str:
+    """``raw`` with _PLAIN_FORMS applied (str.translate with a dict reads slowly: only when one is there)."""
+    if _NEEDS_PLAIN.search(raw) is None:
+        return raw
+    return raw.translate(_PLAIN_FORMS)
+
+
 NumericRuns = Callable[[str], tuple[list[tuple[int, int, int]], list[int]]]
 LongWords = Callable[[str], list[tuple[int, int]]]
 FindKeywords = Callable[[str], list[tuple[int, int, int]]]
+plain_forms: Callable[[str], str] = _plain_forms
 numeric_runs: NumericRuns = _numeric_runs
 long_words: LongWords = _long_words
 find_keywords: FindKeywords = _find_keywords
@@ -248,8 +267,9 @@ if __name__.startswith("alerts_native."):
     from ._textscan import keyword_automaton as _c_keyword_automaton
     from ._textscan import long_words as _c_long_words
     from ._textscan import numeric_runs as _c_numeric_runs
+    from ._textscan import plain_forms as _c_plain_forms
 
-    numeric_runs, long_words = _c_numeric_runs, _c_long_words
+    numeric_runs, long_words, plain_forms = _c_numeric_runs, _c_long_words, _c_plain_forms
     find_keywords = partial(_c_find_keywords, _c_keyword_automaton(list(_WORD_FLAGS)))
 
 
@@ -274,6 +294,11 @@ class Text:
     )
 
     def __init__(self, raw: str) -> None:
+        # Finders read a copy in which no-break and other typographic spaces are spaces and full-width
+        # forms are ASCII ("4226\u00a04177…", "０９０－７９６３", "x＠y.jp"), as NFKC would make them but
+        # character for character, so every offset still points into the text as written.
+        if not raw.isascii():
+            raw = plain_forms(raw)
         self.raw = raw
         self.low = low = lower_same_length(raw)
         self.pw: list[int] = []

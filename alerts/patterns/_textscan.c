@@ -1,6 +1,6 @@
 /* The compiled engine's character-by-character work, in C: the passes of alerts.patterns._text.Text that
- * read every character of every message (digit runs, long words, the trigger-keyword automaton) and the
- * entropy of candidate tokens (_common.shannon_entropy).
+ * read every character of every message (plain forms, digit runs, long words, the trigger-keyword
+ * automaton) and the entropy of candidate tokens (_common.shannon_entropy).
  *
  * Part of the compiled engine only (alerts.native builds it beside the mypyc extension); the pure-Python
  * engine runs the Python versions, and tests/unit/detector/test_textscan.py holds each C function to the
@@ -453,6 +453,68 @@ shannon_entropy(PyObject *module, PyObject *arg)
     return PyFloat_FromDouble(log2((double)n) - exact_sum(terms, distinct) / (double)n);
 }
 
+/* --- Plain forms ---------------------------------------------------------------------------------------- */
+
+/* _text._PLAIN_FORMS: typographic spaces to " ", full-width digits, letters and + - . @ ( ) to ASCII;
+ * every other character to itself (-1). */
+static inline Py_UCS4
+plain_form(Py_UCS4 ch)
+{
+    if (ch < 0x00A0) {
+        return ch;
+    }
+    if (ch == 0x00A0 || (ch >= 0x2000 && ch <= 0x200A) || ch == 0x202F || ch == 0x205F || ch == 0x3000) {
+        return ' ';
+    }
+    if ((ch >= 0xFF10 && ch <= 0xFF19) || (ch >= 0xFF21 && ch <= 0xFF3A) || (ch >= 0xFF41 && ch <= 0xFF5A) ||
+        ch == 0xFF0B || ch == 0xFF0D || ch == 0xFF0E || ch == 0xFF20 || ch == 0xFF08 || ch == 0xFF09) {
+        return ch - 0xFEE0;
+    }
+    return ch;
+}
+
+PyDoc_STRVAR(plain_forms_doc,
+             "plain_forms(text, /)\n--\n\n"
+             "``text.translate(_text._PLAIN_FORMS)``: the same str object when nothing changes.");
+
+static PyObject *
+plain_forms(PyObject *module, PyObject *arg)
+{
+    int kind;
+    const void *data;
+    Py_ssize_t n;
+    if (read_str(arg, "plain_forms", &kind, &data, &n) < 0) {
+        return NULL;
+    }
+    /* Latin-1 text can hold only the no-break space; most text holds none of these characters at all. */
+    Py_ssize_t first = 0;
+    while (first < n && plain_form(PyUnicode_READ(kind, data, first)) == PyUnicode_READ(kind, data, first)) {
+        first++;
+    }
+    if (first == n) {
+        Py_INCREF(arg);
+        return arg;
+    }
+    /* The copy's widest character decides its kind (a str must use the narrowest one that fits). */
+    Py_UCS4 widest = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 ch = plain_form(PyUnicode_READ(kind, data, i));
+        if (ch > widest) {
+            widest = ch;
+        }
+    }
+    PyObject *out = PyUnicode_New(n, widest);
+    if (out == NULL) {
+        return NULL;
+    }
+    const int out_kind = PyUnicode_KIND(out);
+    void *out_data = PyUnicode_DATA(out);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyUnicode_WRITE(out_kind, out_data, i, plain_form(PyUnicode_READ(kind, data, i)));
+    }
+    return out;
+}
+
 PyDoc_STRVAR(numeric_runs_doc,
              "numeric_runs(low, /)\n--\n\n"
              "(runs, iban_anchors) of the lower-cased text, as _text._numeric_runs gives them.");
@@ -573,6 +635,7 @@ static PyMethodDef methods[] = {
     {"long_words", long_words, METH_O, long_words_doc},
     {"keyword_automaton", keyword_automaton, METH_O, keyword_automaton_doc},
     {"shannon_entropy", shannon_entropy, METH_O, shannon_entropy_doc},
+    {"plain_forms", plain_forms, METH_O, plain_forms_doc},
     {"find_keywords", (PyCFunction)(void (*)(void))find_keywords, METH_FASTCALL, find_keywords_doc},
     {NULL, NULL, 0, NULL},
 };

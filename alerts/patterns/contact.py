@@ -45,7 +45,7 @@ _DOT: Final = (
     rf"[ \t]{{1,2}}(?:{_DOT_WORDS})[ \t]{{1,2}}|\.|[ \t]{{1,2}}\.[ \t]{{1,2}})"
 )
 _AT: Final = (
-    rf"(?P<at>[ \t]{{0,2}}[(\[{{<][ \t]?(?:{_AT_WORDS})[ \t]?[)\]}}>][ \t]{{0,2}}|"
+    rf"(?P<at>[ \t]{{0,2}}[(\[{{<][ \t]?(?:{_AT_WORDS}|@)[ \t]?[)\]}}>][ \t]{{0,2}}|"
     rf"[ \t]{{1,2}}(?:{_AT_WORDS})[ \t]{{1,2}}|[ \t]{{0,2}}@[ \t]{{0,2}})"
 )
 # Possessive: what follows a word here (a dot, an "at", a bracket, a space) never starts with a word
@@ -163,8 +163,13 @@ def find_emails(t: Text) -> list[Hit]:
         symbol = "@" in opened
         if not symbol and not any(c in "([{<" for c in opened) and not _dotted(right.group()):
             continue
-        # An "@" the plain finder did not take is an address only when spaces were what stopped it.
-        if symbol and text[a_start - 1 : a_start] not in (" ", "\t") and " " not in right.group().strip():
+        # An "@" the plain finder did not take is an address only when spaces or brackets ("x[@]y.nz")
+        # were what stopped it.
+        if (
+            symbol
+            and text[a_start - 1 : a_start] not in (" ", "\t", "(", "[", "{", "<")
+            and " " not in right.group().strip()
+        ):
             continue
         lo, hi = max(0, a_start - 120, searched), min(len(text), right.end() + 1)
         # The address around this "at": an earlier match ("me at olga.wang" before "olga.wang [at] ...")
@@ -177,7 +182,7 @@ def find_emails(t: Text) -> list[Hit]:
             m = None
         searched = max(searched, a_start - 64)
         # An "@" address without spaces was the plain finder's to take or leave (git@github.com:org/repo).
-        if m is None or (symbol and " " not in m.group()):
+        if m is None or (symbol and " " not in m.group() and not any(c in m.group("at") for c in "([{<")):
             continue
         at, local, domain = m.group("at"), m.group("local"), m.group("domain")
         tld = m.group("tld").lower()
@@ -237,6 +242,7 @@ def _has_date(cand: str) -> bool:
 
 _SSN_SHAPE: Final = re.compile(r"^\d{3}[- ]\d{2}[- ]\d{4}$")
 _ZIP4: Final = re.compile(r"^\d{5}-\d{4}$")
+_CEP: Final = re.compile(r"^\d{5}-\d{3}$")
 _THOUSANDS: Final = re.compile(r"^\d{1,3}(?:[ .\u00a0]\d{3})+$")
 # (3-3-4 NANP, 2-2-2-2-2 French, 3-2/3-2-2, 3-4-4 Chinese mobiles, 4-3-4.)
 _DOTTED_OK: Final = re.compile(
@@ -261,6 +267,7 @@ _PHONE_WORDS: Final = (
     "signal",
     "fax",
     "reach",
+    "hotline",
     "contact",
     "handy",
     "portable",
@@ -432,6 +439,19 @@ _NEG_WORDS: Final = (
     "licen",
     "identification",
     "employer",
+    # Membership, customer-card and insurance numbers.
+    "socio",
+    "sócio",
+    "lidnummer",
+    "lidmaatschap",
+    "adhérent",
+    "adherent",
+    "tessera",
+    "mitglied",
+    "versicherungsnummer",
+    "polizza",
+    "póliza",
+    "apólice",
     "produkt",
     "produit",
     "producto",
@@ -703,7 +723,13 @@ def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
             if "." in cand and not _DOTTED_OK.match(cand):
                 continue
             groups = [g for g in _SEPARATORS.split(cand.strip("()")) if g]
-            if sum(len(g) == 1 for g in groups) > 1:  # "1 2 3 4 5 6 7": a list, whatever the context
+            # "1 2 3 4 5 6 7", lottery draws "19 22 23 24 37 42": a list, whatever the context.
+            if sum(len(g) == 1 for g in groups) > 1 or (
+                len(groups) >= 6 and all(len(g) <= 2 for g in groups)
+            ):
+                continue
+            # A postal code: Japan's after 〒, Brazil's CEP (01310-100).
+            if (start > 0 and t.raw[start - 1] == "〒") or _CEP.match(cand):
                 continue
             context = _phone_context(before)
             # "512 756 372" reads as a large number, "10001-2345" as a ZIP+4 code, unless the text says

@@ -92,6 +92,9 @@ _NAME_CHARS: Final = _IDENT | frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _GLUED: Final = frozenset({"pg", "my", "db", "new", "old", "root", "admin", "user", "wifi", "mysql"})
 
 
+_PROCLITICS: Final = frozenset("وفبلהובלמש")
+
+
 def _is_letter(ch: str) -> bool:
     return ch.isalpha() and not ("\u3040" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af")
 
@@ -108,6 +111,10 @@ def _keyword_starts(t: Text) -> list[int]:
         if low[max(0, q - 2) : q] == "${" or low[q - 1 : q] in ("$", "%"):
             continue
         if p == 0 or not _is_letter(low[p - 1]):
+            out.append(p)
+            continue
+        # Arabic and Hebrew write "and", "the", "for" as one letter joined to the word ("وكلمة المرور").
+        if low[p - 1] in _PROCLITICS and (p == 1 or not _is_letter(low[p - 2])):
             out.append(p)
             continue
         if q > 0 and _is_letter(low[q - 1]):

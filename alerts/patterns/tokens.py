@@ -73,6 +73,13 @@ _PREFIXED: Final = re.compile(
 )
 # Telegram's API URLs carry the bot token right after "/bot": api.telegram.org/bot<id>:AA....
 _TELEGRAM_IN_URL: Final = re.compile(r"/bot(\d{8,10}:AA[A-Za-z0-9_\-]{33})(?![A-Za-z0-9_\-])")
+_OAUTH_ACCESS: Final = ("ya29.", "gho_", "ghu_", "ghs_")
+# Base58 addresses of Tron (T...) and Bitcoin (1..., 3...): told from a key by the words before them.
+_WALLET_ADDRESS: Final = re.compile(r"T[1-9A-HJ-NP-Za-km-z]{33}|[13][1-9A-HJ-NP-Za-km-z]{25,34}")
+_WALLET_WORDS: Final = re.compile(
+    r"wallet|billetera|cartera|carteira|portefeuille|portafoglio|portemonnee|brieftasche|кошел|cüzdan|"
+    r"钱包|錢包|ウォレット|지갑|محفظة|bitcoin|btc|usdt|trc-?20|tron|crypto|krypto|address"
+)
 _SLACK_WEBHOOK: Final = re.compile(
     r"https://hooks\.slack\.com/services/T[A-Za-z0-9]{6,12}/B[A-Za-z0-9]{6,12}/[A-Za-z0-9]{20,32}"
 )
@@ -170,9 +177,9 @@ def find_prefixed_keys(t: Text) -> list[Hit]:
                 or any(w in low for w in _FILLER_WORDS)
             ):
                 continue
-            # Google's ya29. token is an OAuth access token: after "Bearer" it is the bearer token
-            # (find_bearer reports it), not an API key.
-            if low.startswith("ya29.") and "bearer" in t.low[max(0, m.start() - 10) : m.start()]:
+            # OAuth access tokens (Google's ya29., GitHub's gho_/ghu_/ghs_): after "Bearer" each is the bearer
+            # token (find_bearer reports it), not an API key; a personal access token (ghp_) stays a key.
+            if low.startswith(_OAUTH_ACCESS) and "bearer" in t.low[max(0, m.start() - 10) : m.start()]:
                 continue
             out.append(Hit("api_key", m.start(), m.end()))
     if "/bot" in text:
@@ -444,6 +451,11 @@ def find_loose_tokens(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
             continue
         # Identifiers in camelCase or snake_case: long runs of lower case letters read as words.
         if _WORDLIKE.search(value) is not None or is_placeholder(value):
+            continue
+        # A wallet's address is given out to be paid: public, not a secret.
+        if _WALLET_ADDRESS.fullmatch(value) is not None and _WALLET_WORDS.search(
+            low[max(0, m.start() - 60) : m.start()]
+        ):
             continue
         out.append(Hit("loose_api_key", m.start(), m.end()))
     return out

@@ -218,6 +218,29 @@ def found(text: str) -> list[tuple[str, str]]:
             "KiXsIEOjq5E1HO2VBe43Hf17oBTsBrMjtZHbiTC5",
         ),
         ("REDIS_URL=redis://:P1x3l2016.HK@172.28.62.253:6379/0", "ip_address", "172.28.62.253"),
+        # The seventh: everyday personal data, typed or pasted as people do.
+        (
+            "here's my card 2592\u00a07266\u00a08760\u00a02953 exp 02/29",
+            "credit_card",
+            "2592\u00a07266\u00a08760\u00a02953",
+        ),
+        (
+            "IBAN MT90\u00a0MALT\u00a01849\u00a01842\u00a02207\u00a08063\u00a09355\u00a0150",
+            "iban",
+            "MT90\u00a0MALT\u00a01849\u00a01842\u00a02207\u00a08063\u00a09355\u00a0150",
+        ),
+        ("Fax: +41\u202f27\u202f328\u202f62\u202f65", "phone", "+41\u202f27\u202f328\u202f62\u202f65"),
+        ("携帯：０９０－１０７４－３５９９までご連絡ください。", "phone", "０９０－１０７４－３５９９"),
+        ("联系电话：＋８６ １３１ ８７１８ ４６９８", "phone", "＋８６ １３１ ８７１８ ４６９８"),
+        ("お問い合わせは sakura.yamada＠ezweb.ne.jp まで", "email", "sakura.yamada＠ezweb.ne.jp"),
+        ("contact: tpatel[@]xtra.co.nz", "email", "tpatel[@]xtra.co.nz"),
+        ("Bitte ändern Sie meine Telefonnummer auf +49 1522 1732634.", "phone", "+49 1522 1732634"),
+        (
+            "Authorization: Bearer gho_z2IgLEPEMWGjJmZtCD9Mgy7YPs7JQF30rx24",
+            "bearer_token",
+            "gho_z2IgLEPEMWGjJmZtCD9Mgy7YPs7JQF30rx24",
+        ),
+        ("اسم المستخدم: layla وكلمة المرور: H4b1b1^4", "password", "H4b1b1^4"),
     ],
 )
 def test_finds_value(text: str, kind: str, value: str) -> None:
@@ -349,6 +372,13 @@ def test_private_key_block_whole(joiner: str) -> None:
         "grpc-status-details-bin: CG8SCmp5YmJ2d3VhZXdAaVhK1oOuEN7iofRlXc0y5HokEmbrrX3fmy+lj9NbdMY=",
         '"token_uri": "https://oauth2.googleapis.com/token"',
         "API_TOKEN_FILE: /run/secrets/api_token",
+        "Lotto numbers this week: 6 18 24 34 43 48, bonus 16",
+        "Números de la Primitiva: 19 22 23 24 37 42",
+        "Número de socio: 8062 2580 95",
+        "Ihre Versicherungsnummer lautet 6119 1252 12",
+        "Endereço: Avenida Paulista, 94, 01310-100 São Paulo",
+        "住所：〒150-0031 東京都渋谷区神南3-16-17",
+        "Mi dirección de billetera: TLQQtLMjG9aSS9Z6HMShgC2UuDyBmyYHvd",
         "what's the password?\nhttps://vault.example.com/item/42",
     ],
 )

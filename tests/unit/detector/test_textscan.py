@@ -14,7 +14,14 @@ from hypothesis import strategies as st
 
 from alerts.corpus.evaluate import HELDOUT, load
 from alerts.patterns._common import _shannon_entropy
-from alerts.patterns._text import _WORD_FLAGS, _find_keywords, _long_words, _numeric_runs, lower_same_length
+from alerts.patterns._text import (
+    _PLAIN_FORMS,
+    _WORD_FLAGS,
+    _find_keywords,
+    _long_words,
+    _numeric_runs,
+    lower_same_length,
+)
 from tests.unit.detector.test_properties import TEXT
 
 # Built with the compiled engine by python -m alerts build (scripts/test runs it): missing, this fails.
@@ -139,8 +146,33 @@ def test_shannon_entropy_same_bits_on_any_text(value: str) -> None:
     assert textscan.shannon_entropy(value) == _shannon_entropy(value)
 
 
+def test_plain_forms_maps_every_code_point_as_the_table_does() -> None:
+    every = "".join(chr(cp) for cp in range(0x110000) if not 0xD800 <= cp <= 0xDFFF)
+    assert textscan.plain_forms(every) == every.translate(_PLAIN_FORMS)
+    # Narrower when the wide characters were full-width forms (a str is always in its narrowest kind:
+    # equality with the expected str checks that too).
+    assert textscan.plain_forms("０９０－１２３４") == "090-1234"
+    plain = "no forms here, 电话"
+    assert textscan.plain_forms(plain) is plain
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        EDGY_TEXT, TEXT, st.text(alphabet=st.sampled_from([*"\u00a0\u202f\u3000＋－．＠（）０９Ａｚ：a1 电"]))
+    )
+)
+def test_plain_forms_same_answers_on_any_text(text: str) -> None:
+    assert textscan.plain_forms(text) == text.translate(_PLAIN_FORMS)
+
+
 def test_wrong_arguments_raise() -> None:
-    for function in (textscan.numeric_runs, textscan.long_words, textscan.shannon_entropy):
+    for function in (
+        textscan.numeric_runs,
+        textscan.long_words,
+        textscan.shannon_entropy,
+        textscan.plain_forms,
+    ):
         with pytest.raises(TypeError):
             function(b"123456")
         with pytest.raises(TypeError):

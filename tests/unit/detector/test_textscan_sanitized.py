@@ -22,12 +22,13 @@ spec.loader.exec_module(t)
 from ahocorasick_rs import AhoCorasick
 from alerts.corpus.evaluate import HELDOUT, load
 from alerts.patterns._common import _shannon_entropy
-from alerts.patterns._text import _WORD_FLAGS, _find_keywords, _long_words, _numeric_runs, lower_same_length
+from alerts.patterns._text import _PLAIN_FORMS, _WORD_FLAGS, _find_keywords, _long_words, _numeric_runs
+from alerts.patterns._text import lower_same_length
 
 texts = [r["text"] for p in (None, *HELDOUT) for r in (load() if p is None else load(p))]
 texts += [" ".join(texts[i : i + 40]) for i in range(0, len(texts), 40)]
 rnd = random.Random(7)
-alphabet = [*"0123456789 -.()_aZé\t\n\u00a0İ电\U0001f600", *_WORD_FLAGS]
+alphabet = [*"0123456789 -.()_aZé\t\n\u00a0\u202f＋０－＠İ电\U0001f600", *_WORD_FLAGS]
 texts += ["".join(rnd.choice(alphabet) for _ in range(rnd.randrange(60))) for _ in range(3000)]
 automaton = t.keyword_automaton(list(_WORD_FLAGS))
 differing = 0
@@ -37,6 +38,7 @@ for text in texts:
     differing += t.long_words(text) != _long_words(text)
     differing += sorted(t.find_keywords(automaton, low)) != sorted(_find_keywords(low))
     differing += sum(t.shannon_entropy(w) != _shannon_entropy(w) for w in text.split()[:10])
+    differing += t.plain_forms(text) != text.translate(_PLAIN_FORMS)
 for _ in range(1000):
     word = lambda: "".join(rnd.choice("abAé电\U0001f600 ") for _ in range(rnd.randrange(1, 6)))
     words = list({word() for _ in range(8)})
@@ -44,7 +46,7 @@ for _ in range(1000):
     found = sorted(t.find_keywords(t.keyword_automaton(words), text))
     differing += found != sorted(AhoCorasick(words).find_matches_as_indexes(text, overlapping=True))
 for bad in (None, b"bytes", 7):
-    for function in (t.numeric_runs, t.long_words, t.shannon_entropy):
+    for function in (t.numeric_runs, t.long_words, t.shannon_entropy, t.plain_forms):
         try:
             function(bad)
         except TypeError:
