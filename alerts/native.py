@@ -4,6 +4,9 @@ Every message passes through ``scan`` on service_1's event loop, and most of its
 overhead between the regex calls (function calls, loops, small objects). mypyc compiles the same
 type-checked source files to a C extension that removes much of it (bench/detector.py measures both).
 
+The character-by-character passes (alerts/patterns/_textscan.c, with its types in _textscan.pyi) are C
+written by hand, built into the same package; the Python engine runs their Python versions.
+
 The engine's files (alerts/detector.py, alerts/masking.py, alerts/patterns/) import each other relatively,
 so they compile unchanged as the package ``alerts_native``, installed beside the venv's packages: the
 pure-Python modules stay importable and editable, and nothing compiled ever sits in the source tree to

@@ -1,11 +1,13 @@
 """One message, prepared once per scan so that every finder can skip most of it cheaply.
 
-Speed comes from reading the text as few times as possible, with the fastest tool for each job: one
-Aho-Corasick pass (ahocorasick_rs) for every keyword at once, a pattern whose literal first character lets
-the engine jump ahead for a spelled-out "at", one digit-run pattern, one ``str.split`` for long unbroken
-tokens. Each finder then runs its precise pattern only at those places, anchored or in a small window, and
-a finder with nothing to look at is not called at all. (A single regex with every keyword as an
-alternative is slower than even a str.find per keyword: it loses the engine's literal-prefix fast path.)
+The finders read a plain copy of the text (typographic spaces as spaces, full-width digits and letters as
+ASCII, character for character so offsets stay those of the text as written) and its lower-cased twin.
+Speed comes from reading it as few times as possible: one Aho-Corasick pass for every trigger keyword at
+once, one pass for the runs of digits, one for long unbroken tokens. Each finder then runs its precise
+pattern only at those places, anchored or in a small window, and a finder with nothing to look at is not
+called at all. (A single regex with every keyword as an alternative is slower than even a str.find per
+keyword: it loses the engine's literal-prefix fast path.) The compiled engine runs these passes in C
+(alerts/patterns/_textscan.c); the Python functions here are what they must answer.
 """
 
 from __future__ import annotations

@@ -456,7 +456,7 @@ shannon_entropy(PyObject *module, PyObject *arg)
 /* --- Plain forms ---------------------------------------------------------------------------------------- */
 
 /* _text._PLAIN_FORMS: typographic spaces to " ", full-width digits, letters and + - . @ ( ) to ASCII;
- * every other character to itself (-1). */
+ * every other character to itself. */
 static inline Py_UCS4
 plain_form(Py_UCS4 ch)
 {
