@@ -118,10 +118,11 @@ _AWS_ID: Final = re.compile(
 )
 _ASCII_ALNUM: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 _AWS_SECRET: Final = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
-# Django's SECRET_KEY is 40 characters of base64 too: "secret key" alone does not say AWS.
+# The names a 40-character AWS secret can be assigned to: made of these words, or naming AWS.
 _AWS_SECRET_NAME_WORDS: Final = frozenset({"", "aws", "amazon", "secret", "secrets", "key", "access", "sk"})
 _NAME_PARTS: Final = re.compile(r"[_.\-]+")
 _AWS_SECRET_NAMES: Final = ("aws", "amazon", "secretaccess", "secret_access", "secret-access", "accesskey")
+# Django's SECRET_KEY is 40 characters of base64 too: "secret key" alone does not say AWS.
 _AWS_SECRET_CONTEXT: Final = re.compile(r"aws|amazon|secret[_\- ]?access|\bs3\b")
 
 _JWT: Final = re.compile(
