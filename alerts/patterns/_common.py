@@ -37,6 +37,8 @@ SPELLED_AT: Final = (
     "snabel-a",
     "kukac",
     "zavináč",
+    "krøllalfa",
+    "alfakrøll",
 )
 SPELLED_DOT: Final = (
     "dot",
@@ -51,6 +53,7 @@ SPELLED_DOT: Final = (
     "piste",
     "pont",
     "tečka",
+    "punktum",
 )
 
 
@@ -224,6 +227,20 @@ def looks_like_code_reference(value: str) -> bool:
     if "(" in value and value.rstrip(";,").endswith((")", "(")) and _CALL.match(value) is not None:
         return True
     return _ATTRIBUTE.match(value) is not None
+
+
+_HEADER_NAME: Final = re.compile(r"[A-Za-z][A-Za-z0-9\-]{1,40}(?=:)")
+
+
+def mail_header(text: str, pos: int) -> str:
+    """The lower-cased name of the mail header ("Message-ID: <...>") whose line, or folded continuation
+    line, holds ``pos``; "" when that line is not a header."""
+    line = text.rfind("\n", 0, pos) + 1
+    # A folded header goes on on lines that start with a space or a tab.
+    while line > 0 and text[line : line + 1] in (" ", "\t"):
+        line = text.rfind("\n", 0, line - 1) + 1
+    m = _HEADER_NAME.match(text, line)
+    return m.group().lower() if m is not None else ""
 
 
 def outranked(start: int, end: int, kind: str, claimed: Sequence[Hit]) -> bool:

@@ -51,6 +51,9 @@ _PW_ASCII: Final = (
     "geslo",
     "lozinka",
     "kata sandi",
+    "sandi",
+    "mk",
+    "lösen",
     "kata laluan",
 )
 _PW_OTHER: Final = (
@@ -64,6 +67,7 @@ _PW_OTHER: Final = (
     "パスワード",
     "비밀번호",
     "비번",
+    "συνθηματικ",
     "كلمة",
     "סיסמ",
     "पासवर्ड",

@@ -10,7 +10,16 @@ from typing import Final, NamedTuple
 
 import phonenumbers
 
-from ._common import SPELLED_AT, SPELLED_DOT, WORD, Hit, find_all, merged_windows, outranked
+from ._common import (
+    SPELLED_AT,
+    SPELLED_DOT,
+    WORD,
+    Hit,
+    find_all,
+    mail_header,
+    merged_windows,
+    outranked,
+)
 from ._phonemeta import is_valid, parse_plus
 from ._text import Text
 
@@ -29,6 +38,9 @@ _EMAIL: Final = re.compile(r"[^\W_][\w.%+\-]{0,63}@" + _DOMAIN)
 # URL-encoded in a query string: ?email=ann%40example.com
 _EMAIL_ENCODED: Final = re.compile(r"[^\W_][\w.+\-]{0,63}%40" + _DOMAIN)
 _LOCAL_ENCODED_REVERSED: Final = re.compile(rf"(?:{WORD}|[.+\-])+")
+_MESSAGE_ID_HEADERS: Final = frozenset(
+    {"message-id", "in-reply-to", "references", "resent-message-id", "x-message-id", "content-id"}
+)
 # name@2x.png and friends are file names, not addresses.
 _FILE_TLDS: Final = frozenset(
     "png jpg jpeg gif svg webp ico bmp tif tiff js mjs ts tsx jsx css scss json py rb go rs java kt txt md "
@@ -113,8 +125,11 @@ def _plain_emails(text: str) -> list[Hit]:
             not lab or lab[0] == "-" or lab[-1] == "-" for lab in labels
         ):
             continue
-        # git@github.com:org/repo is a remote, not a person.
+        # git@github.com:org/repo is a remote, not a person; <CA+x3f@mail.gmail.com> in Message-ID,
+        # In-Reply-To or References names a message.
         if value.startswith("git@") and text.startswith(":", m.end()):
+            continue
+        if mail_header(text, m.start()) in _MESSAGE_ID_HEADERS:
             continue
         out.append(Hit("email", m.start(), m.end()))
         while 0 <= at < m.end():
@@ -439,6 +454,7 @@ _NEG_WORDS: Final = (
     "licen",
     "identification",
     "employer",
+    "created",
     # Membership, customer-card and insurance numbers.
     "socio",
     "sócio",
@@ -477,7 +493,7 @@ _NEG_WORDS: Final = (
     "colis",
     "paquete",
 )
-_NEG_EXACT: Final = frozenset({"id", "no", "v", "po", "ts", "pin", "lot", "ref", "eur", "usd", "zip"})
+_NEG_EXACT: Final = frozenset({"id", "no", "v", "po", "ts", "pin", "lot", "ref", "eur", "usd", "zip", "date"})
 
 
 # Short words must match whole ("id", "no", "po" are not the start of "idea", "nous", "pouvez"); longer ones

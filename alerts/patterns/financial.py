@@ -14,7 +14,10 @@ from ._text import Text
 # 12..19 digits, optionally grouped by single spaces or dashes; not the middle of a longer digit run.
 # A class repeat, not a repeated group: the engine runs it in one tight loop. Separators are checked after.
 # (Not after "+": "+49 1522 1732634" is a phone number, whatever its Luhn sum.)
-_CARD: Final = re.compile(rf"(?<!{WORD}|[-+])(?<!\d[ \-])\d[\d \-]{{10,34}}\d(?!{WORD}|-|[ \-]\d)")
+# (Followed by its expiry date, "5371-6145-7950-5502 06/29 133", it still ends there.)
+_CARD: Final = re.compile(
+    rf"(?<!{WORD}|[-+])(?<!\d[ \-])\d[\d \-]{{10,34}}\d(?!{WORD}|[-/]|[ \-](?!\d\d/\d\d)\d)"
+)
 _SEPARATOR_RUN: Final = re.compile(r"[ \-]+")
 _CARD_SEPARATORS: Final = frozenset({" ", "-", "  "})
 _PRODUCT_CODE: Final = re.compile(r"barcode|\bean\b|ean-?13|gtin|\bupc\b|isbn|imei|\bsku\b|article|artikel")

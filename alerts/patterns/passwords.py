@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Final
 
 from ._common import (
@@ -21,12 +22,12 @@ _STRONG_KW: Final = (
     r"pass(?:word|wd|phrase|code)s?|pwd|passwort|kennwort|mot[ \t]de[ \t]passe|contrase[ñn]a|senha|"
     # Inflected forms too: Turkish şifrem/şifreniz ("my/your password"), Polish hasła, Finnish salasanani.
     r"palavra[ \-]passe|wachtwoord|has[łl](?:o|a|em)|пароль|пароля|паролем|[şs]ifre(?:m|n|niz|miz|si)?|"
-    r"lösenord(?:et)?|losenord(?:et)?|"
+    r"lösenord(?:et)?|losenord(?:et)?|συνθηματικό|"
     r"adgangskode|passord|salasana(?:ni|si)?|heslo|jelszó|jelszo|κωδικός|密码|密碼|パスワード|비밀번호|비번|mdp|"
     r"كلمة[ \t]المرور|كلمة[ \t]السر|סיסמה|סיסמא|पासवर्ड|mật[ \t]khẩu|kata[ \t]sandi|kata[ \t]laluan|รหัสผ่าน"
 )
 # Keywords that are ordinary words elsewhere ("pass the salt", "la clave del éxito"): only with ':' or '='.
-_WEAK_KW: Final = r"pass|pw|clave|parola|parolă|geslo|lozinka"
+_WEAK_KW: Final = r"pass|pw|clave|parola|parolă|geslo|lozinka|sandi|lösen|mk"
 
 _QUAL_AFTER: Final = (
     r"πρόσβασης|πρόσβασής|μου|σου|saya|anda|kamu|của[ \t]tôi|của[ \t]bạn|"
@@ -43,7 +44,9 @@ _QUAL: Final = (
     r"nouveau|nouvelle|actuel|actuelle|provisoire|temporaire|initial|initiale|novo|nova|nuova|nuovo|"
     r"provvisoria|temporário|temporária|tijdelijk|nieuw|nieuwe|tymczasowe|nowe|geçici|yeni|новый|текущий|"
     # Indonesian and Malay mark "the wifi's" with a suffix: "password wifi-nya".
-    r"временный|wifi|wi-fi|wlan|admin|root|master|email|e-mail|mail|"
+    r"временный|wifi|wi-fi|wlan|admin|root|master|email|e-mail|mail|temporară|temporar|provizorie|sementara|"
+    r"tạm|tạm[ \t]thời|tymczasowe|väliaikainen|midlertidig|midlertidigt|tillfälligt|dočasné|ideiglenes|"
+    r"temporanea|temporaneo|provvisorio|tijdelijke|vorläufiges|vorübergehendes|"
     # "of access", and whose password: Greek, Indonesian, Vietnamese, Arabic and a few more say it after
     # the keyword ("Κωδικός πρόσβασης", "kata sandi saya", "mật khẩu của tôi", "كلمة المرور الخاصة بي").
     rf"{_QUAL_AFTER})(?:-nya)?\)?"
@@ -62,7 +65,7 @@ _CONN: Final = (
     r"(?P<cop>[ \t]+(?:is|was|will[ \t]be|has[ \t]been|should[ \t]be|ist|lautet|war|est|c'est|c’est|"
     r"était|sera|"
     r"es|era|será|é|"
-    r"è|jest|är|er|on|je|это|hai|είναι|là|adalah|ialah|هي|هو|—)(?:[ \t]*:)?[ \t]+|'s[ \t]+|"
+    r"è|jest|är|er|on|je|это|hai|είναι|là|adalah|ialah|هي|هو|este|—)(?:[ \t]*:)?[ \t]+|'s[ \t]+|"
     r"[ \t]*(?:是|为|為|は|が|는|은)[ \t]*)|"
     r"(?P<prep>[ \t]+(?:to|zu|auf|à|a|en|para|in|naar|na|se|olarak|into)[ \t]+)|(?P<bare_sp>[ \t]+))"
 )
@@ -215,7 +218,8 @@ _PAIR: Final = re.compile(
 # "creds are admin:Kaffee4759!", "login: deploy:S3cret!", "creds in the old wiki page: admin:Maple.7906":
 # a user and a password joined by a colon, after the word and at most a few words on the same line.
 _USER_PASS: Final = re.compile(
-    r"(?<![\w\-])(?:creds?|credentials|credenciales|login|logins|identifiants?|zugangsdaten)\b"
+    # (Not "login.example.com/..." or "login-form": a host or an identifier, not the word.)
+    r"(?<![\w\-])(?:creds?|credentials|credenciales|login|logins|identifiants?|zugangsdaten)\b(?![.\-/@])"
     r"(?:[ \t]*(?:are|is|:|=|-|—)|[ \t]+[^\n:=]{1,40}?[:=][ \t])?[ \t]*"
     # "user:password", or "user / password" ("new staging creds: deploy/mango-tiger-ember69").
     r"[\"'`]?[\w.@+\-]{1,64}(?::|(?P<slash>[ \t]*/[ \t]*))(?P<value>[^\s\"'`]{3,128})"
@@ -258,6 +262,7 @@ _NOT_A_VALUE: Final = frozenset(
     true false on off null nil none n/a ok fail failed passed pass yes no tbd unknown
     case-sensitive sensitive working broken fine ok okay ready locked unlocked disabled enabled compromised
     leaked ok. manager policy field box prompt reset. request requests requested change changes length
+    e-mail email mail sms login username user see siehe voir ver vedi zie patrz viz lásd se katso
     characters chars letters digits minimum maximum min max least most must should will would can could
     may might has have had does do did doesn't don't isn't wasn't cannot can't won't shared sent emailed
     texted written case generated random temporary default unchanged updated accepted rejected denied
@@ -423,6 +428,85 @@ def _judge(m: re.Match[str], text: str) -> tuple[int, int] | None:
     return start, end
 
 
+def _cells(line: str, delimiter: str) -> list[tuple[int, int]]:
+    """(start, end) of each cell of a CSV or Markdown table row, offsets in the line, spaces trimmed."""
+    body_start, body_end = 0, len(line)
+    if delimiter == "|":
+        stripped = line.strip()
+        if not stripped.startswith("|"):
+            return []
+        body_start = line.index("|") + 1
+        body_end = (
+            line.rindex("|") if stripped.endswith("|") and line.rindex("|") >= body_start else len(line)
+        )
+    cells, start = [], body_start
+    while True:
+        end = line.find(delimiter, start, body_end)
+        stop = body_end if end < 0 else end
+        lo, hi = start, stop
+        while lo < hi and line[lo] in " \t":
+            lo += 1
+        while hi > lo and line[hi - 1] in " \t\r":
+            hi -= 1
+        cells.append((lo, hi))
+        if end < 0:
+            return cells
+        start = end + 1
+
+
+_COLUMN_NAME: Final = re.compile(r"[^\W\d_]+(?:[ _\-][^\W\d_]+){0,3}(?:[ _\-]?\d{1,2})?")
+
+
+def _keyword_end(low: str, p: int) -> int:
+    end = p
+    while end < len(low) and low[end].isalpha():
+        end += 1
+    return end
+
+
+def _table_passwords(text: str, low: str, keywords: Sequence[int]) -> list[Hit]:
+    """The cells under a table's password column: "name,password" then "Emily,Banana~1250#9"; a Markdown
+    table's "| Temporary password |" column. Rows are read while they have the header's number of cells."""
+    out: list[Hit] = []
+    done: set[tuple[int, int]] = set()
+    for p in keywords:
+        line_start = low.rfind("\n", 0, p) + 1
+
+        line_end = low.find("\n", p)
+        line_end = len(low) if line_end < 0 else line_end
+        # A header row is short, and the keyword starts a word in it.
+        if line_end - line_start > 400 or (p > 0 and low[p - 1].isalpha()):
+            continue
+        header = low[line_start:line_end]
+        delimiter = "|" if header.lstrip().startswith("|") else "," if "," in header else ""
+        cells = _cells(header, delimiter) if delimiter else []
+        column = next((i for i, (lo, hi) in enumerate(cells) if lo <= p - line_start < hi), -1)
+        # A header row: every cell a column name of a few words ("name", "Temporary password",
+        # "password_2"), the keyword a word of its own, and not a column about the password (password_hash).
+        if column < 0 or len(cells) < 2 or not all(_COLUMN_NAME.fullmatch(header[lo:hi]) for lo, hi in cells):
+            continue
+        if (line_start, column) in done:
+            continue
+        if (p > 0 and low[p - 1].isalpha()) or _ABOUT_THE_PASSWORD.match(low, _keyword_end(low, p)):
+            continue
+        done.add((line_start, column))
+        row_start = line_end + 1
+        while row_start < len(low):
+            row_end = low.find("\n", row_start)
+            row_end = len(low) if row_end < 0 else row_end
+            row = text[row_start:row_end]
+            row_cells = _cells(row, delimiter)
+            if len(row_cells) != len(cells):
+                break
+            lo, hi = row_cells[column]
+            value = row[lo:hi]
+            # (The Markdown separator row "|---|---|" holds no value.)
+            if value and value.strip("-: ") and acceptable(value, strict=True) and char_classes(value) >= 2:
+                out.append(Hit("password", row_start + lo, row_start + hi))
+            row_start = row_end + 1
+    return out
+
+
 def find_passwords(t: Text) -> list[Hit]:
     out: list[Hit] = []
     text, low = t.raw, t.low
@@ -491,6 +575,8 @@ def find_passwords(t: Text) -> list[Hit]:
             # After a "/" it could as well be a path ("login via sso/okta"): three kinds of characters.
             if acceptable(value, strict=True) and (m.group("slash") is None or char_classes(value) >= 3):
                 out.append(Hit("password", start, end))
+    if "\n" in low and ("," in low or "|" in low):
+        out.extend(_table_passwords(text, low, t.pw))
     if "identified" in low:
         for m in _IDENTIFIED_BY.finditer(low):
             start, end = m.span("value")

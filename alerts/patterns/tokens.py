@@ -14,6 +14,7 @@ from ._common import (
     char_classes,
     is_placeholder,
     looks_like_code_reference,
+    mail_header,
     outranked,
     shannon_entropy,
 )
@@ -73,6 +74,8 @@ _PREFIXED: Final = re.compile(
 )
 # Telegram's API URLs carry the bot token right after "/bot": api.telegram.org/bot<id>:AA....
 _TELEGRAM_IN_URL: Final = re.compile(r"/bot(\d{8,10}:AA[A-Za-z0-9_\-]{33})(?![A-Za-z0-9_\-])")
+_SECRET_HEADER: Final = re.compile(r"key|token|secret|auth|pass|cookie|session|credential|bearer|pw")
+_ENCODED: Final = ("?B?", "?b?")
 _OAUTH_ACCESS: Final = ("ya29.", "gho_", "ghu_", "ghs_")
 # Base58 addresses of Tron (T...) and Bitcoin (1..., 3...): told from a key by the words before them.
 _WALLET_ADDRESS: Final = re.compile(r"T[1-9A-HJ-NP-Za-km-z]{33}|[13][1-9A-HJ-NP-Za-km-z]{25,34}")
@@ -452,6 +455,15 @@ def find_loose_tokens(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
             continue
         # Identifiers in camelCase or snake_case: long runs of lower case letters read as words.
         if _WORDLIKE.search(value) is not None or is_placeholder(value):
+            continue
+        # The value of a pasted mail or HTTP header whose name says no secret (DKIM and ARC signatures,
+        # Thread-Index, X-Request-Id, UID...) identifies or signs something public; so does a name encoded
+        # in a header ("=?UTF-8?B?...?=").
+        # (A header's name has a hyphen, "UID" aside: "Twilio: account ..., secret ..." is a sentence.)
+        header = mail_header(text, m.start())
+        if (("-" in header or header == "uid") and _SECRET_HEADER.search(header) is None) or text[
+            m.start() - 3 : m.start()
+        ] in _ENCODED:
             continue
         # A wallet's address is given out to be paid: public, not a secret.
         if _WALLET_ADDRESS.fullmatch(value) is not None and _WALLET_WORDS.search(

@@ -241,6 +241,22 @@ def found(text: str) -> list[tuple[str, str]]:
             "gho_z2IgLEPEMWGjJmZtCD9Mgy7YPs7JQF30rx24",
         ),
         ("اسم المستخدم: layla وكلمة المرور: H4b1b1^4", "password", "H4b1b1^4"),
+        # The eighth: exported chats, tickets, mail and tables.
+        (
+            "name,password,password_2\nMatteo,Kaffee8534,998WG53HosK%Ksl0D\nMarco,,",
+            "password",
+            "998WG53HosK%Ksl0D",
+        ),
+        (
+            "| Név | Ideiglenes jelszó |\n|---|---|\n| Bence Nagy | sisu-duna-vista-40 |",
+            "password",
+            "sisu-duna-vista-40",
+        ),
+        ("[14:14] huy86: Mk: Falcon2473~2", "password", "Falcon2473~2"),
+        ("Συνθηματικό: Temp*ZW9w%xlXC", "password", "Temp*ZW9w%xlXC"),
+        ("Parolă temporară: Q9JO%FV22m7T2M8", "password", "Q9JO%FV22m7T2M8"),
+        ("Min e-mail er m.jensen snabel-a gmail punktum com", "email", "m.jensen snabel-a gmail punktum com"),
+        ("5371-6145-7950-5502 06/29 133", "credit_card", "5371-6145-7950-5502"),
     ],
 )
 def test_finds_value(text: str, kind: str, value: str) -> None:
@@ -379,6 +395,14 @@ def test_private_key_block_whole(joiner: str) -> None:
         "Endereço: Avenida Paulista, 94, 01310-100 São Paulo",
         "住所：〒150-0031 東京都渋谷区神南3-16-17",
         "Mi dirección de billetera: TLQQtLMjG9aSS9Z6HMShgC2UuDyBmyYHvd",
+        "Message-ID: <CAJaFZF-TbU-968BNa4@mail.gmail.com>\nIn-Reply-To: <x7Yq@smtp.example.no>",
+        "DKIM-Signature: v=1; d=example.com;\n\tb=g+SKEb9ytfp0YRSGm/cAYMaDcl/CynGwZ03EI1NazoaVXLJMJz+1",
+        "From: =?UTF-8?B?VGVyZXphIFN2b2JvZG92w6E=?=\nThread-Index: AQHHAvTNczum5A/fkM2vpvImSRhqfw84f1otT==",
+        '<sms address="DHL" date="1741054458905" type="1" body="late 5 min" />',
+        "Passwort: siehe KeePass",
+        "https://login.altamira.com/magic-link?code=O2iUkjPiq3ISeEnRm1v9DbgKWexl_We5OP8zJTddSGs",
+        "sku,name,price_eur\nGPW-7475,Cinder Mug,174.52\nBPY-4078,Pepper Cable,74.36",
+        "CREATE TABLE users (\n  email TEXT,\n  password_hash TEXT NOT NULL,\n  phone TEXT\n);",
         "what's the password?\nhttps://vault.example.com/item/42",
     ],
 )
