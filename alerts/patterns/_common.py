@@ -236,9 +236,12 @@ def mail_header(text: str, pos: int) -> str:
     """The lower-cased name of the mail header ("Message-ID: <...>") whose line, or folded continuation
     line, holds ``pos``; "" when that line is not a header."""
     line = text.rfind("\n", 0, pos) + 1
-    # A folded header goes on on lines that start with a space or a tab.
-    while line > 0 and text[line : line + 1] in (" ", "\t"):
+    # A folded header goes on on lines that start with a space or a tab (a few of them: the walk back is
+    # bounded, so a text of many indented lines stays linear).
+    folds = 0
+    while line > 0 and text[line : line + 1] in (" ", "\t") and folds < 16:
         line = text.rfind("\n", 0, line - 1) + 1
+        folds += 1
     m = _HEADER_NAME.match(text, line)
     return m.group().lower() if m is not None else ""
 

@@ -469,9 +469,11 @@ def _table_passwords(text: str, low: str, keywords: Sequence[int]) -> list[Hit]:
     table's "| Temporary password |" column. Rows are read while they have the header's number of cells."""
     out: list[Hit] = []
     done: set[tuple[int, int]] = set()
+    rows: set[int] = set()  # lines already read as a table's rows are no header: each line is read once
     for p in keywords:
         line_start = low.rfind("\n", 0, p) + 1
-
+        if line_start in rows:
+            continue
         line_end = low.find("\n", p)
         line_end = len(low) if line_end < 0 else line_end
         # A header row is short, and the keyword starts a word in it.
@@ -498,6 +500,7 @@ def _table_passwords(text: str, low: str, keywords: Sequence[int]) -> list[Hit]:
             row_cells = _cells(row, delimiter)
             if len(row_cells) != len(cells):
                 break
+            rows.add(row_start)
             lo, hi = row_cells[column]
             value = row[lo:hi]
             # (The Markdown separator row "|---|---|" holds no value.)

@@ -50,6 +50,10 @@ ADVERSARIAL = {
     "assigned 40 characters": "x_secret=" + "A1b2" * 10 + " ",
     "access log": '"GET / HTTP/1.1" 404 1234 ',
     "hex dump": "cb0e 4448 ",
+    "csv password column": "password,x\n",
+    "markdown password column": "| password | x |\n",
+    "folded mail header": "\n a@b.cc",
+    "message-id lines": "Message-ID: <a@b.cc>\n",
 }
 
 
