@@ -484,12 +484,12 @@ def _table_passwords(text: str, low: str, keywords: Sequence[int]) -> list[Hit]:
         cells = _cells(header, delimiter) if delimiter else []
         column = next((i for i, (lo, hi) in enumerate(cells) if lo <= p - line_start < hi), -1)
         # A header row: every cell a column name of a few words ("name", "Temporary password",
-        # "password_2"), the keyword a word of its own, and not a column about the password (password_hash).
+        # "password_2"), and not a column about the password (password_hash).
         if column < 0 or len(cells) < 2 or not all(_COLUMN_NAME.fullmatch(header[lo:hi]) for lo, hi in cells):
             continue
         if (line_start, column) in done:
             continue
-        if (p > 0 and low[p - 1].isalpha()) or _ABOUT_THE_PASSWORD.match(low, _keyword_end(low, p)):
+        if _ABOUT_THE_PASSWORD.match(low, _keyword_end(low, p)):
             continue
         done.add((line_start, column))
         row_start = line_end + 1
