@@ -4,14 +4,29 @@
 both come from the same source files. ``ENGINE`` says which one this process uses.
 """
 
+from typing import Any
+
 from alerts import native
-from alerts.detector import scan as python_scan
 from alerts.findings import Finding, mask
 from alerts.kinds import ALERT_TYPES, KIND_TO_TYPE, alert_type_for
 
 _compiled = native.load()
-scan: native.Scan = _compiled or python_scan
+if _compiled is not None:
+    scan: native.Scan = _compiled
+else:
+    from alerts.detector import scan
 ENGINE = "compiled" if _compiled is not None else "python"
+
+
+def __getattr__(name: str) -> Any:
+    # The pure-Python engine is imported only when asked for (tests and the benchmark compare the two):
+    # a process running the compiled one would otherwise compile every pattern twice at start (~0.2 s).
+    if name == "python_scan":
+        from alerts.detector import scan as python_scan
+
+        return python_scan
+    raise AttributeError(f"module 'alerts' has no attribute {name!r}")
+
 
 __all__ = [
     "ALERT_TYPES",

@@ -6,14 +6,46 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from .patterns._common import SPELLED_AT, SPELLED_DOT
-
-_AT_WORDS: Final = "|".join(re.escape(word) for word in SPELLED_AT)
-_DOT_WORDS: Final = "|".join(re.escape(word) for word in SPELLED_DOT)
-_SPELLED_AT: Final = re.compile(
-    rf"(?i)\s*[(\[{{<]\s*(?:{_AT_WORDS}|@)\s*[)\]}}>]\s*|\s+(?:{_AT_WORDS})\s+|\s*@\s*"
+# "@" and "." spelled out, in the languages that have a name for them ("ana arroba terra ponto com", "x
+# [at] y [punkt] de"): lower case, as matched on the lower-cased text.
+SPELLED_AT: Final = (
+    "at",
+    "arroba",
+    "arobase",
+    "chiocciola",
+    "apenstaartje",
+    "klammeraffe",
+    "małpa",
+    "malpa",
+    "собака",
+    "snabel-a",
+    "kukac",
+    "zavináč",
+    "krøllalfa",
+    "alfakrøll",
 )
-_SPELLED_DOT: Final = re.compile(rf"(?i)\s*[(\[{{<]\s*(?:{_DOT_WORDS})\s*[)\]}}>]\s*|\s+(?:{_DOT_WORDS})\s+")
+SPELLED_DOT: Final = (
+    "dot",
+    "punto",
+    "ponto",
+    "punkt",
+    "punt",
+    "point",
+    "kropka",
+    "точка",
+    "nokta",
+    "piste",
+    "pont",
+    "tečka",
+    "punktum",
+)
+# The same as regex alternations, for the finders (alerts.patterns.contact) and the masking below.
+AT_WORDS: Final = "|".join(re.escape(word) for word in SPELLED_AT)
+DOT_WORDS: Final = "|".join(re.escape(word) for word in SPELLED_DOT)
+_SPELLED_AT: Final = re.compile(
+    rf"(?i)\s*[(\[{{<]\s*(?:{AT_WORDS}|@)\s*[)\]}}>]\s*|\s+(?:{AT_WORDS})\s+|\s*@\s*"
+)
+_SPELLED_DOT: Final = re.compile(rf"(?i)\s*[(\[{{<]\s*(?:{DOT_WORDS})\s*[)\]}}>]\s*|\s+(?:{DOT_WORDS})\s+")
 # The issuer prefix of a provider key says whose key leaked without revealing any of the secret part.
 _KEY_PREFIX: Final = re.compile(
     r"^(?:gh[pousr]_|github_pat_|glpat-|(?:sk|rk|pk)_(?:live|test)_|whsec_|xox[abposr]-|xapp-|AIza|ya29\.|"

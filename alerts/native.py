@@ -114,14 +114,11 @@ def build(target: Path, *, quiet: bool = True) -> None:
         )
         # The engine's one absolute import, alerts.findings, for mypy to check it against (only): at run
         # time the compiled code imports the real one. (Its own import of the pure masking module is for the
-        # public alerts.mask, and masking takes the spelled-out "at" and "dot" from patterns._common.)
-        (root / "alerts" / "patterns").mkdir(parents=True)
+        # public alerts.mask.)
+        (root / "alerts").mkdir()
         (root / "alerts" / "__init__.py").write_text("")
-        (root / "alerts" / "patterns" / "__init__.py").write_text("")
         shutil.copyfile(_HERE / "findings.py", root / "alerts" / "findings.py")
         shutil.copyfile(_HERE / "masking.py", root / "alerts" / "masking.py")
-        shutil.copyfile(_HERE / "patterns" / "_common.py", root / "alerts" / "patterns" / "_common.py")
-        shutil.copyfile(_HERE / "patterns" / "_textscan.pyi", root / "alerts" / "patterns" / "_textscan.pyi")
         cwd = os.getcwd()
         os.chdir(root)
         try:

@@ -3,9 +3,6 @@ resolves overlaps between them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Final
-
 from ._common import PRIORITY, PUBLIC_KIND, Hit
 from ._text import Text
 from .contact import find_emails, find_ips, find_phones
@@ -21,34 +18,9 @@ from .tokens import (
     find_private_keys,
 )
 
-Finder = Callable[[Text], list[Hit]]
-
-# Every finder, in the order the detector runs them (alerts.detector.scan decides, per message, which
-# ones can find anything; this list is for tools that time or test them one by one).
-FINDERS: Final[tuple[Finder, ...]] = (
-    find_private_keys,
-    find_jwts,
-    find_aws,
-    find_prefixed_keys,
-    find_generic_secrets,
-    find_bearer,
-    find_passwords,
-    find_misspelled_passwords,
-    find_loose_tokens,
-    find_emails,
-    find_cards,
-    find_ssns,
-    find_phones,
-    find_ibans,
-    find_ips,
-)
-
-
 __all__ = [
-    "FINDERS",
     "PRIORITY",
     "PUBLIC_KIND",
-    "Finder",
     "Hit",
     "Text",
     "find_aws",

@@ -22,41 +22,6 @@ def joins_token(ch: str) -> bool:
     return _WORD_CHAR.match(ch) is not None
 
 
-# "@" and "." spelled out, in the languages that have a name for them ("ana arroba terra ponto com", "x
-# [at] y [punkt] de"): lower case, as matched on the lower-cased text.
-SPELLED_AT: Final = (
-    "at",
-    "arroba",
-    "arobase",
-    "chiocciola",
-    "apenstaartje",
-    "klammeraffe",
-    "małpa",
-    "malpa",
-    "собака",
-    "snabel-a",
-    "kukac",
-    "zavináč",
-    "krøllalfa",
-    "alfakrøll",
-)
-SPELLED_DOT: Final = (
-    "dot",
-    "punto",
-    "ponto",
-    "punkt",
-    "punt",
-    "point",
-    "kropka",
-    "точка",
-    "nokta",
-    "piste",
-    "pont",
-    "tečka",
-    "punktum",
-)
-
-
 # When two hits overlap the more specific kind wins (a JWT after "Bearer" is a jwt; the password inside a
 # DSN is not the start of an email address; a card number is not a phone number).
 PRIORITY: Final[dict[str, int]] = {

@@ -19,7 +19,8 @@ from typing import Final
 
 from ahocorasick_rs import AhoCorasick
 
-from ._common import SPELLED_AT, joins_token
+from ..masking import SPELLED_AT
+from ._common import joins_token
 
 # Digits of the scripts people write numbers in (ASCII, Arabic-Indic, Persian, Devanagari, Bengali, Thai,
 # full-width), listed rather than \d: the engine tests a listed class in a bitmap, \d with a Unicode

@@ -10,9 +10,8 @@ from typing import Final, NamedTuple
 
 import phonenumbers
 
+from ..masking import AT_WORDS, DOT_WORDS
 from ._common import (
-    SPELLED_AT,
-    SPELLED_DOT,
     WORD,
     Hit,
     find_all,
@@ -50,15 +49,13 @@ _FILE_TLDS: Final = frozenset(
 
 # "(dot)", " dot ", and "." with or without spaces around it ("maria . silva @ orange . fr").
 # "(dot)", " dot ", "." and " . " ("maria . silva @ orange . fr"; "jp. cheers" ends a sentence).
-_DOT_WORDS: Final = "|".join(re.escape(word) for word in SPELLED_DOT)
-_AT_WORDS: Final = "|".join(re.escape(word) for word in SPELLED_AT)
 _DOT: Final = (
-    rf"(?:[ \t]{{0,2}}[(\[{{<][ \t]?(?:{_DOT_WORDS})[ \t]?[)\]}}>][ \t]{{0,2}}|"
-    rf"[ \t]{{1,2}}(?:{_DOT_WORDS})[ \t]{{1,2}}|\.|[ \t]{{1,2}}\.[ \t]{{1,2}})"
+    rf"(?:[ \t]{{0,2}}[(\[{{<][ \t]?(?:{DOT_WORDS})[ \t]?[)\]}}>][ \t]{{0,2}}|"
+    rf"[ \t]{{1,2}}(?:{DOT_WORDS})[ \t]{{1,2}}|\.|[ \t]{{1,2}}\.[ \t]{{1,2}})"
 )
 _AT: Final = (
-    rf"(?P<at>[ \t]{{0,2}}[(\[{{<][ \t]?(?:{_AT_WORDS}|@)[ \t]?[)\]}}>][ \t]{{0,2}}|"
-    rf"[ \t]{{1,2}}(?:{_AT_WORDS})[ \t]{{1,2}}|[ \t]{{0,2}}@[ \t]{{0,2}})"
+    rf"(?P<at>[ \t]{{0,2}}[(\[{{<][ \t]?(?:{AT_WORDS}|@)[ \t]?[)\]}}>][ \t]{{0,2}}|"
+    rf"[ \t]{{1,2}}(?:{AT_WORDS})[ \t]{{1,2}}|[ \t]{{0,2}}@[ \t]{{0,2}})"
 )
 # Possessive: what follows a word here (a dot, an "at", a bracket, a space) never starts with a word
 # character, so giving characters back could never make a match; without it the engine retried every
@@ -91,7 +88,7 @@ _PROSE_WORDS: Final = frozenset(
 )
 
 
-_SPELLED_DOT: Final = re.compile(rf"(?i)[ \t(\[{{<](?:{_DOT_WORDS})[ \t)\]}}>]")
+_SPELLED_DOT: Final = re.compile(rf"(?i)[ \t(\[{{<](?:{DOT_WORDS})[ \t)\]}}>]")
 
 
 # Words of prose that are also mail providers' names (mail.ru, live.com, me.com).
@@ -603,11 +600,6 @@ def _region_table() -> list[_Region]:
                     meta.national_prefix or "",
                 )
             )
-        # Validate one number per region now: phonenumbers compiles each region's patterns on first use,
-        # which would otherwise land on some user's request as a multi-millisecond pause.
-        example = phonenumbers.example_number(region)
-        if example is not None:
-            phonenumbers.is_valid_number(example)
     return table
 
 

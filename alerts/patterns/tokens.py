@@ -262,9 +262,6 @@ def find_generic_secrets(t: Text) -> list[Hit]:
     return out
 
 
-_NAME_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.-")
-
-
 def _assigned_name(line: str) -> str:
     """The name a line ends assigning to ("jwt_secret" of 'JWT_SECRET=' or '"jwt_secret": "'), or ""."""
     end = len(line.rstrip(" \t\"'"))
@@ -272,7 +269,7 @@ def _assigned_name(line: str) -> str:
         return ""
     end = len(line[: end - 1].rstrip(" \t\"'"))
     start = end
-    while start > 0 and line[start - 1] in _NAME_CHARS:
+    while start > 0 and line[start - 1] in _IDENT:
         start -= 1
     return line[start:end]
 
