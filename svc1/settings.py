@@ -27,6 +27,10 @@ class Settings:
     publish_threads: int = 8
     reports_per_minute: int = 120
     result_ttl_seconds: int = 7 * 24 * 3600
+    # Past this many jobs waiting in the queue POST answers 429 at once instead of letting Redis fill up
+    # (two workers at the default cost drain it in a few minutes); 0 turns the bound off.
+    max_backlog: int = 10_000
+    overload_retry_after: float = 1.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -45,4 +49,6 @@ class Settings:
             publish_threads=int(env.get("PUBLISH_THREADS") or cls.publish_threads),
             reports_per_minute=int(env.get("REPORTS_PER_MINUTE") or cls.reports_per_minute),
             result_ttl_seconds=int(env.get("RESULT_TTL_SECONDS") or cls.result_ttl_seconds),
+            max_backlog=int(env.get("MAX_BACKLOG") or cls.max_backlog),
+            overload_retry_after=float(env.get("OVERLOAD_RETRY_AFTER") or cls.overload_retry_after),
         )

@@ -3,8 +3,8 @@ forward or enqueue — each step a small function of its own module."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import uuid
 
 import redis.exceptions
 from aiohttp import web
@@ -13,10 +13,11 @@ from alerts.kinds import INVALID_INPUT
 from logpipe import get_logger, log_event, request_id_var
 from svc1 import keys, store, upstream
 from svc1.alerting import raise_alert
-from svc1.broker import BrokerUnavailable
+from svc1.broker import BacklogFull, BrokerUnavailable
 from svc1.scanning import describe, scan_message
 from svc1.validation import MessageIn, check_content_type, parse_message
 from webcore.errors import ApiError
+from webcore.ids import fresh_id
 
 log = get_logger("svc1.views")
 
@@ -33,7 +34,7 @@ async def post_message(request: web.Request) -> web.Response:
     except web.HTTPRequestEntityTooLarge:
         await reject_invalid(app, ApiError(413, "too_large", "body over the 64 KiB limit"))
         raise
-    message_id = uuid.uuid4().hex
+    message_id = fresh_id()
     findings = scan_message(message)
     if findings:
         return await reject_sensitive(app, message_id, findings)
@@ -43,7 +44,7 @@ async def post_message(request: web.Request) -> web.Response:
 
 
 async def reject_invalid(app: web.Application, err: ApiError) -> None:
-    app[keys.METRICS].messages.labels("invalid").inc()
+    app[keys.METRICS].outcome("invalid").inc()
     log_event(
         log, "message.rejected", "invalid request", level=logging.WARNING, reason=err.code, detail=err.detail,
         status=err.status,
@@ -53,7 +54,7 @@ async def reject_invalid(app: web.Application, err: ApiError) -> None:
 
 async def reject_sensitive(app: web.Application, message_id: str, findings: list) -> web.Response:
     alert_type, description, kinds = describe(findings)
-    app[keys.METRICS].messages.labels("sensitive").inc()
+    app[keys.METRICS].outcome("sensitive").inc()
     log_event(
         log, "message.rejected", "sensitive data; not forwarded", level=logging.WARNING,
         message_id=message_id, reason="sensitive_data", kinds=kinds,
@@ -69,10 +70,23 @@ async def reject_sensitive(app: web.Application, message_id: str, findings: list
 
 async def enqueue(app: web.Application, message_id: str, message: MessageIn) -> web.Response:
     settings = app[keys.SETTINGS]
+    publisher = app[keys.PUBLISHER]
+    metrics = app[keys.METRICS]
     try:
-        status_recorded = await app[keys.PUBLISHER].publish(message_id, message.text, request_id_var.get())
+        await publisher.publish(message_id, message.text, request_id_var.get())
+    except BacklogFull as full:
+        metrics.outcome("overloaded").inc()
+        metrics.backlog.set(full.depth)
+        log_event(
+            log, "message.refused", "backlog full; not queued", level=logging.WARNING,
+            message_id=message_id, backlog=full.depth,
+        )  # fmt: skip
+        raise ApiError(
+            429, "overloaded", f"more than {settings.max_backlog} messages are waiting; try again later",
+            headers={"Retry-After": str(max(1, round(settings.overload_retry_after)))},
+        ) from None  # fmt: skip
     except BrokerUnavailable as exc:
-        app[keys.METRICS].messages.labels("broker_unavailable").inc()
+        metrics.outcome("broker_unavailable").inc()
         log_event(
             log, "message.failed", "broker unavailable", level=logging.ERROR, message_id=message_id,
             error=str(exc),
@@ -82,13 +96,14 @@ async def enqueue(app: web.Application, message_id: str, message: MessageIn) -> 
             503, "broker_unavailable", "the message broker is unreachable; try again later",
             headers={"Retry-After": str(retry)},
         ) from None  # fmt: skip
-    if not status_recorded:
+    if not publisher.records_status:
         try:
             await store.mark_queued(app[keys.STORE], message_id, settings.result_ttl_seconds)
         except redis.exceptions.RedisError as exc:
             # The job is in the broker and the worker writes its own status; the caller's 202 stands.
             log_event(log, "store.failed", "status not stored", level=logging.WARNING, error=str(exc))
-    app[keys.METRICS].messages.labels("queued").inc()
+    metrics.outcome("queued").inc()
+    metrics.backlog.set(publisher.depth)
     log_event(
         log, "message.queued", "message queued for analysis", message_id=message_id,
         text_length=len(message.text),
@@ -106,13 +121,13 @@ async def forward(app: web.Application, message_id: str, message: MessageIn) -> 
             message_id, message, request_id_var.get(),
         )  # fmt: skip
     except ApiError as err:
-        app[keys.METRICS].messages.labels("upstream_error").inc()
+        app[keys.METRICS].outcome("upstream_error").inc()
         log_event(
             log, "message.failed", "service_2 failed", level=logging.ERROR, message_id=message_id,
             error=err.code, detail=err.detail,
         )  # fmt: skip
         raise
-    app[keys.METRICS].messages.labels("processed").inc()
+    app[keys.METRICS].outcome("processed").inc()
     log_event(
         log, "message.forwarded", "message processed by service_2", message_id=message_id,
         text_length=len(message.text), valid=result.get("valid"),
@@ -142,8 +157,14 @@ async def healthz(request: web.Request) -> web.Response:
 async def readyz(request: web.Request) -> web.Response:
     app = request.app
     checks: dict[str, str] = {}
-    broker_error = await app[keys.PUBLISHER].check()
+    publisher = app[keys.PUBLISHER]
+    broker_error = await publisher.check()
     checks["broker"] = broker_error or "ok"
+    backlog: int | None = None
+    if broker_error is None:
+        with contextlib.suppress(Exception):
+            backlog = await publisher.backlog()
+            app[keys.METRICS].backlog.set(backlog)
     settings = app[keys.SETTINGS]
     try:
         async with app[keys.HTTP].get(f"{settings.svc2_url}/healthz", timeout=1.0) as resp:
@@ -152,11 +173,15 @@ async def readyz(request: web.Request) -> web.Response:
         checks["service_2"] = type(exc).__name__
     ready = all(v == "ok" for v in checks.values())
     failed = [name for name, v in checks.items() if v != "ok"]
-    body = {"status": "ready" if ready else "not_ready", "checks": checks}
+    body: dict[str, object] = {"status": "ready" if ready else "not_ready", "checks": checks}
+    body["backlog"] = {"waiting": backlog, "limit": app[keys.SETTINGS].max_backlog or None}
     if not ready:
         body |= {"error": "not_ready", "detail": f"unavailable: {', '.join(failed)}"}
     return web.json_response(body, status=200 if ready else 503)
 
 
 async def metrics(request: web.Request) -> web.Response:
-    return request.app[keys.METRICS].render()
+    app = request.app
+    with contextlib.suppress(Exception):
+        app[keys.METRICS].backlog.set(await app[keys.PUBLISHER].backlog())
+    return app[keys.METRICS].render()
