@@ -389,6 +389,10 @@ def analyse_profile(path: Path, top: int = 15) -> dict[str, Any]:
 
 def print_profile(prof: dict[str, Any]) -> str:
     lines = [f"\n## py-spy profile of svc1 under load ({prof['samples']} samples, CPU only, idle excluded)\n"]
+    lines.append(
+        "Own time of `run_app (aiohttp/web.py)` is time in C below the last Python frame: uvloop's loop "
+        "(epoll, socket reads and writes), aiohttp's C HTTP parser, hiredis."
+    )
     for title, key in (
         ("Share of samples by thread", "threads"),
         ("Own time by function, all threads (% of all samples)", "own_all_threads_pct_of_all"),
