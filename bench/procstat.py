@@ -83,3 +83,11 @@ def ensure_pip_tool(command: str, requirement: str) -> str:
     if not candidate.exists():
         sys.exit(f"{command} is missing after installing {requirement}")
     return str(candidate)
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds every core of the machine spent busy (not idle, not waiting on I/O) since boot."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    # user nice system idle iowait irq softirq steal (guest time is already inside user).
+    values = [int(v) for v in fields[:8]]
+    return (sum(values) - values[3] - values[4]) / CLK_TCK
