@@ -43,6 +43,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -170,6 +171,27 @@ def yield_svc1_stack(target: str, work: Path, started: list[Proc]) -> Stack:
     return Stack(f"http://127.0.0.1:{svc1_port}", procs, log_dir=log_dir, central_dir=central_dir)
 
 
+_REQUESTS_TOTAL = re.compile(r"^\w*http_requests_total\{([^}]*)\}\s+(\S+)$", re.M)
+_LABEL = re.compile(r'(\w+)="([^"]*)"')
+
+
+def post_statuses(url: str) -> dict[str, float]:
+    """POST /messages answers by status from the service's own /metrics (Prometheus text), or {} when it
+    has none: wrk itself only counts non-2xx/3xx, not which status."""
+    try:
+        with urllib.request.urlopen(f"{url}/metrics", timeout=5) as resp:
+            text = resp.read().decode(errors="replace")
+    except (OSError, ValueError):
+        return {}
+    found: dict[str, float] = collections.defaultdict(float)
+    for labels, value in _REQUESTS_TOTAL.findall(text):
+        fields = dict(_LABEL.findall(labels))
+        if fields.get("method") == "POST" and "messages" in fields.get("route", "") and "status" in fields:
+            with contextlib.suppress(ValueError):
+                found[fields["status"]] += float(value)
+    return dict(found)
+
+
 @dataclass
 class WrkResult:
     requests: int
@@ -232,6 +254,8 @@ class Run:
     records_per_req: float | None
     central_per_req: float | None
     settle_seconds: float
+    # POST /messages answers by status during the measured run (svc1 targets, from its /metrics).
+    statuses: dict[str, float] = field(default_factory=dict)
 
 
 def settle(stack: Stack, timeout: float = 30.0) -> float:
@@ -257,6 +281,8 @@ def measure(
     with target_stack(target, work) as stack:
         run_wrk(wrk, stack.url, min(1.0, args.seconds), args.connections, args.threads)  # warm-up
         settle(stack, timeout=10)
+        svc = stack.log_dir is not None
+        statuses0 = post_statuses(stack.url) if svc else {}
         own0 = count_lines(stack.log_dir, "service_1.txt*")
         central0 = count_lines(stack.central_dir, "**/*.log")
         cpu0 = stack.cpu()
@@ -271,6 +297,7 @@ def measure(
         busy1 = machine_busy_seconds()
         if spy is not None:
             spy.wait(60)
+        statuses1 = post_statuses(stack.url) if svc else {}
         tail = settle(stack)
         cpu2 = stack.cpu()
         own1 = count_lines(stack.log_dir, "service_1.txt*")
@@ -283,7 +310,6 @@ def measure(
     share["wrk"] = result.cpu_seconds / wall
     # Everything else the machine ran meanwhile (other agents' work): noise to be read beside the numbers.
     share["others"] = max(0.0, (busy1 - busy0) / wall - sum(share.values()))
-    svc = stack.log_dir is not None
     return Run(
         target=target,
         round=rnd,
@@ -299,6 +325,7 @@ def measure(
         records_per_req=(own1 - own0) / n if svc else None,
         central_per_req=(central1 - central0) / n if svc else None,
         settle_seconds=tail,
+        statuses={k: v - statuses0.get(k, 0) for k, v in statuses1.items() if v - statuses0.get(k, 0)},
     )
 
 
@@ -531,6 +558,16 @@ def report(runs: list[Run], args: argparse.Namespace) -> tuple[dict[str, Any], s
                 f"collector CPU per central record (svc1): "
                 f"{s['cpu_us_per_req'].get('collector', 0) / cen:.0f} µs"
             )
+    for t in targets:
+        bad: dict[str, float] = collections.defaultdict(float)
+        for r in runs:
+            if r.target == t:
+                for status, n in r.statuses.items():
+                    if not status.startswith("2"):
+                        bad[status] += n
+        if bad:
+            listed = ", ".join(f"{k}: {v:.0f}" for k, v in sorted(bad.items()))
+            notes.append(f"{t}: non-2xx answers by status, all rounds (service's /metrics): {listed}")
     # Is the generator the bottleneck? wrk must have headroom while the server is saturated.
     for t in targets:
         s = summary[t]
