@@ -379,13 +379,15 @@ def report(runs: list[Run], args: argparse.Namespace) -> tuple[dict[str, Any], s
                 [r.log_records_per_task for r in rs if r.log_records_per_task is not None]
             ),
         }
-    per_round = []
+    per_round, cost_per_round = [], []
     for rnd in range(args.repeat):
         p = [r for r in runs if r.kind == "project" and r.round == rnd]
         b = [r for r in runs if r.kind == "bare" and r.round == rnd]
         if p and b:
             per_round.append(p[0].rate / b[0].rate)
+            cost_per_round.append(sum(b[0].cpu_us_per_task.values()) / sum(p[0].cpu_us_per_task.values()))
     ratio = med(per_round) if per_round else None
+    cost_ratio = med(cost_per_round) if cost_per_round else None
 
     def us(v: float | None) -> str:
         return "—" if v is None else f"{v:.0f}"
@@ -412,6 +414,10 @@ def report(runs: list[Run], args: argparse.Namespace) -> tuple[dict[str, Any], s
         )
     if ratio is not None:
         lines += ["", f"- project / bare drain rate (median of per-round ratios): **{ratio:.2f}**"]
+        lines.append(
+            f"- the same by CPU per task (bare total µs/task ÷ project's, median of per-round ratios): "
+            f"**{cost_ratio:.2f}** — steadier than the rate while others load the machine (others %core)"
+        )
     if runs:
         lines.append(f"- worker settings copied onto the bare app: {json.dumps(args.conf)}")
     text = "\n".join(lines) + "\n"
@@ -419,6 +425,7 @@ def report(runs: list[Run], args: argparse.Namespace) -> tuple[dict[str, Any], s
         "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
         "summary": summary,
         "ratio_project_over_bare": ratio,
+        "cost_ratio_bare_over_project": cost_ratio,
         "runs": [asdict(r) for r in runs],
     }
     return data, text
