@@ -170,9 +170,8 @@ class Publisher:
         if time.monotonic() < self.down_until:
             raise BrokerUnavailable(self.last_error)
         try:
-            # asyncio.timeout, not wait_for: no extra task per request.
-            async with asyncio.timeout(self.timeout):
-                result = await self._send(message_id, text, request_id, admission, answer)
+            # No timer per request: the flusher bounds each batch's round trip by the publish timeout.
+            result = await self._send(message_id, text, request_id, admission, answer)
         except (BacklogFull, Refused):
             raise
         except Exception as exc:
@@ -229,7 +228,11 @@ class Publisher:
 
     async def _flush(self, batch: list[_Job]) -> None:
         try:
-            results, replicated = await self._run_scripts(batch)
+            if time.monotonic() < self.down_until:
+                # Jobs that gathered while the batch before them failed: fail them at once too.
+                raise BrokerUnavailable(self.last_error)
+            async with asyncio.timeout(self.timeout):
+                results, replicated = await self._run_scripts(batch)
         except Exception as exc:
             for job in batch:
                 if not job.done.done():
