@@ -186,7 +186,7 @@ def setup_logging(
         if not settings.caller_info:
             # Documented logging optimisations: no stack walk per call for funcName/lineno, no thread,
             # process or multiprocessing names per record; our JSON lines carry none of them.
-            logging._srcfile = None  # type: ignore[attr-defined]
+            logging._srcfile = None
             logging.logThreads = False
             logging.logProcesses = False
             logging.logMultiprocessing = False

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import time
+from collections.abc import Awaitable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
 import redis.exceptions
@@ -56,9 +58,16 @@ return {1, depth + 1}
 """
 )
 QUEUED, BACKLOG_FULL = 1, 6
+T = TypeVar("T")
 # Most jobs one pipeline carries; a larger batch waits for the next round trip.
 MAX_BATCH = 512
 REPLICAS_CHECK_SECONDS = 5.0
+
+
+def _awaitable(result: Awaitable[T] | T) -> Awaitable[T]:
+    """redis-py types a command for both clients (``Awaitable[T] | T``); the async client's are awaitable."""
+    assert inspect.isawaitable(result)
+    return result
 
 
 class BrokerUnavailable(Exception):
@@ -306,7 +315,8 @@ class Publisher:
         """Jobs waiting in the queue (for /readyz and /metrics)."""
         if self.redis is None:
             return self.depth
-        self.depth = int(await asyncio.wait_for(self.redis.llen(self.queue), self.timeout * 2))
+        length = await asyncio.wait_for(_awaitable(self.redis.llen(self.queue)), self.timeout * 2)
+        self.depth = int(length)
         return self.depth
 
     def _probe(self) -> None:
@@ -318,7 +328,7 @@ class Publisher:
         """None when the broker answers, else why not (for /readyz)."""
         try:
             if self.redis is not None:
-                await asyncio.wait_for(self.redis.ping(), self.timeout * 2)
+                await asyncio.wait_for(_awaitable(self.redis.ping()), self.timeout * 2)
             else:
                 loop = asyncio.get_running_loop()
                 await asyncio.wait_for(loop.run_in_executor(self.executor, self._probe), self.timeout * 2)
