@@ -74,7 +74,12 @@ SPEC: dict[str, Any] = {
                     ),
                     "413": _error("Body over 64 KiB, also when only declared by Content-Length"),
                     "415": _error("Content-Type is not application/json"),
+                    "409": _error("Idempotency-Key reused with another body"),
                     "422": _json("Sensitive data found; nothing forwarded or queued", "Sensitive"),
+                    "429": _error(
+                        "Backlog full (overloaded) or this user over its rate (rate_limited); nothing queued",
+                        **{"Retry-After": _RETRY_AFTER},
+                    ),
                     "502": _error("service_2 unreachable (sync)"),
                     "503": _error("Broker unreachable", **{"Retry-After": _RETRY_AFTER}),
                     "504": _error("service_2 too slow (sync)"),

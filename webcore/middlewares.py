@@ -7,6 +7,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from logpipe import log_event, request_id_var
 from webcore.errors import HTTP_CODES, ApiError
@@ -14,7 +15,7 @@ from webcore.metrics import HttpMetrics, route_label
 from webcore.request_ids import HEADER, accept_request_id
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
+BAD_BODY = "malformed HTTP request: the body could not be read (bad chunked framing or content encoding)"
 
 
 @web.middleware
@@ -57,6 +58,16 @@ def error_middleware(logger: logging.Logger) -> Middleware:
             if exc.status < 400:
                 raise
             return http_error(exc).response()
+        except web.RequestPayloadError:
+            # The body's framing or content encoding is broken (a gzip body that is not gzip): the client's
+            # fault, found only once the handler reads the body.
+            log_event(
+                logger, "http.bad_request", "request body could not be read", level=logging.WARNING,
+                route=route_label(request), error="RequestPayloadError",
+            )  # fmt: skip
+            response = ApiError(400, "invalid_request", BAD_BODY).response()
+            response.force_close()
+            return response
         except ConnectionError as exc:
             if not client_gone(request):
                 return unhandled(logger, request, exc)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import http_exceptions, web
@@ -81,6 +82,25 @@ class JsonErrorServer(web.Server):
         return JsonErrorRequestHandler(self, loop=self._loop, **self._kwargs)
 
 
+def json_http_errors(handler: Callable[[BaseRequest], Awaitable[web.StreamResponse]]) -> Any:
+    """The application's handler with aiohttp's refusals raised before the middlewares (an ``Expect`` it
+    does not know: 417 with the header's value in a text body) answered in JSON, echoing nothing."""
+
+    async def handle(request: BaseRequest) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            code = "expectation_failed" if exc.status == 417 else "invalid_request"
+            detail = "unsupported Expect header" if exc.status == 417 else exc.reason
+            resp = web.json_response({"error": code, "detail": detail}, status=exc.status)
+            resp.force_close()
+            return resp
+
+    return handle
+
+
 class ServiceRunner(web.AppRunner):
     """``web.AppRunner`` whose connections answer malformed HTTP in JSON."""
 
@@ -88,7 +108,7 @@ class ServiceRunner(web.AppRunner):
         server = await super()._make_server()
         kwargs: dict[str, Any] = dict(server._kwargs)
         return JsonErrorServer(
-            server.request_handler,
+            json_http_errors(server.request_handler),
             request_factory=server.request_factory,
             handler_cancellation=server.handler_cancellation,
             loop=asyncio.get_running_loop(),

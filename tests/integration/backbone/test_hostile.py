@@ -175,6 +175,32 @@ def test_malformed_http_is_the_json_400_and_never_echoes_the_bytes(
     assert_alive(running)
 
 
+@pytest.mark.parametrize("service", ["service_1", "service_2"])
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "br"])
+def test_a_body_that_is_not_its_content_encoding_is_400(running: Stack, service: str, encoding: str) -> None:
+    path = "/messages" if service == "service_1" else "/process"
+    body = f"\x1f\x8b{CANARY}".encode()
+    data = (
+        f"POST {path} HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {running.env['SERVICE_TOKEN']}\r\n"
+        f"Content-Type: application/json\r\nContent-Encoding: {encoding}\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+    answer = exchange(ports(running)[service], data)
+    assert_json_error(answer, 400, "invalid_request")
+    assert CANARY.encode() not in answer.raw
+    assert_alive(running)
+    assert error_records(running) == []
+
+
+@pytest.mark.parametrize("service", ["service_1", "service_2"])
+def test_an_unknown_expect_is_417_in_json_without_the_value(running: Stack, service: str) -> None:
+    answer = exchange(
+        ports(running)[service], f"GET /healthz HTTP/1.1\r\nHost: t\r\nExpect: {CANARY}\r\n\r\n".encode()
+    )
+    assert_json_error(answer, 417, "expectation_failed")
+    assert CANARY.encode() not in answer.raw
+
+
 # ---------------------------------------------------------------------------------------------- 405
 
 
