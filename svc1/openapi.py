@@ -74,6 +74,7 @@ SPEC: dict[str, Any] = {
                     ),
                     "413": _error("Body over 64 KiB, also when only declared by Content-Length"),
                     "415": _error("Content-Type is not application/json"),
+                    "408": _error("The body did not arrive in time (BODY_TIMEOUT, 10 s)"),
                     "409": _error("Idempotency-Key reused with another body"),
                     "422": _json("Sensitive data found; nothing forwarded or queued", "Sensitive"),
                     "429": _error(

@@ -81,6 +81,7 @@ SPEC: dict[str, Any] = {
                         "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
                         **_ERROR,
                     },
+                    "408": {"description": "The body did not arrive in time", **_ERROR},
                     "413": {"description": "Body over 64 KiB, also when only declared", **_ERROR},
                     "415": {"description": "Not JSON", **_ERROR},
                 },

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -107,22 +108,44 @@ def unhandled(logger: logging.Logger, request: web.Request, exc: Exception) -> w
     return ApiError(500, "internal_error", "internal error; see the service log").response()
 
 
-def body_limit_middleware(max_bytes: int, logger: logging.Logger) -> Middleware:
-    """413 at once for a body declared over the limit: waiting for bytes the service would refuse anyway
-    only holds a connection open for whoever declared them."""
+def body_limit_middleware(max_bytes: int, body_timeout: float, logger: logging.Logger) -> Middleware:
+    """The body, read here once for the handler (``request.read()`` then returns it at no cost): 413 at once
+    for a body declared over the limit, without waiting for bytes that would be refused anyway; 413 as soon
+    as a chunked body passes it; 408 when the body does not arrive within ``body_timeout`` seconds, so a
+    client that stalls mid-body holds no handler for longer."""
+
+    def refuse(status: int, code: str, detail: str) -> web.Response:
+        response = ApiError(status, code, detail).response()
+        # Part of the body may still be on its way: this connection carries no further request.
+        response.force_close()
+        return response
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         declared = request.content_length
+        too_large = f"body over the {max_bytes // 1024} KiB limit"
         if declared is not None and declared > max_bytes:
             log_event(
                 logger, "http.too_large", "declared body over the limit; refused before reading it",
                 level=logging.WARNING, route=route_label(request), content_length=declared, status=413,
             )  # fmt: skip
-            response = ApiError(413, "too_large", f"body over the {max_bytes // 1024} KiB limit").response()
-            # The body may still be on its way: this connection carries no further request.
-            response.force_close()
-            return response
+            return refuse(413, "too_large", too_large)
+        if request.body_exists:
+            try:
+                async with asyncio.timeout(body_timeout):
+                    await request.read()
+            except TimeoutError:
+                log_event(
+                    logger, "http.body_timeout", "request body did not arrive in time", level=logging.WARNING,
+                    route=route_label(request), content_length=declared, status=408,
+                )  # fmt: skip
+                return refuse(408, "request_timeout", f"the body did not arrive within {body_timeout:g} s")
+            except web.HTTPRequestEntityTooLarge:
+                log_event(
+                    logger, "http.too_large", "body over the limit", level=logging.WARNING,
+                    route=route_label(request), status=413,
+                )  # fmt: skip
+                return refuse(413, "too_large", too_large)
         return await handler(request)
 
     return middleware

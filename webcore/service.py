@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 
 import uvloop
 from aiohttp import web
@@ -21,18 +22,21 @@ from webcore.protocol import ServiceRunner
 
 SHUTDOWN_TIMEOUT = 10.0
 KEEPALIVE_TIMEOUT = 75.0
+# A body (64 KiB at most) that has not arrived after this long is refused with 408 (BODY_TIMEOUT, seconds).
+BODY_TIMEOUT = 10.0
 
 
 def new_service_app(metrics: HttpMetrics, logger: logging.Logger, *, max_body_bytes: int) -> web.Application:
-    """An application with request ids, metrics, JSON errors and the body limit, outermost first."""
+    """An application with request ids, metrics, JSON errors and the body limits, outermost first."""
     redact_parser_errors()
+    body_timeout = float(os.environ.get("BODY_TIMEOUT") or BODY_TIMEOUT)
     return web.Application(
         client_max_size=max_body_bytes,
         middlewares=[
             request_id_middleware,
             metrics_middleware(metrics),
             error_middleware(logger),
-            body_limit_middleware(max_body_bytes, logger),
+            body_limit_middleware(max_body_bytes, body_timeout, logger),
         ],
     )
 

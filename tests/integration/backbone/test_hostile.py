@@ -30,7 +30,7 @@ CANARY_CARD = "4194154635683363"
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[Stack]:
-    stack = make_stack(tmp_path_factory.mktemp("hostile"), redis_url)
+    stack = make_stack(tmp_path_factory.mktemp("hostile"), redis_url, BODY_TIMEOUT="1.5")
     try:
         stack.start_svc2()
         stack.start_svc1()
@@ -253,6 +253,32 @@ def test_a_client_hanging_up_mid_body_is_no_error(running: Stack) -> None:
     )
     assert error_records(running) == []
     assert "Traceback" not in running.read_log("service_1")
+    assert_alive(running)
+
+
+@pytest.mark.parametrize("service", ["service_1", "service_2"])
+def test_a_body_that_stalls_is_408_and_frees_the_handler(running: Stack, service: str) -> None:
+    """Half a body, then silence: before, the handler waited for the rest as long as the client liked."""
+    path = "/messages" if service == "service_1" else "/process"
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {running.env['SERVICE_TOKEN']}\r\n"
+        f'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{"user": '
+    )
+    answer = exchange(ports(running)[service], head.encode(), timeout=10)
+    assert_json_error(answer, 408, "request_timeout")
+    assert answer.headers.get("connection") == "close"
+    assert error_records(running) == []
+    assert_alive(running)
+
+
+def test_a_chunked_body_over_the_limit_is_413(running: Stack) -> None:
+    chunk = b"a" * 8192
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(9)) + b"0\r\n\r\n"
+    head = (
+        b"POST /messages HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n"
+    )
+    assert_json_error(exchange(ports(running)["service_1"], head + chunks), 413, "too_large")
     assert_alive(running)
 
 
