@@ -20,6 +20,7 @@ from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
 
 from logpipe import get_logger, log_event
+from webcore.request_ids import HEADER, new_request_id
 
 log = get_logger("webcore.protocol")
 
@@ -54,15 +55,17 @@ class JsonErrorRequestHandler(RequestHandler):
         message: str | None = None,
     ) -> web.StreamResponse:
         error = type(exc).__name__ if exc is not None else None
+        # No request id could be read from a request that did not parse: a fresh one ties log and answer.
+        request_id = new_request_id()
         if isinstance(exc, ConnectionError):
             log_event(log, "http.client_gone", "client closed the connection", level=logging.DEBUG)
         elif status < 500:
             log_event(log, "http.bad_request", "malformed HTTP request refused", level=logging.WARNING,
-                      status=status, error=error)  # fmt: skip
+                      status=status, error=error, request_id=request_id)  # fmt: skip
         else:
             # No traceback: an exception's text may quote what the client sent.
             log_event(log, "http.error", "request failed outside the handlers", level=logging.ERROR,
-                      status=status, error=error)  # fmt: skip
+                      status=status, error=error, request_id=request_id)  # fmt: skip
         if request.writer.output_size > 0:
             # Part of a response is out: nothing more can be said on this connection.
             raise ConnectionError("response already started; the connection is closed")
@@ -72,7 +75,7 @@ class JsonErrorRequestHandler(RequestHandler):
             body = {"error": "timeout", "detail": "the request took too long"}
         else:
             body = {"error": "internal_error", "detail": "internal error; see the service log"}
-        resp = web.json_response(body, status=status)
+        resp = web.json_response(body, status=status, headers={HEADER: request_id})
         resp.force_close()
         return resp
 

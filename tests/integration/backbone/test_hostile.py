@@ -164,11 +164,12 @@ def test_malformed_http_is_the_json_400_and_never_echoes_the_bytes(
     assert_json_error(answer, 400, "invalid_request")
     for secret in (CANARY, CANARY_CARD, "a" * 100):
         assert secret.encode() not in answer.raw
-    # The refusal is logged (as a warning: the client's fault), without the bytes.
-    wait_until(
-        lambda: any(r["event"] == "http.bad_request" for r in running.log_records(service)[before:]),
-        timeout=5,
+    # The refusal is logged at WARNING (the client's fault) under the id the answer names, without the bytes.
+    request_id = answer.headers["x-request-id"]
+    logged = wait_until(
+        lambda: [r for r in running.log_records(service)[before:] if r["request_id"] == request_id], timeout=5
     )
+    assert [(r["event"], r["level"]) for r in logged] == [("http.bad_request", "WARNING")]
     for path, text in all_files_text(running.log_dir):
         assert CANARY not in text and CANARY_CARD not in text, path
     assert error_records(running) == []
