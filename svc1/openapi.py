@@ -55,7 +55,16 @@ SPEC: dict[str, Any] = {
                         "'_'), or holding anything the detector finds is replaced by a fresh one, never refused; "
                         "the response's X-Request-ID is the id actually used.",
                         "schema": {"type": "string"},
-                    }
+                    },
+                    {
+                        "name": "Idempotency-Key",
+                        "in": "header",
+                        "required": False,
+                        "description": "Makes a retry safe: a repeat with the same body within IDEMPOTENCY_TTL (24 h) "
+                        "gets the first answer again and is neither queued nor forwarded again; another body "
+                        "under the same key is 409. A key holding sensitive data is 400. Stored hashed.",
+                        "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$"},
+                    },
                 ],
                 "requestBody": {
                     "required": True,
@@ -70,12 +79,16 @@ SPEC: dict[str, Any] = {
                     "200": _json("Processed by service_2 (sync mode)", "Processed"),
                     "400": _error(
                         "Malformed JSON (also nested too deeply or numbers too long to read), missing, "
-                        "ill-typed, blank or unpaired-surrogate fields, unknown fields, bad mode"
+                        "ill-typed, blank or unpaired-surrogate fields, unknown fields, bad mode, an "
+                        "Idempotency-Key holding sensitive data"
                     ),
                     "413": _error("Body over 64 KiB, also when only declared by Content-Length"),
                     "415": _error("Content-Type is not application/json"),
                     "408": _error("The body did not arrive in time (BODY_TIMEOUT, 10 s)"),
-                    "409": _error("Idempotency-Key reused with another body"),
+                    "409": _error(
+                        "Idempotency-Key reused with another body (idempotency_conflict), or its first request "
+                        "still in flight past the wait (idempotency_in_progress)"
+                    ),
                     "422": _json("Sensitive data found; nothing forwarded or queued", "Sensitive"),
                     "429": _error(
                         "Backlog full (overloaded) or this user over its rate (rate_limited); nothing queued",
