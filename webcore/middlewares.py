@@ -1,4 +1,4 @@
-"""Middlewares both services use, outermost first: request id, metrics, JSON errors, body limit."""
+"""The middleware every service uses: request id, metrics, body limits and JSON errors, in one layer."""
 
 from __future__ import annotations
 
@@ -19,40 +19,52 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 BAD_BODY = "malformed HTTP request: the body could not be read (bad chunked framing or content encoding)"
 
 
-@web.middleware
-async def request_id_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    request_id = accept_request_id(request.headers.get(HEADER))
-    token = request_id_var.set(request_id)
-    try:
-        response = await handler(request)
-    finally:
-        request_id_var.reset(token)
-    response.headers[HEADER] = request_id
-    return response
+def edge_middleware(
+    metrics: HttpMetrics, logger: logging.Logger, *, max_body_bytes: int, body_timeout: float
+) -> Middleware:
+    """The one middleware of every service, in one layer: the request id around everything, the body limits,
+    every failure as ``{"error", "detail"}`` (internals logged, never shown), the metrics of the answer.
 
+    One layer rather than four: each layer is another coroutine frame and closure call on every request.
+    """
+    read_body = body_reader(max_body_bytes, body_timeout, logger)
 
-def metrics_middleware(metrics: HttpMetrics) -> Middleware:
+    async def with_body(request: web.Request, handler: Handler) -> web.StreamResponse:
+        refused = await read_body(request)
+        return refused if refused is not None else await handler(request)
+
+    guarded = error_guard(logger, with_body)
+
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         started = time.perf_counter()
+        request_id = accept_request_id(request.headers.get(HEADER))
+        token = request_id_var.set(request_id)
         status = 500
         try:
-            response = await handler(request)
+            response = await guarded(request, handler)
             status = response.status
-            return response
+        except web.HTTPException as exc:  # a redirect: aiohttp answers it
+            status = exc.status
+            raise
         finally:
+            request_id_var.reset(token)
             metrics.observe(route_label(request), request.method, status, time.perf_counter() - started)
+        response.headers[HEADER] = request_id
+        return response
 
     return middleware
 
 
-def error_middleware(logger: logging.Logger) -> Middleware:
-    """Turns every failure into ``{"error", "detail"}``; internals are logged, never shown."""
+Step = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
 
-    @web.middleware
-    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+
+def error_guard(logger: logging.Logger, step: Step) -> Step:
+    """Runs ``step`` (the body, then the handler) and turns every failure into ``{"error", "detail"}``."""
+
+    async def guarded(request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
-            return await handler(request)
+            return await step(request, handler)
         except ApiError as err:
             return err.response()
         except web.HTTPException as exc:
@@ -81,7 +93,7 @@ def error_middleware(logger: logging.Logger) -> Middleware:
         except Exception as exc:
             return unhandled(logger, request, exc)
 
-    return middleware
+    return guarded
 
 
 def http_error(exc: web.HTTPException) -> ApiError:
@@ -108,11 +120,14 @@ def unhandled(logger: logging.Logger, request: web.Request, exc: Exception) -> w
     return ApiError(500, "internal_error", "internal error; see the service log").response()
 
 
-def body_limit_middleware(max_bytes: int, body_timeout: float, logger: logging.Logger) -> Middleware:
-    """The body, read here once for the handler (``request.read()`` then returns it at no cost): 413 at once
-    for a body declared over the limit, without waiting for bytes that would be refused anyway; 413 as soon
-    as a chunked body passes it; 408 when the body does not arrive within ``body_timeout`` seconds, so a
-    client that stalls mid-body holds no handler for longer."""
+def body_reader(
+    max_bytes: int, body_timeout: float, logger: logging.Logger
+) -> Callable[[web.Request], Awaitable[web.Response | None]]:
+    """The body, read once for the handler (``request.read()`` then returns it at no cost); None when it is
+    read (or there is none), else the refusal to answer: 413 at once for a body declared over the limit,
+    without waiting for bytes that would be refused anyway; 413 as soon as a chunked body passes it; 408
+    when the body does not arrive within ``body_timeout`` seconds, so a client that stalls mid-body holds
+    no handler for longer."""
 
     def refuse(status: int, code: str, detail: str) -> web.Response:
         response = ApiError(status, code, detail).response()
@@ -120,8 +135,7 @@ def body_limit_middleware(max_bytes: int, body_timeout: float, logger: logging.L
         response.force_close()
         return response
 
-    @web.middleware
-    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    async def read(request: web.Request) -> web.Response | None:
         declared = request.content_length
         too_large = f"body over the {max_bytes // 1024} KiB limit"
         if declared is not None and declared > max_bytes:
@@ -146,6 +160,6 @@ def body_limit_middleware(max_bytes: int, body_timeout: float, logger: logging.L
                     route=route_label(request), status=413,
                 )  # fmt: skip
                 return refuse(413, "too_large", too_large)
-        return await handler(request)
+        return None
 
-    return middleware
+    return read

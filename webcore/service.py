@@ -11,12 +11,7 @@ import uvloop
 from aiohttp import web
 
 from webcore.metrics import HttpMetrics
-from webcore.middlewares import (
-    body_limit_middleware,
-    error_middleware,
-    metrics_middleware,
-    request_id_middleware,
-)
+from webcore.middlewares import edge_middleware
 from webcore.parser_errors import redact_parser_errors
 from webcore.protocol import ServiceRunner
 
@@ -27,16 +22,13 @@ BODY_TIMEOUT = 10.0
 
 
 def new_service_app(metrics: HttpMetrics, logger: logging.Logger, *, max_body_bytes: int) -> web.Application:
-    """An application with request ids, metrics, JSON errors and the body limits, outermost first."""
+    """An application with request ids, metrics, JSON errors and the body limits (one middleware)."""
     redact_parser_errors()
     body_timeout = float(os.environ.get("BODY_TIMEOUT") or BODY_TIMEOUT)
     return web.Application(
         client_max_size=max_body_bytes,
         middlewares=[
-            request_id_middleware,
-            metrics_middleware(metrics),
-            error_middleware(logger),
-            body_limit_middleware(max_body_bytes, body_timeout, logger),
+            edge_middleware(metrics, logger, max_body_bytes=max_body_bytes, body_timeout=body_timeout)
         ],
     )
 
