@@ -206,7 +206,7 @@ class BackwardLines:
         self.query = query
         self.budget = budget
         self.block = block
-        self.pos = _line_boundary(fh, end, block)
+        self.pos = line_boundary(fh, end, block)
         self.carry = b""  # bytes [pos, pos+len(carry)): the start of a line whose head is below pos
         self.lines: list[Line] = []  # complete lines not yet yielded, in file order
         self.skipping = False  # the carry belonged to an oversized line, now being dropped
@@ -275,7 +275,7 @@ def _split(body: bytes, base: int, query: Query) -> list[Line]:
     return out
 
 
-def _line_boundary(fh: Any, end: int, block: int) -> int:
+def line_boundary(fh: Any, end: int, block: int) -> int:
     """The largest offset <= end that follows a newline (0 if none): drops a partly written last line."""
     pos = end
     while pos > 0:

@@ -20,10 +20,10 @@ from logview.reader import (
     Budget,
     BudgetExhausted,
     Query,
-    _line_boundary,
     complete_lines,
     dedup_key,
     discover,
+    line_boundary,
     parse_line,
     record_time,
 )
@@ -111,7 +111,7 @@ class Tailer:
                 known = lf.size if not self._primed else 0
                 if not self._primed:
                     with lf.path.open("rb") as fh:
-                        known = _line_boundary(fh, lf.size, 64 * 1024)
+                        known = line_boundary(fh, lf.size, 64 * 1024)
                         self._seed_seen(fh, known)
             if lf.size < known:
                 known = 0  # truncated and rewritten
@@ -121,7 +121,7 @@ class Tailer:
             try:
                 with lf.path.open("rb") as fh:
                     if not read:
-                        self._offsets[lf.inode] = _line_boundary(fh, lf.size, 64 * 1024)
+                        self._offsets[lf.inode] = line_boundary(fh, lf.size, 64 * 1024)
                         continue
                     end = known
                     tag = lf.rel.split("/", 1)[0]
