@@ -19,6 +19,7 @@ from celery_app.app import create_celery
 from celery_app.settings import WorkerSettings
 from logpipe import get_logger, log_event
 from svc1 import keys, views
+from svc1.admission import BEGIN_SYNC
 from svc1.broker import Publisher
 from svc1.metrics import Svc1Metrics
 from svc1.openapi import SPEC
@@ -63,6 +64,7 @@ def make_publisher(settings: Settings, store: aioredis.Redis) -> Publisher:
         store_url=settings.redis_url,
         status_ttl=settings.result_ttl_seconds,
         max_backlog=settings.max_backlog,
+        idempotency_ttl=settings.idempotency_ttl,
         # The broker is usually the status store's Redis: one client, one pool, for both.
         redis_client=store,
     )
@@ -84,6 +86,7 @@ async def store_ctx(app: web.Application) -> AsyncIterator[None]:
     app[keys.STORE] = redisconf.async_client(
         settings.redis_url, socket_timeout=1.0, socket_connect_timeout=settings.publish_timeout
     )
+    app[keys.ADMIT] = app[keys.STORE].register_script(BEGIN_SYNC)
     try:
         yield
     finally:

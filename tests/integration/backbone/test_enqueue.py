@@ -35,6 +35,7 @@ def make_client(
     monkeypatch.setenv("CELERY_QUEUE", f"enqueue-{tmp_path.name}")
 
     async def make(**overrides: object) -> TestClient:
+        overrides.setdefault("user_rate", 0.0)
         svc2 = await aiohttp_server(create_svc2(Svc2Settings(service_token=TOKEN)))
         settings = Svc1Settings(
             redis_url=redis_url, svc2_url=str(svc2.make_url("")).rstrip("/"), service_token=TOKEN,
