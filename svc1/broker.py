@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import time
+from collections.abc import Awaitable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
 import redis.exceptions
@@ -56,9 +58,16 @@ return {1, depth + 1}
 """
 )
 QUEUED, BACKLOG_FULL = 1, 6
+T = TypeVar("T")
 # Most jobs one pipeline carries; a larger batch waits for the next round trip.
 MAX_BATCH = 512
 REPLICAS_CHECK_SECONDS = 5.0
+
+
+def _awaitable(result: Awaitable[T] | T) -> Awaitable[T]:
+    """redis-py types a command for both clients (``Awaitable[T] | T``); the async client's are awaitable."""
+    assert inspect.isawaitable(result)
+    return result
 
 
 class BrokerUnavailable(Exception):
@@ -173,9 +182,8 @@ class Publisher:
         if time.monotonic() < self.down_until:
             raise BrokerUnavailable(self.last_error)
         try:
-            # asyncio.timeout, not wait_for: no extra task per request.
-            async with asyncio.timeout(self.timeout):
-                result = await self._send(message_id, text, request_id, admission, answer)
+            # No timer per request: the flusher bounds each batch's round trip by the publish timeout.
+            result = await self._send(message_id, text, request_id, admission, answer)
         except (BacklogFull, Refused):
             raise
         except Exception as exc:
@@ -232,7 +240,11 @@ class Publisher:
 
     async def _flush(self, batch: list[_Job]) -> None:
         try:
-            results, replicated = await self._run_scripts(batch)
+            if time.monotonic() < self.down_until:
+                # Jobs that gathered while the batch before them failed: fail them at once too.
+                raise BrokerUnavailable(self.last_error)
+            async with asyncio.timeout(self.timeout):
+                results, replicated = await self._run_scripts(batch)
         except Exception as exc:
             for job in batch:
                 if not job.done.done():
@@ -306,7 +318,8 @@ class Publisher:
         """Jobs waiting in the queue (for /readyz and /metrics)."""
         if self.redis is None:
             return self.depth
-        self.depth = int(await asyncio.wait_for(self.redis.llen(self.queue), self.timeout * 2))
+        length = await asyncio.wait_for(_awaitable(self.redis.llen(self.queue)), self.timeout * 2)
+        self.depth = int(length)
         return self.depth
 
     def _probe(self) -> None:
@@ -318,7 +331,7 @@ class Publisher:
         """None when the broker answers, else why not (for /readyz)."""
         try:
             if self.redis is not None:
-                await asyncio.wait_for(self.redis.ping(), self.timeout * 2)
+                await asyncio.wait_for(_awaitable(self.redis.ping()), self.timeout * 2)
             else:
                 loop = asyncio.get_running_loop()
                 await asyncio.wait_for(loop.run_in_executor(self.executor, self._probe), self.timeout * 2)
