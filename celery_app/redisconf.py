@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 import redis
@@ -164,8 +164,12 @@ def sync_client(url: str, conf: RedisConf | None = None, **kwargs: Any) -> redis
     target = _sentinel_target(url, conf)
     if target is None:
         return redis.Redis.from_url(with_tls_defaults(url, conf), **kwargs)
-    sentinel = redis.sentinel.Sentinel(target.sentinels, sentinel_kwargs=_sentinel_kwargs(kwargs))
-    return sentinel.master_for(target.master, **{**target.connection, **kwargs})
+    # redis-py's sentinel module has no annotations: master_for returns a redis.Redis.
+    sentinel = redis.sentinel.Sentinel(  # type: ignore[no-untyped-call]
+        target.sentinels, sentinel_kwargs=_sentinel_kwargs(kwargs)
+    )
+    client = sentinel.master_for(target.master, **{**target.connection, **kwargs})  # type: ignore[no-untyped-call]
+    return cast(redis.Redis, client)
 
 
 def async_client(url: str, conf: RedisConf | None = None, **kwargs: Any) -> aioredis.Redis:
@@ -173,6 +177,9 @@ def async_client(url: str, conf: RedisConf | None = None, **kwargs: Any) -> aior
     conf = RedisConf.from_env() if conf is None else conf
     target = _sentinel_target(url, conf)
     if target is None:
-        return aioredis.Redis.from_url(with_tls_defaults(url, conf), **kwargs)
-    sentinel = aiosentinel.Sentinel(target.sentinels, sentinel_kwargs=_sentinel_kwargs(kwargs))
-    return sentinel.master_for(target.master, **{**target.connection, **kwargs})
+        return cast(aioredis.Redis, aioredis.Redis.from_url(with_tls_defaults(url, conf), **kwargs))
+    sentinel = aiosentinel.Sentinel(  # type: ignore[no-untyped-call]
+        target.sentinels, sentinel_kwargs=_sentinel_kwargs(kwargs)
+    )
+    client = sentinel.master_for(target.master, **{**target.connection, **kwargs})
+    return cast(aioredis.Redis, client)

@@ -31,7 +31,7 @@ class QoS(kombu_redis.QoS):
         if client is None and getattr(self.channel.connection, "client", None) is None:
             self._delivered.clear()
             return
-        super().restore_unacked(client)
+        super().restore_unacked(client)  # type: ignore[no-untyped-call]
 
 
 class Channel(kombu_redis.SentinelChannel):
