@@ -1,11 +1,13 @@
 """kombu's Sentinel transport, kept alive through a failover.
 
 When the master dies under a worker that holds a delivered, not yet acknowledged message (always, under
-traffic: ``acks_late``), Celery's consumer first collects the broken connection — which detaches the
-transport from it — and then closes it. Closing the channel tries to put the held messages back with a
-client built from the detached connection; that raises ``AttributeError`` (``'NoneType' object has no
-attribute 'hostname'``), which is not a connection error, so the consumer calls it unrecoverable and the
-worker process exits instead of reconnecting to the new master.
+traffic: ``acks_late``), Celery's consumer closes the broken connection twice (``collect()``, then
+``close()``). The first pass detaches the transport from the connection and, with no master to reach, can
+stop before the channel counts as closed; the second pass then tries to put the held messages back with a
+client built from the detached connection, which raises ``AttributeError`` (``'NoneType' object has no
+attribute 'hostname'``). That is not a connection error, so the consumer calls it unrecoverable and the
+worker process exits instead of reconnecting to the new master. (Seen with kombu 5.7 / Celery 5.7 in
+tests/integration/redis_ha; a single Redis killed the same way does not trigger it.)
 
 Nothing needs putting back at that point: a delivered message is also in the broker's unacked hash (and
 so on the replica that becomes the master), and the unacked restore hands it out again after
