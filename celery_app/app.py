@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from celery import Celery
 
+from celery_app import redisconf, sentinel_transport
 from celery_app.settings import WorkerSettings
 
 TASK_ANALYZE = "analysis.analyze"
@@ -16,7 +17,14 @@ TASK_ANALYZE = "analysis.analyze"
 
 def create_celery(settings: WorkerSettings | None = None) -> Celery:
     settings = settings or WorkerSettings.from_env()
-    app = Celery("ingest", broker=settings.broker_url, backend=settings.result_backend)
+    conf = settings.redis
+    # With Sentinel both are kombu's sentinel:// lists (+ master_name below); rediss:// gets its TLS checks.
+    broker = redisconf.celery_url(settings.broker_url, conf)
+    backend = redisconf.celery_url(settings.result_backend, conf)
+    if broker.startswith("sentinel://"):
+        # kombu's sentinel transport, with the fix that keeps a worker alive through a failover.
+        sentinel_transport.install()
+    app = Celery("ingest", broker=broker, backend=backend)
     app.conf.update(
         task_serializer="json",
         accept_content=["json"],
@@ -42,8 +50,12 @@ def create_celery(settings: WorkerSettings | None = None) -> Celery:
             "socket_connect_timeout": 2.0,
             "socket_timeout": 5.0,
             "max_retries": 1,
+            **redisconf.celery_transport_options(settings.broker_url, conf),
         },
-        result_backend_transport_options={"visibility_timeout": settings.visibility_timeout},
+        result_backend_transport_options={
+            "visibility_timeout": settings.visibility_timeout,
+            **redisconf.celery_transport_options(settings.result_backend, conf),
+        },
         task_publish_retry=False,
         worker_send_task_events=False,
     )

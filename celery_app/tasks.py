@@ -10,7 +10,7 @@ from typing import Any
 import redis
 from celery import Task
 
-from celery_app import status
+from celery_app import redisconf, status
 from celery_app.analysis import analyze_text
 from celery_app.app import TASK_ANALYZE
 from celery_app.instance import app, settings
@@ -22,7 +22,10 @@ log = get_logger("celery_app.tasks")
 @cache
 def store() -> redis.Redis:
     # One client (and connection pool) per process, shared by the pool's threads.
-    return redis.Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=2)
+    # Through Sentinel when configured: the client asks for the master again after a failover.
+    return redisconf.sync_client(
+        settings.redis_url, settings.redis, socket_timeout=5, socket_connect_timeout=2
+    )
 
 
 def save(message_id: str, state: status.Status, result: dict[str, Any] | None = None) -> None:

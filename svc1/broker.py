@@ -28,9 +28,9 @@ import redis.asyncio as aioredis
 import redis.exceptions
 from celery import Celery
 
-from celery_app import status
+from celery_app import redisconf, status
 from celery_app.app import TASK_ANALYZE
-from celery_app.messages import TaskMessages, is_redis_broker
+from celery_app.messages import TaskMessages
 from celery_app.signals import REQUEST_ID_HEADER
 from svc1.admission import IDEM_CHECK, RATE_CHECK, REPEAT, Admission
 from webcore.ids import fresh_id
@@ -130,14 +130,17 @@ class Publisher:
         broker_url = str(celery.conf.broker_url)
         self.redis: aioredis.Redis | None = None
         self._owns_redis = False
-        if is_redis_broker(broker_url):
-            if redis_client is None or broker_url != store_url:
-                redis_client = aioredis.Redis.from_url(
-                    broker_url, socket_connect_timeout=timeout, socket_timeout=timeout
+        # A sentinel:// broker is a Redis broker too: the jobs go to the current master through our client.
+        conf = redisconf.RedisConf.from_env()
+        same_redis = redisconf.is_redis_url(broker_url) and redisconf.same_server(broker_url, store_url, conf)
+        if redisconf.is_redis_url(broker_url):
+            if redis_client is None or not same_redis:
+                redis_client = redisconf.async_client(
+                    broker_url, conf, socket_connect_timeout=timeout, socket_timeout=timeout
                 )
                 self._owns_redis = True
             self.redis = redis_client
-        self.records_status = self.redis is not None and broker_url == store_url
+        self.records_status = self.redis is not None and same_redis
         self.status_ttl = status_ttl
         self.max_backlog = max_backlog
         self.idempotency_ttl = idempotency_ttl
