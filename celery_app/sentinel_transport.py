@@ -14,7 +14,7 @@ so on the replica that becomes the master), and the unacked restore hands it out
 ``visibility_timeout`` — the same path that covers a worker killed mid-task. So when the connection is
 already gone, the channel forgets its held messages instead of crashing.
 
-``install()`` (called by celery_app.app for a ``sentinel://`` broker) registers this transport as kombu's
+``install()`` (called by celery_app.config for a ``sentinel://`` broker) registers this transport as kombu's
 ``sentinel`` scheme rather than naming it in ``broker_transport``: after a connection error kombu switches
 to the next ``sentinel://`` URL of the list and takes the transport from that URL's scheme again, so a
 transport given any other way would be gone after the first failover.

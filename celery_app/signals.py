@@ -8,10 +8,10 @@ from typing import Any
 from celery import Task
 from celery.signals import celeryd_after_setup, setup_logging, task_postrun, task_prerun
 
+from celery_app.shared import REQUEST_ID_HEADER
 from logpipe import request_id_var
 from logpipe import setup_logging as setup_logpipe
 
-REQUEST_ID_HEADER = "request_id"
 _tokens: dict[str, contextvars.Token[str | None]] = {}
 
 

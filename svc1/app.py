@@ -15,7 +15,7 @@ from aiohttp import web
 import alerts
 from alerts.reports import ReportWriter
 from celery_app import redisconf
-from celery_app.app import create_celery
+from celery_app.config import create_celery
 from celery_app.settings import WorkerSettings
 from logpipe import get_logger, log_event
 from svc1 import keys, views

@@ -28,10 +28,9 @@ import redis.asyncio as aioredis
 import redis.exceptions
 from celery import Celery
 
-from celery_app import redisconf, status
-from celery_app.app import TASK_ANALYZE
+from celery_app import redisconf, shared
 from celery_app.messages import TaskMessages
-from celery_app.signals import REQUEST_ID_HEADER
+from celery_app.shared import REQUEST_ID_HEADER, TASK_ANALYZE
 from svc1.admission import IDEM_CHECK, RATE_CHECK, REPEAT, Admission
 from webcore.ids import fresh_id
 
@@ -218,7 +217,7 @@ class Publisher:
             message_id, args, argsrepr=argsrepr, delivery_tag=fresh_id(), headers=headers
         )
         done: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
-        self._batch.append(_Job(message, status.key(message_id), admission, answer, done))
+        self._batch.append(_Job(message, shared.status_key(message_id), admission, answer, done))
         self._wake.set()
         code, value = await done
         if code == QUEUED:
@@ -272,7 +271,7 @@ class Publisher:
         if not self._script_sha:
             self._script_sha = await self.redis.script_load(ENQUEUE)
         await self._check_replicas()
-        status_value = status.encode("queued") if self.records_status else ""
+        status_value = shared.encode_status("queued") if self.records_status else ""
         for attempt in range(2):
             async with self.redis.pipeline(transaction=False) as pipe:
                 for job in batch:

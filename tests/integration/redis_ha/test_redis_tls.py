@@ -14,7 +14,7 @@ import pytest
 import redis
 
 from celery_app import redisconf
-from celery_app.app import create_celery
+from celery_app.config import create_celery
 from celery_app.redisconf import RedisConf
 from celery_app.settings import WorkerSettings
 from tests.support.redis_ha import TlsRedis, TlsUnsupported, tls_redis

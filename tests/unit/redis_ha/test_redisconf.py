@@ -9,7 +9,7 @@ import redis.asyncio as aioredis
 from kombu import Connection
 
 from celery_app import redisconf, sentinel_transport
-from celery_app.app import create_celery
+from celery_app.config import create_celery
 from celery_app.redisconf import RedisConf
 from celery_app.settings import WorkerSettings
 
