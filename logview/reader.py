@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from logview.redact import redact
 
@@ -275,7 +275,7 @@ def _split(body: bytes, base: int, query: Query) -> list[Line]:
     return out
 
 
-def line_boundary(fh: Any, end: int, block: int) -> int:
+def line_boundary(fh: BinaryIO, end: int, block: int) -> int:
     """The largest offset <= end that follows a newline (0 if none): drops a partly written last line."""
     pos = end
     while pos > 0:
