@@ -42,8 +42,8 @@ import aiohttp
 import redis
 
 from bench.procstat import cpu_seconds, machine_busy_seconds
-from tests.support.procs import PYTHON, ROOT, Proc, free_port, http_status, port_open, start, start_redis
-from tests.support.procs import wait_until as _wait_until
+from harness.procs import PYTHON, ROOT, Proc, free_port, http_status, port_open, start, start_redis
+from harness.procs import wait_until as _wait_until
 
 OUT = ROOT / "bench" / "out"
 STAGING = "bench-staging"

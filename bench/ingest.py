@@ -50,8 +50,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.procstat import cpu_seconds, ensure_debian_tool, ensure_pip_tool, machine_busy_seconds
-from tests.support.procs import PYTHON, ROOT, Proc, free_port, http_status, port_open, start, start_redis
-from tests.support.procs import wait_until as _wait_until
+from harness.procs import PYTHON, ROOT, Proc, free_port, http_status, port_open, start, start_redis
+from harness.procs import wait_until as _wait_until
 
 LUA = ROOT / "bench" / "wrk_post.lua"
 OUT = ROOT / "bench" / "out"

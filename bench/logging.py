@@ -48,8 +48,8 @@ from pathlib import Path  # noqa: E402
 from fluent import asynchandler as fluent_async  # noqa: E402
 from fluent import handler as fluent_handler  # noqa: E402
 
+from harness.procs import PYTHON, free_port, port_open, start, wait_until  # noqa: E402
 from logpipe import get_logger, log_event, setup_logging  # noqa: E402
-from tests.support.procs import PYTHON, free_port, port_open, start, wait_until  # noqa: E402
 
 CALLS_PER_REQUEST = 10
 TARGET_US = 10.0

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.procs import private_redis
+from harness.procs import private_redis
 from tests.support.stack import Stack, make_stack
 
 

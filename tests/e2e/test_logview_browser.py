@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.procs import PYTHON, ROOT, Proc, free_port, http_status, port_open, private_redis, start
-from tests.support.procs import wait_until as _wait_until
+from harness.procs import PYTHON, ROOT, Proc, free_port, http_status, port_open, private_redis, start
+from harness.procs import wait_until as _wait_until
 from tests.support.stack import Stack, make_stack
 
 CHROMIUM = "/usr/bin/chromium"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import redis
 
-from tests.support.procs import Proc, free_port, port_open, redis_server_binary, start, wait_until
+from harness.procs import Proc, free_port, port_open, redis_server_binary, start, wait_until
 
 # Small on purpose: a test waits this long before the sentinels call the master down.
 DOWN_AFTER_MS = 1000

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.support.procs import PYTHON, ROOT, Proc, free_port, http_status, start, wait_until
+from harness.procs import PYTHON, ROOT, Proc, free_port, http_status, start, wait_until
 
 
 @dataclass

@@ -11,9 +11,9 @@ from typing import Any
 import redis
 from aiohttp.test_utils import TestClient
 
+from harness.procs import PYTHON, free_port, http_status, start, wait_until
 from svc1.keys import SETTINGS
 from tests.integration.backbone.conftest import MakeSvc1
-from tests.support.procs import PYTHON, free_port, http_status, start, wait_until
 from tests.support.stack import Stack, request
 
 

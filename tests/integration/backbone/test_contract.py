@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.procs import free_port, wait_until
+from harness.procs import free_port, wait_until
 from tests.support.stack import Stack, make_stack
 
 
@@ -215,7 +215,7 @@ def test_service_2_wants_the_token(running: Stack) -> None:
 
 
 def stack_python() -> str:
-    from tests.support.procs import PYTHON
+    from harness.procs import PYTHON
 
     return PYTHON
 

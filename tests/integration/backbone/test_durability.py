@@ -9,7 +9,7 @@ from pathlib import Path
 
 import redis
 
-from tests.support.procs import free_port, redis_server_binary, start, wait_until
+from harness.procs import free_port, redis_server_binary, start, wait_until
 from tests.support.stack import make_stack
 
 

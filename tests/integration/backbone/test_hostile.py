@@ -20,7 +20,7 @@ import redis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.support.procs import wait_until
+from harness.procs import wait_until
 from tests.support.stack import Stack, all_files_text, make_stack
 from tests.unit.backbone.test_hostile_input import HOSTILE_BODIES, ids_holding_something
 

@@ -13,7 +13,7 @@ from typing import Any
 import jsonschema_rs
 import pytest
 
-from tests.support.procs import VENV_BIN
+from harness.procs import VENV_BIN
 from tests.support.stack import Stack, make_stack
 
 # Bounded so the two runs stay well under a minute on this machine; a fixed seed makes a failure

@@ -6,7 +6,7 @@ import signal
 import time
 from pathlib import Path
 
-from tests.support.procs import free_port, start_redis, wait_until
+from harness.procs import free_port, start_redis, wait_until
 from tests.support.stack import Stack, make_stack
 
 

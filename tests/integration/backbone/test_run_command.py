@@ -7,7 +7,7 @@ import signal
 import urllib.request
 from pathlib import Path
 
-from tests.support.procs import ROOT, free_port, http_status, port_open, start, wait_until
+from harness.procs import ROOT, free_port, http_status, port_open, start, wait_until
 from tests.support.stack import request
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from tests.support.procs import wait_until
+from harness.procs import wait_until
 from tests.support.stack import Stack, all_files_text, make_stack
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import msgpack
 
-from tests.support.procs import PYTHON, Proc, free_port, port_open, start, wait_until
+from harness.procs import PYTHON, Proc, free_port, port_open, start, wait_until
 
 
 def start_collector(workdir: Path, port: int, **extra: str) -> Proc:

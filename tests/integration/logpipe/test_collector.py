@@ -15,6 +15,7 @@ import pytest
 from fluent import handler as fluent_handler
 from fluent import sender as fluent_sender
 
+from harness.procs import Proc
 from tests.integration.logpipe.helpers import (
     central_records,
     collector_events,
@@ -23,7 +24,6 @@ from tests.integration.logpipe.helpers import (
     start_collector,
     wait_until,
 )
-from tests.support.procs import Proc
 
 MAX_FRAME = 64 * 1024
 

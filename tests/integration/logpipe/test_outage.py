@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.procs import PYTHON, ROOT, Proc, start
 from logpipe.forward import FluentForwarder, pack_entry
 from tests.integration.logpipe.helpers import (
     central_id_counts,
@@ -21,7 +22,6 @@ from tests.integration.logpipe.helpers import (
     start_collector,
     wait_until,
 )
-from tests.support.procs import PYTHON, ROOT, Proc, start
 
 LOOP_SCRIPT = ROOT / "tests" / "integration" / "logpipe" / "log_loop.py"
 

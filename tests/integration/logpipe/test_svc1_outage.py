@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.procs import Proc
 from tests.integration.logpipe.helpers import (
     central_id_counts,
     free_port,
@@ -17,7 +18,6 @@ from tests.integration.logpipe.helpers import (
     start_collector,
     wait_until,
 )
-from tests.support.procs import Proc
 from tests.support.stack import Stack, make_stack
 
 # Generous on purpose: two CPUs shared with Redis, svc2 and the collector make single requests noisy; a

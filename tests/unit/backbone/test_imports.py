@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.support.procs import ROOT
+from harness.procs import ROOT
 
 COUNT_APPS = """
 import threading

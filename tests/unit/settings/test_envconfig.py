@@ -10,9 +10,9 @@ import pytest
 
 from celery_app.settings import WorkerSettings
 from envconfig import Env, SettingError
+from harness.procs import ROOT
 from logview.settings import Settings as LogviewSettings
 from svc1.settings import Settings as Svc1Settings
-from tests.support.procs import ROOT
 
 
 def test_unset_and_blank_give_the_default() -> None:
