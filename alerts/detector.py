@@ -102,5 +102,6 @@ def scan(text: str) -> list[Finding]:
     for h in kept:
         kind = PUBLIC_KIND[h.kind]
         # tuple.__new__ directly: a NamedTuple's own __new__ is a Python function, one call per finding.
-        findings.append(tuple.__new__(Finding, (kind, h.start, h.end, mask(kind, text[h.start : h.end]))))
+        masked = mask(kind, text[h.start : h.end])
+        findings.append(tuple.__new__(Finding, (kind, h.start, h.end, masked, None)))
     return findings

@@ -13,13 +13,13 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from alerts.findings import Finding
+from alerts.findings import Finding, kinds_of
 
 WINDOW_SECONDS = 60.0
 
@@ -36,12 +36,12 @@ class Alert:
     description: str
     service: str
     request_id: str | None
-    # Each {"kind", "start", "end", "masked"} (plus "field" where the caller scanned several fields).
-    findings: tuple[dict[str, Any], ...] = ()
+    # The detector's own findings, from the scan to the report; the report renders each as_dict().
+    findings: tuple[Finding, ...] = ()
 
     @property
     def kinds(self) -> list[str]:
-        return sorted({str(f["kind"]) for f in self.findings})
+        return kinds_of(self.findings)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -51,7 +51,7 @@ class Alert:
             "description": self.description,
             "service": self.service,
             "request_id": self.request_id,
-            "findings": [dict(f) for f in self.findings],
+            "findings": [f.as_dict() for f in self.findings],
         }
 
 
@@ -61,7 +61,7 @@ def new_alert(
     *,
     service: str,
     request_id: str | None,
-    findings: Sequence[Finding | Mapping[str, Any]] = (),
+    findings: Sequence[Finding] = (),
 ) -> Alert:
     return Alert(
         id=uuid.uuid4().hex,
@@ -70,7 +70,7 @@ def new_alert(
         description=description,
         service=service,
         request_id=request_id,
-        findings=tuple(f.as_dict() if isinstance(f, Finding) else dict(f) for f in findings),
+        findings=tuple(findings),
     )
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from aiohttp import web
 
+from alerts import Finding
 from alerts.reports import Alert, new_alert
 from logpipe import get_logger, log_event, request_id_var
 from svc1 import keys
@@ -21,7 +21,7 @@ async def raise_alert(
     app: web.Application,
     alert_type: str,
     description: str,
-    findings: Sequence[Mapping[str, Any]] = (),
+    findings: Sequence[Finding] = (),
 ) -> Alert:
     alert = new_alert(
         alert_type, description, service=SERVICE, request_id=request_id_var.get(), findings=findings
@@ -44,7 +44,7 @@ async def raise_alert(
         alert_type=alert.type,
         kinds=alert.kinds,
         description=description,
-        findings=list(alert.findings),
+        findings=[f.as_dict() for f in alert.findings],
         report=report,
     )
     return alert

@@ -7,20 +7,10 @@ otherwise come out of service_2 readable. Canonical findings' offsets are into t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from alerts import Finding, alert_type_for, scan
 from alerts.canonical import canonicalize
+from alerts.findings import kinds_of
 from svc1.validation import MessageIn
-
-
-@dataclass(frozen=True, slots=True)
-class FieldFinding:
-    field: str
-    finding: Finding
-
-    def as_dict(self) -> dict[str, object]:
-        return {"field": self.field, **self.finding.as_dict()}
 
 
 def canonical(text: str) -> str:
@@ -31,23 +21,23 @@ def canonical(text: str) -> str:
     return canonicalize(text).text
 
 
-def scan_field(name: str, value: str) -> list[FieldFinding]:
-    found = [FieldFinding(name, f) for f in scan(value)]
+def scan_field(name: str, value: str) -> list[Finding]:
+    found = [f.in_field(name) for f in scan(value)]
     if not found:
         normal = canonical(value)
         if normal != value.strip():
-            found = [FieldFinding(f"{name}:canonical", f) for f in scan(normal)]
+            found = [f.in_field(f"{name}:canonical") for f in scan(normal)]
     return found
 
 
-def scan_message(message: MessageIn) -> list[FieldFinding]:
+def scan_message(message: MessageIn) -> list[Finding]:
     return scan_field("user", message.user) + scan_field("text", message.text)
 
 
-def describe(findings: list[FieldFinding]) -> tuple[str, str, list[str]]:
+def describe(findings: list[Finding]) -> tuple[str, str, list[str]]:
     """The alert's type, a short description and the kinds found — words and counts only."""
-    kinds = sorted({f.finding.kind for f in findings})
-    fields = sorted({f.field.split(":")[0] for f in findings})
+    kinds = kinds_of(findings)
+    fields = sorted({(f.field or "text").split(":")[0] for f in findings})
     alert_type = alert_type_for(kinds)
     description = f"{len(findings)} sensitive value(s) in {' and '.join(fields)}: {', '.join(kinds)}"
     return alert_type, description, kinds

@@ -10,13 +10,14 @@ import aiohttp
 import redis.exceptions
 from aiohttp import web
 
+from alerts import Finding
 from alerts.kinds import INVALID_INPUT
 from logpipe import get_logger, log_event, request_id_var
 from svc1 import admission, keys, store, upstream
 from svc1.admission import Admission, Answer
 from svc1.alerting import raise_alert
 from svc1.broker import BacklogFull, BrokerUnavailable, Refused
-from svc1.scanning import FieldFinding, describe, scan_message
+from svc1.scanning import describe, scan_message
 from svc1.validation import MessageIn, check_content_type, parse_message
 from webcore.errors import ApiError
 from webcore.ids import fresh_id
@@ -56,16 +57,14 @@ async def reject_invalid(app: web.Application, err: ApiError) -> None:
     await raise_alert(app, INVALID_INPUT, f"{err.code}: {err.detail}")
 
 
-async def reject_sensitive(
-    app: web.Application, message_id: str, findings: list[FieldFinding]
-) -> web.Response:
+async def reject_sensitive(app: web.Application, message_id: str, findings: list[Finding]) -> web.Response:
     alert_type, description, kinds = describe(findings)
     app[keys.METRICS].outcome("sensitive").inc()
     log_event(
         log, "message.rejected", "sensitive data; not forwarded", level=logging.WARNING,
         message_id=message_id, reason="sensitive_data", kinds=kinds,
     )  # fmt: skip
-    alert = await raise_alert(app, alert_type, description, [f.as_dict() for f in findings])
+    alert = await raise_alert(app, alert_type, description, findings)
     body = {
         "error": "sensitive_data",
         "detail": f"the message holds sensitive data ({', '.join(kinds)}); it was not accepted",

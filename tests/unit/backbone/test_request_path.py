@@ -58,7 +58,7 @@ def test_content_type_must_be_json() -> None:
 
 def test_scan_covers_user_and_text_and_describes_without_values() -> None:
     findings = scan_message(MessageIn("ann@example.com", "card 4111111111111111", "async"))
-    assert {(f.field, f.finding.kind) for f in findings} == {("user", "email"), ("text", "credit_card")}
+    assert {(f.field, f.kind) for f in findings} == {("user", "email"), ("text", "credit_card")}
     alert_type, description, kinds = describe(findings)
     assert alert_type == "FinancialData"  # the gravest type wins
     assert kinds == ["credit_card", "email"]
@@ -74,7 +74,7 @@ def test_scan_sees_through_entities_and_full_width_letters() -> None:
         ("mail ｊｏｈｎ＠ｅｘａｍｐｌｅ．ｃｏｍ", "text"),
     ):
         findings = scan_message(MessageIn("u", text, "async"))
-        assert [f.finding.kind for f in findings] == ["email"]
+        assert [f.kind for f in findings] == ["email"]
         assert findings[0].field == field
 
 
