@@ -64,9 +64,15 @@ def _stamp(record: logging.LogRecord, service: str) -> None:
 class ContextQueueHandler(logging.handlers.QueueHandler):
     """The only handler the caller's thread runs: stamp, render, enqueue. No lock, no copy, no I/O."""
 
-    def __init__(self, records: queue.SimpleQueue[logging.LogRecord], service: str) -> None:
+    def __init__(
+        self,
+        records: queue.SimpleQueue[logging.LogRecord],
+        service: str,
+        fields: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(records)
         self.service = service
+        self.fields = fields or {}
         self._put = records.put
         self._exc_formatter = logging.Formatter()
 
@@ -75,6 +81,8 @@ class ContextQueueHandler(logging.handlers.QueueHandler):
             return False
         try:
             _stamp(record, self.service)
+            if self.fields:
+                record.__dict__.update(self.fields)
             if record.args:
                 record.msg = record.getMessage()
                 record.args = None
@@ -299,11 +307,12 @@ def setup_logging(
     level: int | str | None = None,
     *,
     fluent: bool | None = None,
+    fields: dict[str, str] | None = None,
 ) -> LogPipeline:
     """Routes the root logger to ``<log_dir>/<process>.txt`` and, when enabled, to Fluentd.
 
     Replaces an earlier setup. ``fluent`` overrides the environment (the collector passes False so that it
-    never logs into itself).
+    never logs into itself). ``fields`` are stamped on every record (a replica's ``instance``).
     """
     global _current
     settings = LogSettings.from_env()
@@ -338,7 +347,7 @@ def setup_logging(
             file_handler.forwarder = forwarder
 
         records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
-        queue_handler = ContextQueueHandler(records, service or process)
+        queue_handler = ContextQueueHandler(records, service or process, fields)
         listener = BatchListener(records, file_handler)
         listener.start()
         if not settings.caller_info:
@@ -359,7 +368,13 @@ def setup_logging(
             forwarder=forwarder,
             tag=tag,
             flush_timeout=settings.flush_timeout,
-            setup_args={"service": service, "log_dir": log_dir, "level": level, "fluent": fluent},
+            setup_args={
+                "service": service,
+                "log_dir": log_dir,
+                "level": level,
+                "fluent": fluent,
+                "fields": fields,
+            },
         )
         return _current
 
