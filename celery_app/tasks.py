@@ -29,6 +29,33 @@ def save(message_id: str, state: status.Status, result: dict[str, Any] | None = 
     store().set(status.key(message_id), status.encode(state, result), ex=settings.result_ttl_seconds)
 
 
+# KEYS: the status key. ARGV: the "processing" value, its ttl. One round trip instead of a GET and a SET:
+# returns the stored record when the message is already done, else marks it processing and returns nil.
+CLAIM = """
+local current = redis.call('GET', KEYS[1])
+if current then
+    local ok, record = pcall(cjson.decode, current)
+    if ok and type(record) == 'table' and record.status == 'done' then return current end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return false
+"""
+
+
+@cache
+def _claim_script() -> Any:
+    return store().register_script(CLAIM)
+
+
+def claim(message_id: str) -> dict[str, Any] | None:
+    """The stored record when this message is already done (a redelivery), else None once it is marked
+    ``processing``."""
+    done = _claim_script()(
+        keys=[status.key(message_id)], args=[status.encode("processing"), settings.result_ttl_seconds]
+    )
+    return status.decode(done)
+
+
 # A store outage must not cost the job: with acks_late a failed task is acknowledged and gone, so a
 # Redis error retries it (with backoff) instead of failing it.
 @app.task(
@@ -36,12 +63,11 @@ def save(message_id: str, state: status.Status, result: dict[str, Any] | None = 
     retry_backoff_max=60, max_retries=20,
 )  # fmt: skip
 def analyze(self: Task, message_id: str, text: str) -> dict[str, Any]:
-    current = status.decode(store().get(status.key(message_id)))
-    if current is not None and current.get("status") == "done":
+    current = claim(message_id)
+    if current is not None:
         log_event(log, "task.finished", "already done, not redone", message_id=message_id, duplicate=True)
         return dict(current.get("result") or {})
     redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
-    save(message_id, "processing")
     log_event(log, "task.started", "analysis started", message_id=message_id, redelivered=redelivered)
     started = time.perf_counter()
     try:

@@ -1,4 +1,5 @@
-"""Logging shared by every process: JSON lines to ``logs/<process>.txt``, off the caller's thread.
+"""Logging shared by every process: JSON lines to ``logs/<process>.txt`` and the central log, configured by
+``logging/logging.toml``.
 
 The public surface is small on purpose so that every process wires logging the same way:
 

@@ -34,8 +34,6 @@ class LogSettings:
     level: str
     # Whether records carry funcName/lineno/pathname; off by default because our lines never show them.
     caller_info: bool
-    rotate_bytes: int
-    rotate_backups: int
     fluent_enabled: bool
     fluent_host: str
     fluent_port: int
@@ -55,8 +53,6 @@ class LogSettings:
             log_dir=Path(env.get("LOG_DIR") or "logs"),
             level=env.get("LOG_LEVEL") or "INFO",
             caller_info=env.get("LOG_CALLER_INFO", "").strip() == "1",
-            rotate_bytes=_int(env, "LOG_ROTATE_BYTES", 20 * 1024 * 1024),
-            rotate_backups=_int(env, "LOG_ROTATE_BACKUPS", 5),
             fluent_enabled=fluent_enabled(env),
             fluent_host=env.get("FLUENTD_HOST") or DEFAULT_FLUENTD_HOST,
             fluent_port=_int(env, "FLUENTD_PORT", DEFAULT_FLUENTD_PORT),

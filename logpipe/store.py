@@ -17,9 +17,21 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+import orjson
+
+from logpipe.clock import UtcClock
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 # Reading a day file back to seed the dedup set looks at its last part only.
 _RELOAD_TAIL_BYTES = 64 * 1024 * 1024
+
+
+def _dumps(line: dict[str, Any]) -> str:
+    try:
+        return orjson.dumps(line, default=str).decode()
+    except TypeError:
+        # Lone surrogates (undecodable client bytes) or an int past 64 bits: the standard encoder copes.
+        return json.dumps(line, ensure_ascii=False, default=str)
 
 
 def safe_tag(tag: str) -> str:
@@ -28,14 +40,6 @@ def safe_tag(tag: str) -> str:
     if not cleaned or cleaned.startswith("."):
         cleaned = "_" + cleaned
     return cleaned
-
-
-def iso_time(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def utc_day(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d")
 
 
 class RecentIds:
@@ -66,6 +70,7 @@ class CentralStore:
         self.directory = directory
         self.directory.mkdir(parents=True, exist_ok=True)
         self.recent = RecentIds(dedup_ids)
+        self.clock = UtcClock()
         self.open_files = max(1, open_files)
         self._files: OrderedDict[tuple[str, str], TextIO] = OrderedDict()
         self.written = 0
@@ -90,6 +95,8 @@ class CentralStore:
         batches: dict[tuple[str, str], list[str]] = {}
         written = duplicates = 0
         pending: set[str] = set()
+        tag_dir = safe_tag(tag)
+        clock = self.clock
         for seconds, record in entries:
             rid = record.get("record_id")
             if isinstance(rid, str):
@@ -97,9 +104,8 @@ class CentralStore:
                     duplicates += 1
                     continue
                 pending.add(rid)
-            line = {**record, "tag": tag, "time": iso_time(seconds)}
-            text = json.dumps(line, ensure_ascii=False, default=str)
-            batches.setdefault((safe_tag(tag), utc_day(seconds)), []).append(text)
+            line = {**record, "tag": tag, "time": clock.iso(seconds)}
+            batches.setdefault((tag_dir, clock.day), []).append(_dumps(line))
             written += 1
         for key, lines in batches.items():
             f = self._file(key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +18,7 @@ from celery_app.app import create_celery
 from celery_app.settings import WorkerSettings
 from logpipe import get_logger, log_event
 from svc1 import keys, views
+from svc1.admission import BEGIN_SYNC
 from svc1.broker import Publisher
 from svc1.metrics import Svc1Metrics
 from svc1.openapi import SPEC
@@ -40,7 +42,7 @@ async def openapi(request: web.Request) -> web.Response:
     return web.json_response(SPEC)
 
 
-def make_celery(settings: Settings) -> Publisher:
+def make_publisher(settings: Settings, store: aioredis.Redis) -> Publisher:
     celery = create_celery(WorkerSettings.from_env())
     # service_1 must answer 503 fast when the broker is down, so its connections give up early.
     celery.conf.broker_connection_timeout = settings.publish_timeout
@@ -60,19 +62,66 @@ def make_celery(settings: Settings) -> Publisher:
         retry_after=settings.broker_retry_after,
         store_url=settings.redis_url,
         status_ttl=settings.result_ttl_seconds,
+        max_backlog=settings.max_backlog,
+        idempotency_ttl=settings.idempotency_ttl,
+        # The broker is usually the status store's Redis: one client, one pool, for both.
+        redis_client=store,
     )
 
 
-async def resources(app: web.Application) -> AsyncIterator[None]:
+async def files_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
     app[keys.FILES] = ThreadPoolExecutor(4, thread_name_prefix="files")
     app[keys.REPORTS] = ReportWriter(settings.report_dir, settings.reports_per_minute, service="service_1")
+    try:
+        yield
+    finally:
+        app[keys.REPORTS].close()
+        app[keys.FILES].shutdown(wait=True)
+
+
+async def store_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
     app[keys.STORE] = aioredis.Redis.from_url(
         settings.redis_url, socket_timeout=1.0, socket_connect_timeout=settings.publish_timeout
     )
+    app[keys.ADMIT] = app[keys.STORE].register_script(BEGIN_SYNC)
+    try:
+        yield
+    finally:
+        await app[keys.STORE].aclose()
+
+
+async def http_ctx(app: web.Application) -> AsyncIterator[None]:
     app[keys.HTTP] = aiohttp.ClientSession()
-    app[keys.PUBLISHER] = make_celery(settings)
-    flusher = asyncio.create_task(flush_report_summaries(app))
+    try:
+        yield
+    finally:
+        await app[keys.HTTP].close()
+
+
+async def publisher_ctx(app: web.Application) -> AsyncIterator[None]:
+    publisher = make_publisher(app[keys.SETTINGS], app[keys.STORE])
+    app[keys.PUBLISHER] = publisher
+    await publisher.start()
+    try:
+        yield
+    finally:
+        await publisher.close()
+
+
+async def report_flusher_ctx(app: web.Application) -> AsyncIterator[None]:
+    flusher = asyncio.create_task(flush_report_summaries(app), name="report-flusher")
+    try:
+        yield
+    finally:
+        flusher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await flusher
+
+
+async def announce_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
     log_event(
         log,
         "service.started",
@@ -81,12 +130,6 @@ async def resources(app: web.Application) -> AsyncIterator[None]:
     )
     yield
     log_event(log, "service.stopping", "service_1 stopping")
-    flusher.cancel()
-    await app[keys.HTTP].close()
-    await app[keys.STORE].aclose()
-    await app[keys.PUBLISHER].close()
-    app[keys.REPORTS].close()
-    app[keys.FILES].shutdown(wait=True)
 
 
 async def flush_report_summaries(app: web.Application) -> None:
@@ -110,5 +153,6 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[keys.SETTINGS] = settings
     app[keys.METRICS] = metrics
     setup_routes(app)
-    app.cleanup_ctx.append(resources)
+    # One context per resource, in the order they depend on each other (closed in reverse).
+    app.cleanup_ctx.extend([files_ctx, store_ctx, http_ctx, publisher_ctx, report_flusher_ctx, announce_ctx])
     return app

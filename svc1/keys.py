@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import aiohttp
 import redis.asyncio as aioredis
 from aiohttp import web
+from redis.commands.core import AsyncScript
 
 from alerts.reports import ReportWriter
 from svc1.broker import Publisher
@@ -16,6 +17,8 @@ from svc1.settings import Settings
 SETTINGS = web.AppKey("settings", Settings)
 METRICS = web.AppKey("metrics", Svc1Metrics)
 STORE = web.AppKey("store", aioredis.Redis)
+# The admission checks outside the enqueue script (svc1.admission.BEGIN_SYNC), on the store.
+ADMIT = web.AppKey("admit", AsyncScript)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 PUBLISHER = web.AppKey("publisher", Publisher)
 REPORTS = web.AppKey("reports", ReportWriter)

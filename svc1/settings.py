@@ -27,6 +27,16 @@ class Settings:
     publish_threads: int = 8
     reports_per_minute: int = 120
     result_ttl_seconds: int = 7 * 24 * 3600
+    # Past this many jobs waiting in the queue POST answers 429 at once instead of letting Redis fill up
+    # (two workers at the default cost drain it in a few minutes); 0 turns the bound off.
+    max_backlog: int = 10_000
+    overload_retry_after: float = 1.0
+    # Per user, across every replica: this many messages a second on average, this many at once
+    # (USER_RATE=0 turns the limit off).
+    user_rate: float = 10.0
+    user_burst: int = 30
+    # How long an Idempotency-Key's first answer is kept for its repeats.
+    idempotency_ttl: int = 24 * 3600
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -45,4 +55,9 @@ class Settings:
             publish_threads=int(env.get("PUBLISH_THREADS") or cls.publish_threads),
             reports_per_minute=int(env.get("REPORTS_PER_MINUTE") or cls.reports_per_minute),
             result_ttl_seconds=int(env.get("RESULT_TTL_SECONDS") or cls.result_ttl_seconds),
+            max_backlog=int(env.get("MAX_BACKLOG") or cls.max_backlog),
+            overload_retry_after=float(env.get("OVERLOAD_RETRY_AFTER") or cls.overload_retry_after),
+            user_rate=float(env.get("USER_RATE") or cls.user_rate),
+            user_burst=int(env.get("USER_BURST") or cls.user_burst),
+            idempotency_ttl=int(env.get("IDEMPOTENCY_TTL") or cls.idempotency_ttl),
         )

@@ -27,9 +27,17 @@ class HttpMetrics:
             registry=self.registry,
         )
 
+        # A label lookup takes a lock and builds a key; each combination's children are looked up once.
+        # Routes are templates and methods and statuses few, so this stays small.
+        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
     def observe(self, route: str, method: str, status: int, seconds: float) -> None:
-        self.requests.labels(route, method, str(status)).inc()
-        self.latency.labels(route, method).observe(seconds)
+        children = self._children.get((route, method, status))
+        if children is None:
+            children = (self.requests.labels(route, method, str(status)), self.latency.labels(route, method))
+            self._children[(route, method, status)] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     def render(self) -> web.Response:
         resp = web.Response(body=generate_latest(self.registry))

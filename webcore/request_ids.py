@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-import uuid
 
 from alerts import scan
+from webcore.ids import fresh_id
 
 HEADER = "X-Request-ID"
 _SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
@@ -15,7 +15,7 @@ _DIGITS = re.compile(r"\d{9,}")
 
 
 def new_request_id() -> str:
-    return uuid.uuid4().hex
+    return fresh_id()
 
 
 def accept_request_id(raw: str | None) -> str:

@@ -55,8 +55,13 @@ def test_worker_killed_mid_task_loses_nothing(tmp_path: Path, redis_url: str) ->
         stack.start_worker(2)
         done = stack.wait_status(body["id"], "done", timeout=60)
         assert done["result"]["worker"].startswith("worker2@")
-        started = [r for r in stack.log_records("worker2") if r["event"] == "task.started"]
-        assert [r["message_id"] for r in started] == [body["id"]]
+
+        # Log lines are written in batches, a moment after the status: wait for the line, then check it.
+        def started() -> list[object]:
+            return [r["message_id"] for r in stack.log_records("worker2") if r["event"] == "task.started"]
+
+        wait_until(started, timeout=10)
+        assert started() == [body["id"]]
     finally:
         stack.stop()
 

@@ -6,14 +6,13 @@ bounded when the collector is gone.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from logpipe.forward import FluentForwarder
+from logpipe.forward import FluentForwarder, pack_entry
 from tests.integration.logpipe.helpers import (
     central_id_counts,
     central_records,
@@ -94,8 +93,8 @@ def test_collector_killed_and_restarted_loses_and_duplicates_nothing(
     assert max(final.values()) == 1
 
 
-def entry_line(n: int) -> str:
-    return json.dumps({"message": "x" * 200, "n": n, "record_id": f"spool-{n}"})
+def entry(n: int) -> list[bytes]:
+    return [pack_entry(time.time(), {"message": "x" * 200, "n": n, "record_id": f"spool-{n}"})]
 
 
 def test_full_spool_drops_oldest_counts_it_and_sends_the_rest_in_order(
@@ -107,9 +106,8 @@ def test_full_spool_drops_oldest_counts_it_and_sends_the_rest_in_order(
         spool_max_bytes=20_000, segment_bytes=4_000, timeout=2.0, retry_max_seconds=0.2,
     )  # fmt: skip
     forwarder.start()
-    now = time.time()
     for n in range(400):
-        forwarder.submit(now, entry_line(n))
+        forwarder.submit_many(entry(n))
     wait_until(lambda: forwarder.stats.spooled + forwarder.stats.sent >= 400, timeout=10)
     assert forwarder.stats.dropped > 0
     assert forwarder.spool.size <= 20_000
@@ -135,9 +133,8 @@ def test_shutdown_is_bounded_and_the_next_start_sends_what_was_left(
 
     first = make()
     first.start()
-    now = time.time()
     for n in range(50):
-        first.submit(now, entry_line(n))
+        first.submit_many(entry(n))
     started = time.monotonic()
     assert first.stop(3.0) is False
     assert time.monotonic() - started < 3.0

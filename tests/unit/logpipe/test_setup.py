@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +15,7 @@ import pytest
 
 from logpipe import bind_request_id, get_logger, log_event, setup_logging
 from logpipe.settings import LogSettings, fluent_enabled
+from logpipe.setup import DEFAULT_CONFIG
 
 
 @pytest.fixture
@@ -85,14 +88,25 @@ def test_a_log_line_cannot_forge_another(tmp_path: Path) -> None:
 
 @pytest.mark.usefixtures("restore_root")
 def test_rotation_by_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LOG_ROTATE_BYTES", "2000")
-    monkeypatch.setenv("LOG_ROTATE_BACKUPS", "2")
+    config = DEFAULT_CONFIG.read_text()
+    config = config.replace("rotate_bytes = 20971520", "rotate_bytes = 2000")
+    config = config.replace("rotate_backups = 5", "rotate_backups = 2")
+    (tmp_path / "small.toml").write_text(config)
+    monkeypatch.setenv("LOG_CONFIG", str(tmp_path / "small.toml"))
     pipeline = setup_logging("rot", log_dir=tmp_path, fluent=False)
     for n in range(100):
         get_logger("t").info("line %d", n)
     pipeline.stop()
     assert (tmp_path / "rot.txt.1").exists()
     assert (tmp_path / "rot.txt").stat().st_size < 2500
+    assert not (tmp_path / "rot.txt.3").exists()
+    lines = [
+        json.loads(line)
+        for name in ("rot.txt.2", "rot.txt.1", "rot.txt")
+        for line in (tmp_path / name).read_text().splitlines()
+    ]
+    numbers = [int(str(r["message"]).split()[1]) for r in lines]
+    assert numbers == sorted(numbers) and numbers[-1] == 99
 
 
 @pytest.mark.usefixtures("restore_root")
@@ -104,10 +118,10 @@ def test_a_forked_child_gets_a_working_pipeline(tmp_path: Path) -> None:
     if pid == 0:  # the child: log through the rebuilt pipeline, flush it, leave without pytest's atexit
         code = 1
         try:
-            from logpipe.setup import current_pipeline
+            from logpipe import setup
 
             get_logger("t").info("from the child")
-            child = current_pipeline()
+            child = setup._current
             code = 0 if child is not None and child is not pipeline and child.stop() else 1
         finally:
             os._exit(code)
@@ -137,24 +151,68 @@ def test_forwarded_fields_match_the_local_line() -> None:
 
     import msgpack
 
+    from logpipe.formatter import JsonLineFormatter
     from logpipe.forward import pack_entry
-    from logpipe.setup import make_formatter
 
     class Colour(enum.Enum):
         RED = "red"
 
-    formatter = make_formatter()
+    formatter = JsonLineFormatter()
     record = logging.LogRecord("t", logging.INFO, __file__, 1, "hello", None, None)
     record.__dict__.update(
         service="s", event="e", request_id="r", record_id="id1",
         when=datetime(2026, 11, 29, tzinfo=UTC), colour=Colour.RED, big=2**70, tags=("a", "b"),
     )  # fmt: skip
-    line = formatter.format(record)
-    fields = formatter.last_fields()
-    assert fields is not None
+    fields, raw = formatter.render(record)
+    line = raw.decode()
     _, from_fields = msgpack.unpackb(pack_entry(record.created, fields), raw=False)
     _, from_line = msgpack.unpackb(pack_entry(record.created, line), raw=False)
     expected = json.loads(line)
     # msgpack has no integers beyond 64 bits: such a number travels as its decimal string.
     expected["big"] = str(expected["big"])
     assert from_fields == from_line == expected
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (None, "not found"),
+        ("version = 1\n[handlers", "cannot be read"),
+        ("version = 2\n", "needs version = 1"),
+    ],
+)
+def test_a_missing_or_broken_configuration_stops_the_process_naming_the_file(
+    tmp_path: Path, content: str | None, said: str
+) -> None:
+    path = tmp_path / "conf.toml"
+    if content is not None:
+        path.write_text(content)
+    env = {**os.environ, "LOG_CONFIG": str(path), "LOG_DIR": str(tmp_path / "logs")}
+    proc = subprocess.run(
+        [sys.executable, "-c", "from logpipe import setup_logging; setup_logging('x'); print('went on')"],
+        env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode != 0
+    assert "went on" not in proc.stdout
+    assert str(path) in proc.stderr and said in proc.stderr
+
+
+@pytest.mark.usefixtures("restore_root")
+def test_the_configuration_file_decides_levels_and_log_level_overrides_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = DEFAULT_CONFIG.read_text().replace('[root]\nlevel = "INFO"', '[root]\nlevel = "WARNING"')
+    (tmp_path / "warn.toml").write_text(config)
+    monkeypatch.setenv("LOG_CONFIG", str(tmp_path / "warn.toml"))
+    monkeypatch.delenv("LOG_LEVEL", raising=False)
+    pipeline = setup_logging("levels", log_dir=tmp_path, fluent=False, fields={"instance": "3"})
+    get_logger("t").info("not written")
+    get_logger("t").warning("written")
+    pipeline.stop()
+    monkeypatch.setenv("LOG_LEVEL", "DEBUG")
+    pipeline = setup_logging("levels", log_dir=tmp_path, fluent=False)
+    get_logger("t").debug("debug written")
+    pipeline.stop()
+    records = read(tmp_path / "levels.txt")
+    assert [r["message"] for r in records] == ["written", "debug written"]
+    assert records[0]["instance"] == "3" and "instance" not in records[1]

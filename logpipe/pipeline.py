@@ -1,0 +1,216 @@
+"""The handler every process logs through: render once on the caller's thread, write and ship in batches.
+
+The caller's thread stamps the record (service, request id, event, static fields, ``record_id``), renders
+it once (``JsonLineFormatter.render``: the fields and the JSON line), packs the same fields as a
+forward-protocol entry, and appends the pair to a deque. That is all: no queue hand-off that wakes another
+thread per record, no lock.
+
+One writer thread wakes on a timer (``flush_interval``) or when the deque passes ``flush_records``, writes
+every line waiting with one ``write`` (size-rotated file), and hands the entries to the ``FluentForwarder``
+as one batch. Background threads that wake per record take the GIL from the event loop once per record;
+this one takes it a few dozen times a second, and spends its time in system calls that release it.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import logging
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from logpipe.context import request_id_var
+from logpipe.formatter import JsonLineFormatter
+from logpipe.forward import FluentForwarder, pack_entry
+
+
+class RotatingWriter:
+    """Appends bytes to ``path``, renaming it to ``path.1`` (``.2``…, ``backups`` kept) past ``max_bytes``."""
+
+    def __init__(self, path: Path, *, max_bytes: int, backups: int) -> None:
+        self.path = path
+        self.max_bytes = max_bytes
+        self.backups = backups
+        self._fd = self._open()
+        self._size = os.fstat(self._fd).st_size
+
+    def _open(self) -> int:
+        return os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+
+    def write_lines(self, lines: list[bytes]) -> None:
+        pending: list[bytes] = []
+        size = self._size
+        for line in lines:
+            n = len(line) + 1
+            if self.max_bytes > 0 and size > 0 and size + n > self.max_bytes:
+                self._write(pending)
+                pending = []
+                self._rollover()
+                size = 0
+            pending.append(line)
+            size += n
+        self._write(pending)
+
+    def _write(self, lines: list[bytes]) -> None:
+        if not lines:
+            return
+        data = b"\n".join(lines) + b"\n"
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._fd, view) :]
+        self._size += len(data)
+
+    def _rollover(self) -> None:
+        os.close(self._fd)
+        if self.backups > 0:
+            for i in range(self.backups - 1, 0, -1):
+                older = self.path.with_name(f"{self.path.name}.{i}")
+                if older.exists():
+                    older.replace(self.path.with_name(f"{self.path.name}.{i + 1}"))
+            self.path.replace(self.path.with_name(f"{self.path.name}.1"))
+        else:
+            self.path.unlink(missing_ok=True)
+        self._fd = self._open()
+        self._size = 0
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            fd, self._fd = self._fd, -1
+            os.close(fd)
+
+
+class PipelineHandler(logging.Handler):
+    """Root handler of a process: JSON lines to ``path`` and, with a forwarder, the central log."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        service: str,
+        fields: dict[str, Any] | None = None,
+        rotate_bytes: int,
+        rotate_backups: int,
+        flush_interval: float,
+        flush_records: int,
+        forwarder: FluentForwarder | None = None,
+    ) -> None:
+        super().__init__()
+        self.path = path
+        self.service = service
+        self.fields = dict(fields or {})
+        self.forwarder = forwarder
+        self.flush_interval = flush_interval
+        self.flush_records = flush_records
+        self._writer = RotatingWriter(path, max_bytes=rotate_bytes, backups=rotate_backups)
+        self._pending: collections.deque[tuple[bytes, bytes | None] | threading.Event] = collections.deque()
+        self._wake = threading.Event()
+        self._stopping = False
+        # Unique across processes and restarts (random prefix), cheap per record (a counter).
+        self._id_prefix = os.urandom(8).hex() + "-"
+        self._ids = itertools.count(1)
+        self._thread = threading.Thread(target=self._run, name="logpipe-writer", daemon=True)
+        self._thread.start()
+
+    # -- the caller's thread -----------------------------------------------------------------------------
+    def handle(self, record: logging.LogRecord) -> bool:  # type: ignore[override]
+        if self.filters and not self.filter(record):
+            return False
+        self.emit(record)
+        return True
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            d = record.__dict__
+            if "service" not in d:
+                d["service"] = self.service
+            if d.get("request_id") is None:
+                d["request_id"] = request_id_var.get()
+            if "event" not in d:
+                d["event"] = "log"
+            for name, value in self.fields.items():
+                d.setdefault(name, value)
+            d["record_id"] = f"{self._id_prefix}{next(self._ids):x}"
+            formatter = self.formatter
+            if isinstance(formatter, JsonLineFormatter):
+                fields, line = formatter.render(record)
+            else:
+                line = self.format(record).encode()
+                fields = None
+            entry = None
+            if self.forwarder is not None:
+                entry = pack_entry(record.created, fields if fields is not None else line.decode())
+            self._pending.append((line, entry))
+            if len(self._pending) >= self.flush_records:
+                self._wake.set()
+        except Exception:
+            self.handleError(record)
+
+    # -- the writer thread -------------------------------------------------------------------------------
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(self.flush_interval)
+            self._wake.clear()
+            stopping = self._stopping
+            self._drain()
+            if stopping:
+                return
+
+    def _drain(self) -> None:
+        pending = self._pending
+        while pending:
+            batch: list[tuple[bytes, bytes | None]] = []
+            markers: list[threading.Event] = []
+            while pending and len(batch) < 4096:
+                item = pending.popleft()
+                if isinstance(item, threading.Event):
+                    markers.append(item)
+                    break
+                batch.append(item)
+            self._write(batch)
+            for marker in markers:
+                marker.set()
+
+    def _write(self, batch: list[tuple[bytes, bytes | None]]) -> None:
+        if not batch:
+            return
+        try:
+            self._writer.write_lines([line for line, _ in batch])
+        except OSError as exc:
+            # The disk is full or gone: the central log still gets the records, and the next batch tries
+            # the file again.
+            sys.stderr.write(f"logpipe: cannot write {self.path}: {exc}\n")
+        if self.forwarder is not None:
+            self.forwarder.submit_many([entry for _, entry in batch if entry is not None])
+
+    def flush(self) -> None:
+        """Returns once everything logged before the call is in the file (and handed to the forwarder)."""
+        if not self._thread.is_alive():
+            self._drain()
+            return
+        marker = threading.Event()
+        self._pending.append(marker)
+        self._wake.set()
+        marker.wait(max(1.0, self.flush_interval * 4))
+
+    def close(self) -> None:
+        """Writes what is waiting, ends the writer thread and closes the file (the forwarder is the
+        pipeline's to stop)."""
+        if self._thread.is_alive():
+            self._stopping = True
+            self._wake.set()
+            self._thread.join()
+        self._drain()
+        try:
+            self._writer.close()
+        except OSError:
+            pass
+        super().close()
+
+    def abandon(self) -> None:
+        """In a forked child: forgets the parent's waiting records (the parent writes them) and forwarder."""
+        self._pending.clear()
+        self.forwarder = None
+        self._writer.close()
