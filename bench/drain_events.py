@@ -4,10 +4,11 @@
 
 A private Redis, Flower watching it, and ``--workers`` real workers started exactly as scripts/run starts
 them, once without and once with ``-E``, alternately ``--repeats`` times. Each round: the workers are up and
-idle, ``--messages`` jobs (the same messages service_1 publishes) go onto the queue in one pipeline, and the
-clock runs until every status is ``done``. Printed: messages/s drained (median of the rounds), the workers'
-and Flower's CPU per message, and the ratio events-on / events-off. With ``--cost-ms 0`` (the default) the
-per-task overhead is all there is, so this is the worst case; any real analysis cost dilutes it.
+idle, ``--messages`` jobs (published with Celery's ``send_task`` onto a staging list beforehand) are
+RENAMEd onto the queue in one step, and the clock runs until every status is ``done``. Printed: messages/s
+drained (median of the rounds), the workers' and Flower's CPU per message, and the ratio events-on /
+events-off. With ``--cost-ms 0`` (the default) the per-task overhead is all there is, so this is the worst
+case; any real analysis cost dilutes it.
 
 Flower runs with ``--enable_events=False`` here: by default it turns events on in every worker it sees
 (every 5 s), which would make the "off" rounds "on" after a while. In the stack, events are always on.
@@ -30,7 +31,6 @@ import redis
 from bench.procstat import cpu_seconds
 from celery_app import status
 from celery_app.app import TASK_ANALYZE, create_celery
-from celery_app.messages import redis_task_message
 from celery_app.settings import WorkerSettings
 from tests.support.procs import ROOT, VENV_BIN, Proc, free_port, http_status, private_redis, start, wait_until
 
@@ -54,8 +54,10 @@ class Round:
         return self.messages / self.seconds
 
 
-def push(client: redis.Redis, env: dict[str, str], n: int) -> list[str]:
-    """N jobs exactly as service_1 queues them (the message and its ``queued`` status), in one pipeline."""
+def stage(client: redis.Redis, env: dict[str, str], n: int) -> tuple[str, list[str]]:
+    """N jobs published with Celery's own ``send_task`` onto a staging list (with their ``queued`` status),
+    not yet where the workers look: ``release`` puts them all there in one step, when the clock starts."""
+    staging = f"{env['CELERY_QUEUE']}-staging"
     celery = create_celery(
         WorkerSettings(
             redis_url=env["REDIS_URL"], broker_url=env["REDIS_URL"], queue=env["CELERY_QUEUE"],
@@ -65,16 +67,21 @@ def push(client: redis.Redis, env: dict[str, str], n: int) -> list[str]:
     )  # fmt: skip
     ids = [uuid.uuid4().hex for _ in range(n)]
     pipe = client.pipeline(transaction=False)
-    for i, message_id in enumerate(ids):
-        text = TEXTS[i % len(TEXTS)]
-        body = redis_task_message(
-            celery, env["CELERY_QUEUE"], TASK_ANALYZE, message_id, [message_id, text],
-            argsrepr=f"['{message_id}', '<text>']", headers={},
-        )  # fmt: skip
+    for message_id in ids:
         pipe.set(status.key(message_id), status.encode("queued"), ex=3600)
-        pipe.lpush(env["CELERY_QUEUE"], body)
     pipe.execute()
-    return ids
+    with celery.producer_or_acquire() as producer:
+        for i, message_id in enumerate(ids):
+            text = TEXTS[i % len(TEXTS)]
+            celery.send_task(
+                TASK_ANALYZE, args=[message_id, text], task_id=message_id, queue=staging, producer=producer
+            )
+    celery.close()
+    return staging, ids
+
+
+def release(client: redis.Redis, env: dict[str, str], staging: str) -> None:
+    client.rename(staging, env["CELERY_QUEUE"])
 
 
 def wait_done(client: redis.Redis, ids: list[str], timeout: float) -> None:
@@ -114,8 +121,9 @@ def one_round(env: dict[str, str], work: Path, args: argparse.Namespace, events:
         time.sleep(1.0)  # idle: the first heartbeats and Flower's first look are not in the window
         cpu_before = sum(cpu_seconds(w.pid) for w in workers)
         flower_before = cpu_seconds(flower.pid)
+        staging, ids = stage(client, env, args.messages)
         started = time.perf_counter()
-        ids = push(client, env, args.messages)
+        release(client, env, staging)
         wait_done(client, ids, timeout=600)
         seconds = time.perf_counter() - started
         worker_cpu = sum(cpu_seconds(w.pid) for w in workers) - cpu_before

@@ -372,7 +372,7 @@ def keep_empty(stack: Stack, stop: threading.Event) -> None:
 
 
 def probe(stack: Stack, args: argparse.Namespace) -> Probe:
-    from bench.drain_events import push, wait_done
+    from bench.drain_events import release, stage, wait_done
 
     client = stack.redis()
     before, t0 = stack.cpu_by_role(), time.monotonic()
@@ -382,8 +382,9 @@ def probe(stack: Stack, args: argparse.Namespace) -> Probe:
     # Workers: about 4 s of their work at this analysis cost, queued at once.
     n = max(100, int(4 * stack.topology.workers * WORKER_THREADS * 1000 / (args.analysis_ms + 5)))
     client.delete(stack.queue)
+    staging, ids = stage(client, stack.env, n)
     started = time.perf_counter()
-    ids = push(client, stack.env, n)
+    release(client, stack.env, staging)
     wait_done(client, ids, timeout=300)
     drain = n / (time.perf_counter() - started)
     # The front: 64 users with no think time for a few seconds, twice (the better one counts: a capacity
