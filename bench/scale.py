@@ -441,6 +441,7 @@ class Cell:
     stack_cpu_pct: float
     client_cpu_pct: float
     cpu_by_role_pct: dict[str, float] = field(default_factory=dict)
+    backlog_limit: int | None = None
     stack_cpu_ms_per_msg: float = 0.0
 
 
@@ -500,6 +501,7 @@ def measure_cell(stack: Stack, users: int, args: argparse.Namespace) -> Cell:
         e2e_p99_ms=percentile(e2e, 0.99),
         done_share=(len(done_at) / len(accepted)) if accepted else 1.0,
         deepest_queue=deepest,
+        backlog_limit=args.max_backlog,
         errors=errors,
         overloaded=sum(n for k, n in errors.items() if k == "429 overloaded"),
         stack_cpu_pct=stack_cpu,
@@ -650,6 +652,12 @@ def fmt_ms(value: float) -> str:
     return f"{value:.0f}" if value >= 100 else f"{value:.1f}"
 
 
+def fmt_queue(c: Cell) -> str:
+    """The deepest queue, marked where it reached MAX_BACKLOG (service_1 then answers 429 overloaded)."""
+    limit = c.backlog_limit
+    return f"{c.deepest_queue} (limit)" if limit and c.deepest_queue >= limit else str(c.deepest_queue)
+
+
 def fmt_errors(errors: dict[str, int]) -> str:
     return ", ".join(f"{k}: {n}" for k, n in sorted(errors.items())) or "0"
 
@@ -665,7 +673,7 @@ def row(c: Cell) -> list[str]:
         c.topology, str(c.users), f"{c.accepted_per_s:.0f}", f"{c.processed_per_s:.0f}",
         fmt_ms(c.post_p50_ms), fmt_ms(c.post_p99_ms), fmt_ms(c.e2e_p50_ms), fmt_ms(c.e2e_p99_ms),
         f"{c.done_share * 100:.0f}",
-        str(c.deepest_queue), fmt_errors(c.errors), f"{c.stack_cpu_pct:.0f}", f"{c.client_cpu_pct:.0f}",
+        fmt_queue(c), fmt_errors(c.errors), f"{c.stack_cpu_pct:.0f}", f"{c.client_cpu_pct:.0f}",
     ]  # fmt: skip
 
 
@@ -879,8 +887,9 @@ def main() -> None:
     if args.render is not None:
         saved = json.loads(args.render.read_text())
         probes = [Probe(**p) for p in saved["probes"]]
-        cells = [Cell(**c) for c in saved["cells"]]
         meta = saved["meta"]
+        limit = meta["max_backlog"] if isinstance(meta["max_backlog"], int) else None
+        cells = [Cell(**{"backlog_limit": limit, **c}) for c in saved["cells"]]
         cap = capacities(probes, cells, meta["analysis_ms"])
         saved["capacity"] = cap
         args.render.write_text(json.dumps(saved, indent=2, default=str))
