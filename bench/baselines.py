@@ -28,7 +28,8 @@ def make_app(kind: str) -> web.Application:
     app = web.Application()
     celery = None
     if kind == "naive":
-        from celery_app.app import TASK_ANALYZE, create_celery
+        from celery_app.config import create_celery
+        from celery_app.shared import TASK_ANALYZE
 
         celery = create_celery()
 

@@ -29,9 +29,10 @@ from pathlib import Path
 import redis
 
 from bench.procstat import cpu_seconds
-from celery_app import status
-from celery_app.app import TASK_ANALYZE, create_celery
+from celery_app import shared
+from celery_app.config import create_celery
 from celery_app.settings import WorkerSettings
+from celery_app.shared import TASK_ANALYZE
 from tests.support.procs import ROOT, VENV_BIN, Proc, free_port, http_status, private_redis, start, wait_until
 
 TEXTS = [
@@ -68,7 +69,7 @@ def stage(client: redis.Redis, env: dict[str, str], n: int) -> tuple[str, list[s
     ids = [uuid.uuid4().hex for _ in range(n)]
     pipe = client.pipeline(transaction=False)
     for message_id in ids:
-        pipe.set(status.key(message_id), status.encode("queued"), ex=3600)
+        pipe.set(shared.status_key(message_id), shared.encode_status("queued"), ex=3600)
     pipe.execute()
     with celery.producer_or_acquire() as producer:
         for i, message_id in enumerate(ids):
@@ -90,7 +91,7 @@ def wait_done(client: redis.Redis, ids: list[str], timeout: float) -> None:
     while pending:
         if time.monotonic() > deadline:
             raise TimeoutError(f"{len(pending)} of {len(ids)} messages not done")
-        values = client.mget([status.key(i) for i in pending])
+        values = client.mget([shared.status_key(i) for i in pending])
         pending = [
             i for i, v in zip(pending, values, strict=True) if json.loads(v or "{}").get("status") != "done"
         ]

@@ -513,7 +513,7 @@ def measure_cell(stack: Stack, users: int, args: argparse.Namespace) -> Cell:
 
 def wait_done_times(client: redis.Redis, ids: list[str], grace: float) -> dict[str, float]:
     """Message id → the time its worker stored ``done``, for those done within ``grace`` seconds from now."""
-    from celery_app import status
+    from celery_app import shared
 
     done: dict[str, float] = {}
     pending = list(ids)
@@ -522,7 +522,8 @@ def wait_done_times(client: redis.Redis, ids: list[str], grace: float) -> dict[s
         still = []
         for chunk in range(0, len(pending), 500):
             batch = pending[chunk : chunk + 500]
-            for message_id, raw in zip(batch, client.mget([status.key(i) for i in batch]), strict=True):
+            values = client.mget([shared.status_key(i) for i in batch])
+            for message_id, raw in zip(batch, values, strict=True):
                 value = json.loads(raw) if raw else {}
                 if value.get("status") == "done":
                     done[message_id] = float(value["updated"])

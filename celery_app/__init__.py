@@ -1,6 +1,5 @@
-"""Celery workers: ``celery -A celery_app worker -n worker1@%h``."""
+"""Celery workers: ``celery -A celery_app worker -n worker1@%h`` finds the app in ``celery_app.celery``.
 
-from celery_app import signals, tasks
-from celery_app.instance import app
-
-__all__ = ["app", "signals", "tasks"]
+Nothing is built on import: service_1 imports what the publisher shares with the workers
+(``celery_app.shared``, ``celery_app.messages``, ``celery_app.config``) without making a worker app.
+"""

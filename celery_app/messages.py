@@ -26,10 +26,6 @@ ORIGIN = f"gen{os.getpid()}@{socket.gethostname()}"
 _MARK = re.compile(r'"\\u0000([a-z_0-9-]+)\\u0000"')
 
 
-def is_redis_broker(url: str) -> bool:
-    return url.startswith(("redis://", "rediss://", "unix://"))
-
-
 def _mark(name: str) -> str:
     return f"\x00{name}\x00"
 

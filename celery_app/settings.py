@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from celery_app.redisconf import RedisConf
 
 
 def env_float(name: str, default: float) -> float:
@@ -23,6 +25,8 @@ class WorkerSettings:
     concurrency: int
     extra_cost_ms: float
     result_ttl_seconds: int
+    # REDIS_SENTINELS, REDIS_SENTINEL_MASTER, REDIS_TLS_CA: how every Redis URL above is reached.
+    redis: RedisConf = field(default_factory=RedisConf)
 
     @classmethod
     def from_env(cls) -> WorkerSettings:
@@ -37,4 +41,5 @@ class WorkerSettings:
             concurrency=int(env_float("CELERY_CONCURRENCY", 2)),
             extra_cost_ms=env_float("ANALYSIS_EXTRA_COST_MS", 0.0),
             result_ttl_seconds=int(env_float("RESULT_TTL_SECONDS", 7 * 24 * 3600)),
+            redis=RedisConf.from_env(),
         )

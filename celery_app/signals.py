@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import contextvars
-import logging
 from typing import Any
 
 from celery import Task
 from celery.signals import celeryd_after_setup, setup_logging, task_postrun, task_prerun
 
+from celery_app.shared import REQUEST_ID_HEADER
 from logpipe import request_id_var
 from logpipe import setup_logging as setup_logpipe
 
-REQUEST_ID_HEADER = "request_id"
 _tokens: dict[str, contextvars.Token[str | None]] = {}
 
 
@@ -29,10 +28,8 @@ def _keep_celery_off_logging(**_: Any) -> None:
 @celeryd_after_setup.connect
 def _setup_worker_logging(sender: str, **_: Any) -> None:
     name = process_name(sender)
+    # logging/logging.toml keeps Celery's per-task lines (and the return values they print) out.
     setup_logpipe(name, service=name)
-    # Celery's "Task ... succeeded" lines print return values (keywords of the text); task.finished
-    # says the same without them.
-    logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
 
 
 @task_prerun.connect

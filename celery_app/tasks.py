@@ -10,10 +10,10 @@ from typing import Any
 import redis
 from celery import Task
 
-from celery_app import status
+from celery_app import redisconf, shared
 from celery_app.analysis import analyze_text
-from celery_app.app import TASK_ANALYZE
-from celery_app.instance import app, settings
+from celery_app.celery import app, settings
+from celery_app.shared import TASK_ANALYZE
 from logpipe import get_logger, log_event
 
 log = get_logger("celery_app.tasks")
@@ -22,11 +22,16 @@ log = get_logger("celery_app.tasks")
 @cache
 def store() -> redis.Redis:
     # One client (and connection pool) per process, shared by the pool's threads.
-    return redis.Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=2)
+    # Through Sentinel when configured: the client asks for the master again after a failover.
+    return redisconf.sync_client(
+        settings.redis_url, settings.redis, socket_timeout=5, socket_connect_timeout=2
+    )
 
 
-def save(message_id: str, state: status.Status, result: dict[str, Any] | None = None) -> None:
-    store().set(status.key(message_id), status.encode(state, result), ex=settings.result_ttl_seconds)
+def save(message_id: str, state: shared.Status, result: dict[str, Any] | None = None) -> None:
+    store().set(
+        shared.status_key(message_id), shared.encode_status(state, result), ex=settings.result_ttl_seconds
+    )
 
 
 # KEYS: the status key. ARGV: the "processing" value, its ttl. One round trip instead of a GET and a SET:
@@ -51,9 +56,10 @@ def claim(message_id: str) -> dict[str, Any] | None:
     """The stored record when this message is already done (a redelivery), else None once it is marked
     ``processing``."""
     done = _claim_script()(
-        keys=[status.key(message_id)], args=[status.encode("processing"), settings.result_ttl_seconds]
+        keys=[shared.status_key(message_id)],
+        args=[shared.encode_status("processing"), settings.result_ttl_seconds],
     )
-    return status.decode(done)
+    return shared.decode_status(done)
 
 
 # A store outage must not cost the job: with acks_late a failed task is acknowledged and gone, so a

@@ -93,12 +93,14 @@ def pack_entry(created: float, record: dict[str, Any] | str) -> bytes:
     # [EventTime, record] as msgpack: a 2-array, then EventTime as fixext8 of type 0 (seconds, nanoseconds),
     # written directly: fluent-logger's EventTime object costs more than the whole record's packing.
     head = _ENTRY_HEAD + _EVENT_TIME.pack(seconds, int((created - seconds) * 1e9))
+    packed: bytes
     try:
-        return head + msgpack.packb(record, use_bin_type=True, default=_json_default)
+        packed = msgpack.packb(record, use_bin_type=True, default=_json_default)
     except (OverflowError, ValueError, TypeError):
         # An int beyond 64 bits, a nested oddity: take the JSON route, which renders everything.
         plain = json.loads(json.dumps(record, default=_json_default))
-        return head + msgpack.packb(plain, use_bin_type=True, default=str)
+        packed = msgpack.packb(plain, use_bin_type=True, default=str)
+    return head + packed
 
 
 _ENTRY_HEAD = b"\x92\xd7\x00"

@@ -115,7 +115,7 @@ class PipelineHandler(logging.Handler):
         self._thread.start()
 
     # -- the caller's thread -----------------------------------------------------------------------------
-    def handle(self, record: logging.LogRecord) -> bool:  # type: ignore[override]
+    def handle(self, record: logging.LogRecord) -> bool:
         if self.filters and not self.filter(record):
             return False
         self.emit(record)

@@ -176,20 +176,3 @@ def _read_tail(path: Path) -> Iterator[dict[str, Any]]:
             continue
         if isinstance(record, dict):
             yield record
-
-
-def read_store(directory: Path) -> Iterator[dict[str, Any]]:
-    """Every record in the store, file by file (the same glob the viewer uses); skips torn lines."""
-    for path in sorted(directory.glob("*/*.log")):
-        yield from _read_all(path)
-
-
-def _read_all(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open("rb") as f:
-        for raw in f:
-            try:
-                record = json.loads(raw)
-            except ValueError:
-                continue
-            if isinstance(record, dict):
-                yield record

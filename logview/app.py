@@ -9,12 +9,13 @@ from aiohttp import web
 
 from logpipe import get_logger, log_event, setup_logging
 from logview.alertindex import AlertIndex
-from logview.keys import ALERTS, EXECUTOR, SETTINGS, TAILER
-from logview.middlewares import add_security_headers, auth_middleware, error_middleware
+from logview.keys import ALERTS, EXECUTOR, METRICS, SETTINGS, TAILER
+from logview.middlewares import add_security_headers, auth_middleware
 from logview.routes import setup_routes
 from logview.settings import Settings
 from logview.tail import Tailer
-from webcore.parser_errors import redact_parser_errors
+from webcore.metrics import HttpMetrics
+from webcore.service import new_service_app
 
 log = get_logger("logview")
 
@@ -54,10 +55,13 @@ async def close_streams(app: web.Application) -> None:
 
 def create_app(settings: Settings | None = None) -> web.Application:
     settings = settings or Settings.from_env()
-    redact_parser_errors()
-    # Only small GET requests are served; nothing legitimate sends a body.
-    app = web.Application(middlewares=[error_middleware, auth_middleware], client_max_size=64 * 1024)
+    metrics = HttpMetrics("logview")
+    # The services' own stack (request ids, JSON errors, metrics); only small GET requests are served and
+    # nothing legitimate sends a body. The token check runs inside it, so its refusals are JSON too.
+    app = new_service_app(metrics, log, max_body_bytes=64 * 1024)
+    app.middlewares.append(auth_middleware)
     app[SETTINGS] = settings
+    app[METRICS] = metrics
     app.cleanup_ctx.extend([logging_ctx, executor_ctx, tail_ctx])
     app.on_shutdown.append(close_streams)
     app.on_response_prepare.append(add_security_headers)

@@ -9,8 +9,10 @@ from aiohttp import web
 from logview.alertindex import AlertIndex
 from logview.settings import Settings
 from logview.tail import Tailer
+from webcore.metrics import HttpMetrics
 
 SETTINGS = web.AppKey("settings", Settings)
 EXECUTOR = web.AppKey("executor", ThreadPoolExecutor)
 ALERTS = web.AppKey("alerts", AlertIndex)
 TAILER = web.AppKey("tailer", Tailer)
+METRICS = web.AppKey("metrics", HttpMetrics)

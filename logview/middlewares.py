@@ -1,4 +1,4 @@
-"""Errors as one JSON shape, the access token, Host checking and the headers that keep a page inert."""
+"""The access token, Host checking and the headers that keep a page inert (errors: webcore's one stack)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from aiohttp.abc import AbstractAccessLogger
 
 from logpipe import get_logger, log_event
 from logview.keys import SETTINGS
+from webcore.errors import ApiError
 from webcore.metrics import route_label as _route_label
 
 log = get_logger("logview.http")
@@ -35,46 +36,6 @@ SECURITY_HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
-
-
-class ApiError(Exception):
-    """An error with the contract's body; raised by views for bad input."""
-
-    def __init__(self, status: int, code: str, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.code = code
-        self.detail = detail
-
-
-def json_error(status: int, code: str, detail: str) -> web.Response:
-    return web.json_response({"error": code, "detail": detail}, status=status)
-
-
-_CODES = {
-    400: "invalid_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "too_large",
-}
-
-
-@web.middleware
-async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except ApiError as exc:
-        return json_error(exc.status, exc.code, exc.detail)
-    except web.HTTPException as exc:
-        if exc.status_code < 400:
-            raise  # redirects are answers, not errors
-        return json_error(exc.status_code, _CODES.get(exc.status_code, "http_error"), exc.reason)
-    except Exception:
-        # The detail stays generic: a traceback could quote a record, and records may hold anything.
-        log.exception("unhandled error", extra={"event": "http.error", "path": route_label(request)})
-        return json_error(500, "internal", "internal error")
 
 
 def session_value(token: str) -> str:

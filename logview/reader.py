@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import os
 import re
@@ -20,7 +21,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from logview.redact import redact
 
@@ -205,7 +206,7 @@ class BackwardLines:
         self.query = query
         self.budget = budget
         self.block = block
-        self.pos = _line_boundary(fh, end, block)
+        self.pos = line_boundary(fh, end, block)
         self.carry = b""  # bytes [pos, pos+len(carry)): the start of a line whose head is below pos
         self.lines: list[Line] = []  # complete lines not yet yielded, in file order
         self.skipping = False  # the carry belonged to an oversized line, now being dropped
@@ -274,7 +275,7 @@ def _split(body: bytes, base: int, query: Query) -> list[Line]:
     return out
 
 
-def _line_boundary(fh: Any, end: int, block: int) -> int:
+def line_boundary(fh: BinaryIO, end: int, block: int) -> int:
     """The largest offset <= end that follows a newline (0 if none): drops a partly written last line."""
     pos = end
     while pos > 0:
@@ -293,12 +294,36 @@ def _line_boundary(fh: Any, end: int, block: int) -> int:
 # ------------------------------------------------------------------------------------------- paging
 
 
-def encode_cursor(offsets: dict[str, int]) -> str:
-    raw = json.dumps({"v": 1, "o": offsets}, separators=(",", ":")).encode()
+# A re-sent chunk is stored twice by a real Fluentd (the collector drops repeats itself): a record is shown
+# once, keyed by its ``record_id``. The copy met first reading backwards is the later one; the earlier one
+# sits lower, where the records of its own time are, often on a later page. A page's cursor therefore
+# carries the keys (6-byte hashes) of the last records shown before it, so a repeat within that many
+# records of its first showing is dropped on any page (a retry comes seconds after the first send).
+MAX_CARRIED = 150
+
+
+def dedup_key(rec: dict[str, Any]) -> str | None:
+    rid = rec.get("record_id")
+    if not isinstance(rid, str) or not rid:
+        return None
+    digest = hashlib.blake2b(rid.encode(errors="replace"), digest_size=6).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def encode_cursor(offsets: dict[str, int], seen: list[str] | None = None) -> str:
+    data: dict[str, Any] = {"v": 1, "o": offsets}
+    if seen:
+        data["s"] = seen
+    raw = json.dumps(data, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str) -> dict[str, int]:
+    return decode_cursor_state(cursor)[0]
+
+
+def decode_cursor_state(cursor: str) -> tuple[dict[str, int], list[str]]:
+    """The per-file offsets and the dedup keys a cursor carries."""
     if len(cursor) > 65536:
         raise CursorError("cursor too long")
     try:
@@ -312,7 +337,14 @@ def decode_cursor(cursor: str) -> dict[str, int]:
         for k, v in offsets.items()
     ):
         raise CursorError("cursor is not valid")
-    return offsets
+    seen = data.get("s", [])
+    if (
+        not isinstance(seen, list)
+        or len(seen) > MAX_CARRIED
+        or not all(isinstance(k, str) and len(k) <= 16 for k in seen)
+    ):
+        raise CursorError("cursor is not valid")
+    return offsets, seen
 
 
 @dataclass
@@ -383,8 +415,9 @@ def read_page(
     """Up to ``limit`` matching records, newest first, older than ``cursor`` when given."""
     files = discover(root)
     ends: dict[str, int]
+    carried: list[str] = []
     if cursor:
-        offsets = decode_cursor(cursor)
+        offsets, carried = decode_cursor_state(cursor)
         # A file born after the first page holds only newer records; it is the live tail's business.
         ends = {lf.rel: offsets[lf.rel] for lf in files if lf.rel in offsets}
     else:
@@ -392,6 +425,8 @@ def read_page(
     budget = Budget(budget_bytes, budget_seconds)
     sources: list[_Source] = []
     out: list[dict[str, Any]] = []
+    seen = set(carried)
+    shown: list[str] = []  # the dedup keys of what this page showed, in order
     partial = False
     try:
         for lf in files:
@@ -411,15 +446,21 @@ def read_page(
                     break
                 best = max(live, key=lambda s: (s.head.time, s.lf.rel, s.head.line.start))  # type: ignore[union-attr]
                 assert best.head is not None
-                out.append(_annotate(best.head))
+                key = dedup_key(best.head.record)
+                if key is None or key not in seen:
+                    out.append(_annotate(best.head))
+                    if key is not None:
+                        seen.add(key)
+                        shown.append(key)
                 best.advance()
         except BudgetExhausted:
             partial = True
         remaining = {s.lf.rel: s.offset() for s in sources}
         more = any(v > 0 for v in remaining.values())
+        keep = list(dict.fromkeys([*carried, *shown]))[-MAX_CARRIED:]
         return Page(
             records=out,
-            cursor=encode_cursor({k: v for k, v in remaining.items() if v > 0}) if more else None,
+            cursor=encode_cursor({k: v for k, v in remaining.items() if v > 0}, keep) if more else None,
             partial=partial,
             scanned_bytes=budget.spent,
             files=len(sources),

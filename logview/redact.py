@@ -73,7 +73,7 @@ def _walk(value: Any, kinds: set[str], depth: int) -> Any:
 def redact(record: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``record`` with every detected value replaced by its masked form (and marked so)."""
     kinds: set[str] = set()
-    out = _walk(record, kinds, 0)
+    out: dict[str, Any] = _walk(record, kinds, 0)
     if kinds:
         out[MARK] = sorted(kinds)
     return out

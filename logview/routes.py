@@ -10,6 +10,7 @@ from logview import views
 def setup_routes(app: web.Application) -> None:
     app.router.add_get("/", views.index)
     app.router.add_get("/healthz", views.healthz)
+    app.router.add_get("/metrics", views.metrics)
     app.router.add_get("/favicon.ico", views.favicon)
     app.router.add_get("/api/logs", views.api_logs)
     app.router.add_get("/api/alerts", views.api_alerts)

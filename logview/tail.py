@@ -9,18 +9,35 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import OrderedDict
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
 from logpipe import get_logger, log_event
-from logview.reader import _line_boundary, complete_lines, discover, parse_line, record_time
+from logview.reader import (
+    BackwardLines,
+    Budget,
+    BudgetExhausted,
+    Query,
+    complete_lines,
+    dedup_key,
+    discover,
+    line_boundary,
+    parse_line,
+    record_time,
+)
 from logview.redact import redact
 
 CLOSE = object()  # put on a subscriber's queue when the server shuts down
 OVERFLOW = object()  # the subscriber fell behind and lost records; the page should reload
 log = get_logger("logview.tail")
 MAX_READ = 4 * 1024 * 1024  # per file per poll: a burst is spread over polls, memory stays bounded
+# A re-sent chunk lands twice in a real Fluentd's files, seconds apart: the stream shows a record once.
+# The keys of the records seen lately (those already in the files at start included: the first page showed
+# them) are remembered, this many at most.
+SEEN_KEYS = 100_000
+SEED_BYTES = 1024 * 1024  # per file, read backwards at start
 
 
 class Tailer:
@@ -34,6 +51,7 @@ class Tailer:
         self._primed = False
         self._task: asyncio.Task[None] | None = None
         self._last_error = float("-inf")
+        self._seen: OrderedDict[str, None] = OrderedDict()
 
     # ----------------------------------------------------------------------------- subscriptions
 
@@ -93,7 +111,8 @@ class Tailer:
                 known = lf.size if not self._primed else 0
                 if not self._primed:
                     with lf.path.open("rb") as fh:
-                        known = _line_boundary(fh, lf.size, 64 * 1024)
+                        known = line_boundary(fh, lf.size, 64 * 1024)
+                        self._seed_seen(fh, known)
             if lf.size < known:
                 known = 0  # truncated and rewritten
             if lf.size == known:
@@ -102,7 +121,7 @@ class Tailer:
             try:
                 with lf.path.open("rb") as fh:
                     if not read:
-                        self._offsets[lf.inode] = _line_boundary(fh, lf.size, 64 * 1024)
+                        self._offsets[lf.inode] = line_boundary(fh, lf.size, 64 * 1024)
                         continue
                     end = known
                     tag = lf.rel.split("/", 1)[0]
@@ -112,7 +131,7 @@ class Tailer:
                         if not raw.strip():
                             continue
                         rec = parse_line(raw)
-                        if rec is not None:
+                        if rec is not None and self._first_time(rec):
                             rec.setdefault("tag", tag)
                             out.append(redact(rec))
                     if end == known and window - known >= MAX_READ:
@@ -123,6 +142,34 @@ class Tailer:
         self._primed = True
         out.sort(key=record_time)
         return out
+
+    def _first_time(self, rec: dict[str, Any]) -> bool:
+        key = dedup_key(rec)
+        if key is None:
+            return True
+        if key in self._seen:
+            self._seen.move_to_end(key)
+            return False
+        self._remember(key)
+        return True
+
+    def _remember(self, key: str) -> None:
+        self._seen[key] = None
+        if len(self._seen) > SEEN_KEYS:
+            self._seen.popitem(last=False)
+
+    def _seed_seen(self, fh: Any, end: int) -> None:
+        """The keys of the newest records already in a file at start (oldest first, as if tailed)."""
+        reader = BackwardLines(fh, end, Query(), Budget(SEED_BYTES))
+        keys: list[str] = []
+        with contextlib.suppress(BudgetExhausted):
+            while (line := reader.next()) is not None:
+                rec = parse_line(line.raw)
+                key = dedup_key(rec) if rec is not None else None
+                if key is not None:
+                    keys.append(key)
+        for key in reversed(keys):
+            self._remember(key)
 
 
 def _put_last(queue: asyncio.Queue[Any], item: object) -> None:

@@ -11,11 +11,11 @@ from typing import Any
 
 from aiohttp import web
 
-from logview.keys import ALERTS, EXECUTOR, SETTINGS, TAILER
-from logview.middlewares import ApiError
+from logview.keys import ALERTS, EXECUTOR, METRICS, SETTINGS, TAILER
 from logview.reader import CursorError, Query, facets, per_minute, read_page
 from logview.redact import redact
 from logview.tail import CLOSE, OVERFLOW
+from webcore.errors import ApiError
 
 STATIC = Path(__file__).parent / "static"
 MAX_PARAM = 256
@@ -68,6 +68,10 @@ async def favicon(request: web.Request) -> web.Response:
 
 async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    return request.app[METRICS].render()
 
 
 def _page(

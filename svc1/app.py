@@ -14,7 +14,8 @@ from aiohttp import web
 
 import alerts
 from alerts.reports import ReportWriter
-from celery_app.app import create_celery
+from celery_app import redisconf
+from celery_app.config import create_celery
 from celery_app.settings import WorkerSettings
 from logpipe import get_logger, log_event
 from svc1 import keys, views
@@ -82,7 +83,7 @@ async def files_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def store_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
-    app[keys.STORE] = aioredis.Redis.from_url(
+    app[keys.STORE] = redisconf.async_client(
         settings.redis_url, socket_timeout=1.0, socket_connect_timeout=settings.publish_timeout
     )
     app[keys.ADMIT] = app[keys.STORE].register_script(BEGIN_SYNC)

@@ -17,19 +17,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import time
+from collections.abc import Awaitable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
 import redis.exceptions
 from celery import Celery
 
-from celery_app import status
-from celery_app.app import TASK_ANALYZE
-from celery_app.messages import TaskMessages, is_redis_broker
-from celery_app.signals import REQUEST_ID_HEADER
+from celery_app import redisconf, shared
+from celery_app.messages import TaskMessages
+from celery_app.shared import REQUEST_ID_HEADER, TASK_ANALYZE
 from svc1.admission import IDEM_CHECK, RATE_CHECK, REPEAT, Admission
 from webcore.ids import fresh_id
 
@@ -56,9 +57,16 @@ return {1, depth + 1}
 """
 )
 QUEUED, BACKLOG_FULL = 1, 6
+T = TypeVar("T")
 # Most jobs one pipeline carries; a larger batch waits for the next round trip.
 MAX_BATCH = 512
 REPLICAS_CHECK_SECONDS = 5.0
+
+
+def _awaitable(result: Awaitable[T] | T) -> Awaitable[T]:
+    """redis-py types a command for both clients (``Awaitable[T] | T``); the async client's are awaitable."""
+    assert inspect.isawaitable(result)
+    return result
 
 
 class BrokerUnavailable(Exception):
@@ -121,14 +129,17 @@ class Publisher:
         broker_url = str(celery.conf.broker_url)
         self.redis: aioredis.Redis | None = None
         self._owns_redis = False
-        if is_redis_broker(broker_url):
-            if redis_client is None or broker_url != store_url:
-                redis_client = aioredis.Redis.from_url(
-                    broker_url, socket_connect_timeout=timeout, socket_timeout=timeout
+        # A sentinel:// broker is a Redis broker too: the jobs go to the current master through our client.
+        conf = redisconf.RedisConf.from_env()
+        same_redis = redisconf.is_redis_url(broker_url) and redisconf.same_server(broker_url, store_url, conf)
+        if redisconf.is_redis_url(broker_url):
+            if redis_client is None or not same_redis:
+                redis_client = redisconf.async_client(
+                    broker_url, conf, socket_connect_timeout=timeout, socket_timeout=timeout
                 )
                 self._owns_redis = True
             self.redis = redis_client
-        self.records_status = self.redis is not None and broker_url == store_url
+        self.records_status = self.redis is not None and same_redis
         self.status_ttl = status_ttl
         self.max_backlog = max_backlog
         self.idempotency_ttl = idempotency_ttl
@@ -170,9 +181,8 @@ class Publisher:
         if time.monotonic() < self.down_until:
             raise BrokerUnavailable(self.last_error)
         try:
-            # asyncio.timeout, not wait_for: no extra task per request.
-            async with asyncio.timeout(self.timeout):
-                result = await self._send(message_id, text, request_id, admission, answer)
+            # No timer per request: the flusher bounds each batch's round trip by the publish timeout.
+            result = await self._send(message_id, text, request_id, admission, answer)
         except (BacklogFull, Refused):
             raise
         except Exception as exc:
@@ -207,7 +217,7 @@ class Publisher:
             message_id, args, argsrepr=argsrepr, delivery_tag=fresh_id(), headers=headers
         )
         done: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
-        self._batch.append(_Job(message, status.key(message_id), admission, answer, done))
+        self._batch.append(_Job(message, shared.status_key(message_id), admission, answer, done))
         self._wake.set()
         code, value = await done
         if code == QUEUED:
@@ -229,7 +239,11 @@ class Publisher:
 
     async def _flush(self, batch: list[_Job]) -> None:
         try:
-            results, replicated = await self._run_scripts(batch)
+            if time.monotonic() < self.down_until:
+                # Jobs that gathered while the batch before them failed: fail them at once too.
+                raise BrokerUnavailable(self.last_error)
+            async with asyncio.timeout(self.timeout):
+                results, replicated = await self._run_scripts(batch)
         except Exception as exc:
             for job in batch:
                 if not job.done.done():
@@ -257,7 +271,7 @@ class Publisher:
         if not self._script_sha:
             self._script_sha = await self.redis.script_load(ENQUEUE)
         await self._check_replicas()
-        status_value = status.encode("queued") if self.records_status else ""
+        status_value = shared.encode_status("queued") if self.records_status else ""
         for attempt in range(2):
             async with self.redis.pipeline(transaction=False) as pipe:
                 for job in batch:
@@ -303,7 +317,8 @@ class Publisher:
         """Jobs waiting in the queue (for /readyz and /metrics)."""
         if self.redis is None:
             return self.depth
-        self.depth = int(await asyncio.wait_for(self.redis.llen(self.queue), self.timeout * 2))
+        length = await asyncio.wait_for(_awaitable(self.redis.llen(self.queue)), self.timeout * 2)
+        self.depth = int(length)
         return self.depth
 
     def _probe(self) -> None:
@@ -315,7 +330,7 @@ class Publisher:
         """None when the broker answers, else why not (for /readyz)."""
         try:
             if self.redis is not None:
-                await asyncio.wait_for(self.redis.ping(), self.timeout * 2)
+                await asyncio.wait_for(_awaitable(self.redis.ping()), self.timeout * 2)
             else:
                 loop = asyncio.get_running_loop()
                 await asyncio.wait_for(loop.run_in_executor(self.executor, self._probe), self.timeout * 2)

@@ -24,6 +24,10 @@ class FieldFinding:
 
 
 def canonical(text: str) -> str:
+    if text.isascii() and text.isprintable() and "<" not in text and "&" not in text:
+        # Printable ASCII without markup or entities: NFKC, tag removal and unescaping change nothing and
+        # there is no invisible character, so the canonical form is the text with its spaces collapsed.
+        return " ".join(text.split())
     return canonicalize(text).text
 
 

@@ -5,16 +5,24 @@ Error details name the field and the rule, never the value: a rejected value may
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Literal
 
 from webcore.errors import ApiError, InvalidRequest
+from webcore.jsonbody import is_unicode_text, parse_json
 
 Mode = Literal["async", "sync"]
 USER_MAX = 64
 TEXT_MAX = 4000
 FIELDS = {"user", "text", "mode"}
+# Exactly the characters ``str.isspace`` (and so ``str.strip``) calls whitespace; the OpenAPI document's
+# pattern is built from it, so the document refuses what the service refuses.
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+# "Holds a character that is not whitespace" (JSON Schema patterns match anywhere in the string).
+NOT_BLANK_PATTERN = f"[^{WHITESPACE}]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +38,7 @@ def check_content_type(content_type: str) -> None:
 
 
 def parse_message(body: bytes) -> MessageIn:
-    try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        where = f" at position {exc.pos}" if isinstance(exc, json.JSONDecodeError) else ""
-        raise InvalidRequest(f"body is not valid UTF-8 JSON{where}") from None
+    data = parse_json(body)
     if not isinstance(data, dict):
         raise InvalidRequest("body must be a JSON object")
     unknown = set(data) - FIELDS
@@ -56,7 +60,9 @@ def _string(data: dict[str, object], name: str, max_len: int) -> str:
     if not isinstance(value, str):
         raise InvalidRequest(f'field "{name}" must be a string')
     if not value.strip():
-        raise InvalidRequest(f'field "{name}" must not be empty')
+        raise InvalidRequest(f'field "{name}" must not be empty or only whitespace')
+    if not is_unicode_text(value):
+        raise InvalidRequest(f'field "{name}" must be Unicode text (it holds an unpaired surrogate)')
     if len(value) > max_len:
         raise InvalidRequest(f'field "{name}" must be at most {max_len} characters')
     return value

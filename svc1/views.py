@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import logging
 
+import aiohttp
 import redis.exceptions
 from aiohttp import web
 
@@ -15,7 +16,7 @@ from svc1 import admission, keys, store, upstream
 from svc1.admission import Admission, Answer
 from svc1.alerting import raise_alert
 from svc1.broker import BacklogFull, BrokerUnavailable, Refused
-from svc1.scanning import describe, scan_message
+from svc1.scanning import FieldFinding, describe, scan_message
 from svc1.validation import MessageIn, check_content_type, parse_message
 from webcore.errors import ApiError
 from webcore.ids import fresh_id
@@ -37,9 +38,6 @@ async def post_message(request: web.Request) -> web.Response:
     except ApiError as err:
         await reject_invalid(app, err)
         raise
-    except web.HTTPRequestEntityTooLarge:
-        await reject_invalid(app, ApiError(413, "too_large", "body over the 64 KiB limit"))
-        raise
     message_id = fresh_id()
     findings = scan_message(message)
     if findings:
@@ -58,7 +56,9 @@ async def reject_invalid(app: web.Application, err: ApiError) -> None:
     await raise_alert(app, INVALID_INPUT, f"{err.code}: {err.detail}")
 
 
-async def reject_sensitive(app: web.Application, message_id: str, findings: list) -> web.Response:
+async def reject_sensitive(
+    app: web.Application, message_id: str, findings: list[FieldFinding]
+) -> web.Response:
     alert_type, description, kinds = describe(findings)
     app[keys.METRICS].outcome("sensitive").inc()
     log_event(
@@ -252,7 +252,8 @@ async def readyz(request: web.Request) -> web.Response:
             app[keys.METRICS].backlog.set(backlog)
     settings = app[keys.SETTINGS]
     try:
-        async with app[keys.HTTP].get(f"{settings.svc2_url}/healthz", timeout=1.0) as resp:
+        probe = aiohttp.ClientTimeout(total=1.0)
+        async with app[keys.HTTP].get(f"{settings.svc2_url}/healthz", timeout=probe) as resp:
             checks["service_2"] = "ok" if resp.status == 200 else f"answered {resp.status}"
     except Exception as exc:
         checks["service_2"] = type(exc).__name__

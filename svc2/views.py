@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 
 from aiohttp import web
@@ -12,6 +11,7 @@ from logpipe import get_logger, log_event
 from svc2 import keys
 from svc2.cleaning import clean
 from webcore.errors import ApiError, InvalidRequest
+from webcore.jsonbody import is_unicode_text, parse_json
 
 log = get_logger("svc2.views")
 MAX_FIELD = {"id": 64, "user": 64, "text": 4000}
@@ -29,10 +29,7 @@ def authorize(request: web.Request) -> None:
 
 
 def parse(body: bytes) -> dict[str, str]:
-    try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise InvalidRequest("body is not valid UTF-8 JSON") from None
+    data = parse_json(body)
     if not isinstance(data, dict):
         raise InvalidRequest("body must be a JSON object")
     for name, limit in MAX_FIELD.items():
@@ -41,6 +38,8 @@ def parse(body: bytes) -> dict[str, str]:
             raise InvalidRequest(f'field "{name}" must be a non-empty string')
         if len(value) > limit:
             raise InvalidRequest(f'field "{name}" must be at most {limit} characters')
+        if not is_unicode_text(value):
+            raise InvalidRequest(f'field "{name}" must be Unicode text (it holds an unpaired surrogate)')
     return {name: data[name] for name in MAX_FIELD}
 
 

@@ -39,6 +39,7 @@ class InvalidRequest(ApiError):
 HTTP_CODES: dict[int, str] = {
     400: "invalid_request",
     401: "unauthorized",
+    403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
     413: "too_large",

@@ -5,11 +5,19 @@ from __future__ import annotations
 
 import logging
 
+from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+
+_CLIENTS_FAULT = (HttpProcessingError, web.RequestPayloadError, ConnectionError)
+
 
 class RedactParserErrors(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info and record.exc_info[1] is not None:
             error = type(record.exc_info[1]).__name__
+            if isinstance(record.exc_info[1], _CLIENTS_FAULT) and record.levelno > logging.WARNING:
+                # What a client sent wrong is a warning about the client, not an error of the service.
+                record.levelno, record.levelname = logging.WARNING, "WARNING"
             record.exc_info = None
             record.exc_text = None
             record.msg = f"malformed HTTP request ({error})"

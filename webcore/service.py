@@ -2,33 +2,75 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import os
 
 import uvloop
 from aiohttp import web
 
 from webcore.metrics import HttpMetrics
-from webcore.middlewares import error_middleware, metrics_middleware, request_id_middleware
+from webcore.middlewares import edge_middleware
 from webcore.parser_errors import redact_parser_errors
+from webcore.protocol import ServiceRunner
+
+SHUTDOWN_TIMEOUT = 10.0
+KEEPALIVE_TIMEOUT = 75.0
+# A body (64 KiB at most) that has not arrived after this long is refused with 408 (BODY_TIMEOUT, seconds).
+BODY_TIMEOUT = 10.0
 
 
 def new_service_app(metrics: HttpMetrics, logger: logging.Logger, *, max_body_bytes: int) -> web.Application:
-    """An application with request ids, metrics and JSON errors, outermost first."""
+    """An application with request ids, metrics, JSON errors and the body limits (one middleware)."""
     redact_parser_errors()
+    body_timeout = float(os.environ.get("BODY_TIMEOUT") or BODY_TIMEOUT)
     return web.Application(
         client_max_size=max_body_bytes,
-        middlewares=[request_id_middleware, metrics_middleware(metrics), error_middleware(logger)],
+        middlewares=[
+            edge_middleware(metrics, logger, max_body_bytes=max_body_bytes, body_timeout=body_timeout)
+        ],
     )
+
+
+async def _run(app: web.Application, host: str, port: int) -> None:
+    runner = ServiceRunner(
+        app,
+        handle_signals=True,
+        access_log=None,
+        shutdown_timeout=SHUTDOWN_TIMEOUT,
+        keepalive_timeout=KEEPALIVE_TIMEOUT,
+    )
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
 
 
 def serve(app: web.Application, host: str, port: int) -> None:
-    """Runs until SIGINT/SIGTERM, then lets requests in flight finish (graceful shutdown)."""
-    web.run_app(
-        app,
-        host=host,
-        port=port,
-        access_log=None,
-        print=None,
-        shutdown_timeout=10.0,
-        loop=uvloop.new_event_loop(),
-    )
+    """Runs until SIGINT/SIGTERM, then lets requests in flight finish (graceful shutdown).
+
+    What ``web.run_app`` does, with a runner whose connections answer malformed HTTP in JSON."""
+    loop = uvloop.new_event_loop()
+    asyncio.set_event_loop(loop)
+    main = loop.create_task(_run(app, host, port))
+    try:
+        loop.run_until_complete(main)
+    except (web.GracefulExit, KeyboardInterrupt):
+        pass
+    finally:
+        try:
+            if not main.done():
+                main.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    loop.run_until_complete(main)
+        finally:
+            rest = [t for t in asyncio.all_tasks(loop) if not t.done()]
+            for task in rest:
+                task.cancel()
+            if rest:
+                loop.run_until_complete(asyncio.gather(*rest, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()

@@ -14,9 +14,10 @@ import redis
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from celery_app.app import TASK_ANALYZE, create_celery
+from celery_app.config import create_celery
 from celery_app.messages import TaskMessages
 from celery_app.settings import WorkerSettings
+from celery_app.shared import TASK_ANALYZE
 from svc1.app import create_app as create_svc1
 from svc1.keys import SETTINGS
 from svc1.settings import Settings as Svc1Settings

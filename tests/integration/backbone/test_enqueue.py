@@ -14,7 +14,7 @@ import redis
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from celery_app import status
+from celery_app import shared
 from svc1.app import create_app as create_svc1
 from svc1.keys import SETTINGS
 from svc1.settings import Settings as Svc1Settings
@@ -69,7 +69,7 @@ async def test_concurrent_requests_each_get_their_own_job(
     # Every delivery tag is unique: kombu keys its unacked messages by it.
     assert len({m["properties"]["delivery_tag"] for m in queued}) == 300  # type: ignore[index]
     r = redis.Redis.from_url(client.app[SETTINGS].redis_url)
-    states = {json.loads(r.get(status.key(str(i))))["status"] for i in ids}  # type: ignore[arg-type]
+    states = {json.loads(r.get(shared.status_key(str(i))))["status"] for i in ids}  # type: ignore[arg-type]
     assert states == {"queued"}
 
 
@@ -78,7 +78,7 @@ async def test_past_the_backlog_post_answers_429_and_queues_nothing(
 ) -> None:
     client = await make_client(max_backlog=5, overload_retry_after=3.0)
     r = redis.Redis.from_url(client.app[SETTINGS].redis_url)
-    stored_before = len(r.keys(status.key("*")))
+    stored_before = len(r.keys(shared.status_key("*")))
     # A burst far over the bound: the check and the push are one script, so exactly the bound gets in.
     answers = await asyncio.gather(*(post(client, n) for n in range(40)))
     accepted = [body for code, body, _ in answers if code == 202]
@@ -93,7 +93,7 @@ async def test_past_the_backlog_post_answers_429_and_queues_nothing(
     assert "service_1_backlog 5.0" in metrics
     assert 'service_1_messages_total{outcome="overloaded"} 35.0' in metrics
     # The refused ids were never stored: nothing half-done.
-    assert len(r.keys(status.key("*"))) == stored_before + 5
+    assert len(r.keys(shared.status_key("*"))) == stored_before + 5
 
 
 async def test_a_redis_that_forgot_the_script_still_takes_the_job(

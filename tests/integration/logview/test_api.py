@@ -290,3 +290,21 @@ async def test_stream_survives_rotation_without_repeating_records(
     got = [data for e, data in await _events(resp, 1) if e == "record"]
     assert [r["request_id"] for r in got] == ["after-rotation"]
     resp.close()
+
+
+async def test_errors_have_the_services_shape_and_codes(client: TestClient[Any, Any]) -> None:
+    """One error stack for all three apps: the same JSON body, the same codes, request ids, metrics."""
+    resp = await client.get("/nowhere")
+    assert (resp.status, await resp.json()) == (
+        404,
+        {"error": "not_found", "detail": "Not Found"},
+    )
+    assert resp.headers["X-Request-ID"]
+    resp = await client.post("/api/logs")
+    body = await resp.json()
+    assert (resp.status, body["error"]) == (405, "method_not_allowed")
+    assert "GET" in resp.headers["Allow"]
+    resp = await client.get("/api/logs", params={"limit": "many"})
+    assert (resp.status, (await resp.json())["error"]) == (400, "invalid_request")
+    text = await (await client.get("/metrics")).text()
+    assert 'logview_http_requests_total{method="GET",route="/api/logs",status="400"} 1.0' in text

@@ -8,7 +8,7 @@ import struct
 import msgpack
 import pytest
 
-from logpipe.collector import EventTime, ProtocolError, decode_message, gunzip, make_unpacker
+from logpipe.collector import EventTime, ProtocolError, decode_message, ext_hook, gunzip, make_unpacker
 
 LIMIT = 1_000_000
 T = 1_764_398_940  # 2025-11-29T06:49:00Z
@@ -104,4 +104,5 @@ def test_gzip_bomb_is_refused() -> None:
 
 
 def test_event_time_value() -> None:
-    assert EventTime(10, 500_000_000).as_float() == 10.5
+    value = ext_hook(0, struct.pack(">II", 10, 500_000_000))
+    assert isinstance(value, EventTime) and value == 10.5

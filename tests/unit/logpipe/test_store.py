@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from logpipe.store import CentralStore, RecentIds, read_store, safe_tag
+from logpipe.store import CentralStore, RecentIds, safe_tag
 
 T = datetime(2026, 11, 29, 6, 29, 0, 576000, tzinfo=UTC).timestamp()
+
+
+def read_store(directory: Path) -> Iterator[dict[str, Any]]:
+    """Every record the store wrote, file by file."""
+    for path in sorted(directory.glob("*/*.log")):
+        for raw in path.read_bytes().splitlines():
+            with contextlib.suppress(ValueError):
+                record = json.loads(raw)
+                if isinstance(record, dict):
+                    yield record
 
 
 def lines(path: Path) -> list[dict[str, object]]:

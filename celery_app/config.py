@@ -1,4 +1,4 @@
-"""The Celery application: configuration from settings, nothing accepted may be lost.
+"""The Celery application's configuration, from settings, nothing accepted may be lost.
 
 ``acks_late`` + prefetch 1: a message is acknowledged only after its task ran, and a worker holds at most
 one unstarted message per thread, so a killed worker loses nothing — Redis hands the unacked message to
@@ -7,16 +7,26 @@ another worker after the visibility timeout (RabbitMQ at once, when the channel 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from celery import Celery
 
+from celery_app import redisconf, sentinel_transport
 from celery_app.settings import WorkerSettings
 
-TASK_ANALYZE = "analysis.analyze"
 
-
-def create_celery(settings: WorkerSettings | None = None) -> Celery:
+def create_celery(settings: WorkerSettings | None = None, include: Sequence[str] = ()) -> Celery:
+    """A configured app; the worker's (``celery_app.celery``) includes the task modules, a publisher's does
+    not need them."""
     settings = settings or WorkerSettings.from_env()
-    app = Celery("ingest", broker=settings.broker_url, backend=settings.result_backend)
+    conf = settings.redis
+    # With Sentinel both are kombu's sentinel:// lists (+ master_name below); rediss:// gets its TLS checks.
+    broker = redisconf.celery_url(settings.broker_url, conf)
+    backend = redisconf.celery_url(settings.result_backend, conf)
+    if broker.startswith("sentinel://"):
+        # kombu's sentinel transport, with the fix that keeps a worker alive through a failover.
+        sentinel_transport.install()
+    app = Celery("ingest", broker=broker, backend=backend, include=list(include))
     app.conf.update(
         task_serializer="json",
         accept_content=["json"],
@@ -42,8 +52,12 @@ def create_celery(settings: WorkerSettings | None = None) -> Celery:
             "socket_connect_timeout": 2.0,
             "socket_timeout": 5.0,
             "max_retries": 1,
+            **redisconf.celery_transport_options(settings.broker_url, conf),
         },
-        result_backend_transport_options={"visibility_timeout": settings.visibility_timeout},
+        result_backend_transport_options={
+            "visibility_timeout": settings.visibility_timeout,
+            **redisconf.celery_transport_options(settings.result_backend, conf),
+        },
         task_publish_retry=False,
         worker_send_task_events=False,
     )
