@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
 from celery_app.redisconf import RedisConf
-
-
-def env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    return float(raw) if raw not in (None, "") else default
+from envconfig import Env
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,17 +24,20 @@ class WorkerSettings:
     redis: RedisConf = field(default_factory=RedisConf)
 
     @classmethod
-    def from_env(cls) -> WorkerSettings:
-        redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    def from_env(cls, env: Env | None = None) -> WorkerSettings:
+        """Also the one reader of REDIS_URL and RESULT_TTL_SECONDS for service_1, which publishes to the
+        same broker and writes the same status store."""
+        env = env or Env()
+        redis_url = env.text("REDIS_URL", "redis://127.0.0.1:6379/0")
         return cls(
             redis_url=redis_url,
-            broker_url=os.environ.get("CELERY_BROKER_URL") or redis_url,
-            queue=os.environ.get("CELERY_QUEUE") or "ingest",
-            result_backend=os.environ.get("CELERY_RESULT_BACKEND") or redis_url,
-            visibility_timeout=env_float("CELERY_VISIBILITY_TIMEOUT", 300.0),
-            restore_interval=env_float("CELERY_RESTORE_INTERVAL", 10.0),
-            concurrency=int(env_float("CELERY_CONCURRENCY", 2)),
-            extra_cost_ms=env_float("ANALYSIS_EXTRA_COST_MS", 0.0),
-            result_ttl_seconds=int(env_float("RESULT_TTL_SECONDS", 7 * 24 * 3600)),
-            redis=RedisConf.from_env(),
+            broker_url=env.text("CELERY_BROKER_URL", redis_url),
+            queue=env.text("CELERY_QUEUE", "ingest"),
+            result_backend=env.text("CELERY_RESULT_BACKEND", redis_url),
+            visibility_timeout=env.number("CELERY_VISIBILITY_TIMEOUT", 300.0, minimum=1),
+            restore_interval=env.number("CELERY_RESTORE_INTERVAL", 10.0, minimum=0.1),
+            concurrency=env.integer("CELERY_CONCURRENCY", 2, minimum=1),
+            extra_cost_ms=env.number("ANALYSIS_EXTRA_COST_MS", 0.0, minimum=0),
+            result_ttl_seconds=env.integer("RESULT_TTL_SECONDS", 7 * 24 * 3600, minimum=1),
+            redis=RedisConf.from_env(env.environ),
         )

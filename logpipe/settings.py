@@ -2,36 +2,37 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from envconfig import Env
+
 DEFAULT_FLUENTD_HOST = "127.0.0.1"
 DEFAULT_FLUENTD_PORT = 24224
-
-
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "").strip()
-    return int(raw) if raw else default
-
-
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
-    return float(raw) if raw else default
+DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "logging" / "logging.toml"
 
 
 def fluent_enabled(env: Mapping[str, str]) -> bool:
     """Streaming is on unless FLUENTD_ENABLED=0: the contract has every process stream to
     FLUENTD_HOST:FLUENTD_PORT (127.0.0.1:24224 by default); while nothing listens there, records wait in
     the spool."""
-    return env.get("FLUENTD_ENABLED", "").strip() != "0"
+    return Env(env).flag("FLUENTD_ENABLED", True)
+
+
+def default_config() -> Path:
+    if DEFAULT_CONFIG.exists():
+        return DEFAULT_CONFIG
+    # An installed (non-editable) package runs from the repository's copy, as the image does.
+    return Path.cwd() / "logging" / "logging.toml"
 
 
 @dataclass(frozen=True)
 class LogSettings:
     log_dir: Path
-    level: str
+    # The declarative configuration (LOG_CONFIG), and LOG_LEVEL when it overrides the file's root level.
+    config: Path
+    level: str | None
     # Whether records carry funcName/lineno/pathname; off by default because our lines never show them.
     caller_info: bool
     fluent_enabled: bool
@@ -47,22 +48,23 @@ class LogSettings:
     central_dir: Path
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> LogSettings:
-        env = os.environ if env is None else env
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> LogSettings:
+        env = Env(environ)
         return cls(
-            log_dir=Path(env.get("LOG_DIR") or "logs"),
-            level=env.get("LOG_LEVEL") or "INFO",
-            caller_info=env.get("LOG_CALLER_INFO", "").strip() == "1",
-            fluent_enabled=fluent_enabled(env),
-            fluent_host=env.get("FLUENTD_HOST") or DEFAULT_FLUENTD_HOST,
-            fluent_port=_int(env, "FLUENTD_PORT", DEFAULT_FLUENTD_PORT),
-            tag_prefix=env.get("FLUENTD_TAG_PREFIX") or "app",
-            spool_max_bytes=_int(env, "LOG_SPOOL_MAX_BYTES", 64 * 1024 * 1024),
-            spool_segment_bytes=_int(env, "LOG_SPOOL_SEGMENT_BYTES", 512 * 1024),
-            send_timeout=_float(env, "LOG_FLUENT_TIMEOUT", 3.0),
-            retry_max_seconds=_float(env, "LOG_FLUENT_RETRY_MAX", 2.0),
-            flush_timeout=_float(env, "LOG_FLUSH_TIMEOUT", 5.0),
-            central_dir=Path(env.get("CENTRAL_LOG_DIR") or "logs/central"),
+            log_dir=env.path("LOG_DIR", "logs"),
+            config=env.path("LOG_CONFIG", default_config()),
+            level=env.optional("LOG_LEVEL"),
+            caller_info=env.flag("LOG_CALLER_INFO", False),
+            fluent_enabled=env.flag("FLUENTD_ENABLED", True),
+            fluent_host=env.text("FLUENTD_HOST", DEFAULT_FLUENTD_HOST),
+            fluent_port=env.integer("FLUENTD_PORT", DEFAULT_FLUENTD_PORT, minimum=1),
+            tag_prefix=env.text("FLUENTD_TAG_PREFIX", "app"),
+            spool_max_bytes=env.integer("LOG_SPOOL_MAX_BYTES", 64 * 1024 * 1024, minimum=0),
+            spool_segment_bytes=env.integer("LOG_SPOOL_SEGMENT_BYTES", 512 * 1024, minimum=1024),
+            send_timeout=env.number("LOG_FLUENT_TIMEOUT", 3.0, minimum=0.01),
+            retry_max_seconds=env.number("LOG_FLUENT_RETRY_MAX", 2.0, minimum=0.01),
+            flush_timeout=env.number("LOG_FLUSH_TIMEOUT", 5.0, minimum=0),
+            central_dir=env.path("CENTRAL_LOG_DIR", "logs/central"),
         )
 
 
@@ -77,13 +79,14 @@ class CollectorSettings:
     open_files: int
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> CollectorSettings:
-        env = os.environ if env is None else env
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> CollectorSettings:
+        env = Env(environ)
+        logs = LogSettings.from_env(environ)
         return cls(
-            host=env.get("FLUENTD_HOST") or DEFAULT_FLUENTD_HOST,
-            port=_int(env, "FLUENTD_PORT", DEFAULT_FLUENTD_PORT),
-            central_dir=Path(env.get("CENTRAL_LOG_DIR") or "logs/central"),
-            max_frame_bytes=_int(env, "COLLECTOR_MAX_FRAME_BYTES", 16 * 1024 * 1024),
-            dedup_ids=_int(env, "COLLECTOR_DEDUP_IDS", 500_000),
-            open_files=_int(env, "COLLECTOR_OPEN_FILES", 64),
+            host=logs.fluent_host,
+            port=logs.fluent_port,
+            central_dir=logs.central_dir,
+            max_frame_bytes=env.integer("COLLECTOR_MAX_FRAME_BYTES", 16 * 1024 * 1024, minimum=1024),
+            dedup_ids=env.integer("COLLECTOR_DEDUP_IDS", 500_000, minimum=1),
+            open_files=env.integer("COLLECTOR_OPEN_FILES", 64, minimum=1),
         )

@@ -23,22 +23,11 @@ from logpipe.forward import FluentForwarder
 from logpipe.pipeline import PipelineHandler
 from logpipe.settings import LogSettings
 
-DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "logging" / "logging.toml"
 PIPELINE_HANDLER = "pipeline"
 
 
 class LogConfigError(SystemExit):
     """The logging configuration cannot be used; the message names the file and what is wrong."""
-
-
-def config_path(env: dict[str, str] | None = None) -> Path:
-    env = dict(os.environ) if env is None else env
-    if env.get("LOG_CONFIG"):
-        return Path(env["LOG_CONFIG"])
-    if DEFAULT_CONFIG.exists():
-        return DEFAULT_CONFIG
-    # An installed (non-editable) package runs from the repository's copy, as the image does.
-    return Path.cwd() / "logging" / "logging.toml"
 
 
 def load_config(path: Path) -> dict[str, Any]:
@@ -159,7 +148,7 @@ def setup_logging(
     """
     global _current
     settings = LogSettings.from_env()
-    path = config_path()
+    path = settings.config
     config = copy.deepcopy(load_config(path))
     with _setup_lock:
         if _current is not None:
@@ -175,7 +164,7 @@ def setup_logging(
             stream=stream if fluent is None else fluent,
             fields=fields,
         )
-        root_level = level or os.environ.get("LOG_LEVEL")
+        root_level = level or settings.level
         if root_level:
             config.setdefault("root", {})["level"] = root_level
         try:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from envconfig import Env
+from logpipe.settings import LogSettings
 
 
 class ConfigError(ValueError):
@@ -42,18 +44,19 @@ class Settings:
     shutdown_timeout: float = 5.0
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if env is None else env
-        token = env.get("LOGVIEW_TOKEN") or None
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = Env(environ)
+        # Where the logs are is logpipe's to say (LOG_DIR, CENTRAL_LOG_DIR), read once there.
+        logs = LogSettings.from_env(environ)
         return cls(
-            host=env.get("LOGVIEW_HOST", "127.0.0.1"),
-            port=int(env.get("LOGVIEW_PORT", "8003")),
-            central_dir=Path(env.get("CENTRAL_LOG_DIR", "logs/central")),
-            log_dir=Path(env.get("LOG_DIR", "logs")),
-            token=token,
-            poll_interval=float(env.get("LOGVIEW_POLL_INTERVAL", "0.5")),
-            scan_budget=int(env.get("LOGVIEW_SCAN_BUDGET_MB", "4096")) * 1024 * 1024,
-            scan_seconds=float(env.get("LOGVIEW_SCAN_SECONDS", "2.0")),
+            host=env.text("LOGVIEW_HOST", cls.host),
+            port=env.integer("LOGVIEW_PORT", cls.port, minimum=1),
+            central_dir=logs.central_dir,
+            log_dir=logs.log_dir,
+            token=env.optional("LOGVIEW_TOKEN"),
+            poll_interval=env.number("LOGVIEW_POLL_INTERVAL", cls.poll_interval, minimum=0.01),
+            scan_budget=env.integer("LOGVIEW_SCAN_BUDGET_MB", 4096, minimum=1) * 1024 * 1024,
+            scan_seconds=env.number("LOGVIEW_SCAN_SECONDS", cls.scan_seconds, minimum=0.01),
         )
 
     def validate(self) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from celery_app.settings import WorkerSettings
+from envconfig import Env
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -39,25 +41,26 @@ class Settings:
     idempotency_ttl: int = 24 * 3600
 
     @classmethod
-    def from_env(cls) -> Settings:
-        env = os.environ
-        redis_url = env.get("REDIS_URL") or cls.redis_url
+    def from_env(cls, env: Env | None = None) -> Settings:
+        env = env or Env()
+        # The broker and status store are the workers' as well: read once, by their settings.
+        shared = WorkerSettings.from_env(env)
         return cls(
-            host=env.get("SVC1_HOST") or cls.host,
-            port=int(env.get("SVC1_PORT") or cls.port),
-            redis_url=redis_url,
-            svc2_url=(env.get("SVC2_URL") or cls.svc2_url).rstrip("/"),
-            service_token=env.get("SERVICE_TOKEN", ""),
-            report_dir=Path(env.get("REPORT_DIR") or cls.report_dir),
-            svc2_timeout=float(env.get("SVC2_TIMEOUT") or cls.svc2_timeout),
-            publish_timeout=float(env.get("PUBLISH_TIMEOUT") or cls.publish_timeout),
-            broker_retry_after=float(env.get("BROKER_RETRY_AFTER") or cls.broker_retry_after),
-            publish_threads=int(env.get("PUBLISH_THREADS") or cls.publish_threads),
-            reports_per_minute=int(env.get("REPORTS_PER_MINUTE") or cls.reports_per_minute),
-            result_ttl_seconds=int(env.get("RESULT_TTL_SECONDS") or cls.result_ttl_seconds),
-            max_backlog=int(env.get("MAX_BACKLOG") or cls.max_backlog),
-            overload_retry_after=float(env.get("OVERLOAD_RETRY_AFTER") or cls.overload_retry_after),
-            user_rate=float(env.get("USER_RATE") or cls.user_rate),
-            user_burst=int(env.get("USER_BURST") or cls.user_burst),
-            idempotency_ttl=int(env.get("IDEMPOTENCY_TTL") or cls.idempotency_ttl),
+            host=env.text("SVC1_HOST", cls.host),
+            port=env.integer("SVC1_PORT", cls.port, minimum=1),
+            redis_url=shared.redis_url,
+            svc2_url=env.text("SVC2_URL", cls.svc2_url).rstrip("/"),
+            service_token=env.text("SERVICE_TOKEN", ""),
+            report_dir=env.path("REPORT_DIR", cls.report_dir),
+            svc2_timeout=env.number("SVC2_TIMEOUT", cls.svc2_timeout, minimum=0.01),
+            publish_timeout=env.number("PUBLISH_TIMEOUT", cls.publish_timeout, minimum=0.01),
+            broker_retry_after=env.number("BROKER_RETRY_AFTER", cls.broker_retry_after, minimum=0),
+            publish_threads=env.integer("PUBLISH_THREADS", cls.publish_threads, minimum=1),
+            reports_per_minute=env.integer("REPORTS_PER_MINUTE", cls.reports_per_minute, minimum=1),
+            result_ttl_seconds=shared.result_ttl_seconds,
+            max_backlog=env.integer("MAX_BACKLOG", cls.max_backlog, minimum=0),
+            overload_retry_after=env.number("OVERLOAD_RETRY_AFTER", cls.overload_retry_after, minimum=0),
+            user_rate=env.number("USER_RATE", cls.user_rate, minimum=0),
+            user_burst=env.integer("USER_BURST", cls.user_burst, minimum=1),
+            idempotency_ttl=env.integer("IDEMPOTENCY_TTL", cls.idempotency_ttl, minimum=1),
         )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
+
+from envconfig import Env
 
 
 class MissingToken(RuntimeError):
@@ -17,13 +18,14 @@ class Settings:
     service_token: str = ""
 
     @classmethod
-    def from_env(cls) -> Settings:
-        token = os.environ.get("SERVICE_TOKEN", "")
+    def from_env(cls, env: Env | None = None) -> Settings:
+        env = env or Env()
+        token = env.text("SERVICE_TOKEN", "")
         if not token.strip():
             # An empty token would let anyone who can reach the port call the internal API.
             raise MissingToken("SERVICE_TOKEN is empty: service_2 will not start without it")
         return cls(
-            host=os.environ.get("SVC2_HOST") or cls.host,
-            port=int(os.environ.get("SVC2_PORT") or cls.port),
+            host=env.text("SVC2_HOST", cls.host),
+            port=env.integer("SVC2_PORT", cls.port, minimum=1),
             service_token=token,
         )

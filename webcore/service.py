@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 
 import uvloop
 from aiohttp import web
 
+from envconfig import Env
 from webcore.metrics import HttpMetrics
 from webcore.middlewares import edge_middleware
 from webcore.parser_errors import redact_parser_errors
@@ -24,7 +24,7 @@ BODY_TIMEOUT = 10.0
 def new_service_app(metrics: HttpMetrics, logger: logging.Logger, *, max_body_bytes: int) -> web.Application:
     """An application with request ids, metrics, JSON errors and the body limits (one middleware)."""
     redact_parser_errors()
-    body_timeout = float(os.environ.get("BODY_TIMEOUT") or BODY_TIMEOUT)
+    body_timeout = Env().number("BODY_TIMEOUT", BODY_TIMEOUT, minimum=0.01)
     return web.Application(
         client_max_size=max_body_bytes,
         middlewares=[

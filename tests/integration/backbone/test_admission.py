@@ -3,30 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import urllib.request
-from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
-import pytest
 import redis
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
-from svc1.app import create_app as create_svc1
 from svc1.keys import SETTINGS
-from svc1.settings import Settings as Svc1Settings
-from svc2.app import create_app as create_svc2
-from svc2.settings import Settings as Svc2Settings
+from tests.integration.backbone.conftest import MakeSvc1
 from tests.support.procs import PYTHON, free_port, http_status, start, wait_until
 from tests.support.stack import Stack, request
-
-TOKEN = "admission-token"
-ClientFactory = Callable[[web.Application], Awaitable[TestClient]]
-ServerFactory = Callable[[web.Application], Awaitable[TestServer]]
 
 
 def test_a_flooding_user_is_limited_across_every_replica_and_others_are_served(stack: Stack) -> None:
@@ -70,27 +58,6 @@ def test_a_flooding_user_is_limited_across_every_replica_and_others_are_served(s
     assert not [k for k in client.keys("*") if b"flood" in k]
 
 
-@pytest.fixture
-def make_client(
-    aiohttp_client: ClientFactory, aiohttp_server: ServerFactory, redis_url: str, tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Callable[..., Awaitable[TestClient]]:  # fmt: skip
-    monkeypatch.setenv("REDIS_URL", redis_url)
-    monkeypatch.setenv("CELERY_QUEUE", f"idem-{tmp_path.name}")
-
-    async def make(**overrides: object) -> TestClient:
-        svc2 = await aiohttp_server(create_svc2(Svc2Settings(service_token=TOKEN)))
-        settings = Svc1Settings(
-            redis_url=redis_url, svc2_url=str(svc2.make_url("")).rstrip("/"), service_token=TOKEN,
-            report_dir=tmp_path / "reports", user_rate=0.0,
-        )  # fmt: skip
-        client = await aiohttp_client(create_svc1(dataclasses.replace(settings, **overrides)))
-        client.svc2 = svc2  # type: ignore[attr-defined]
-        return client
-
-    return make
-
-
 async def post(
     client: TestClient, key: str | None, text: str = "the same message", mode: str = "async"
 ) -> tuple[int, dict[str, Any]]:
@@ -99,30 +66,30 @@ async def post(
     return resp.status, await resp.json()
 
 
-def queue_length(client: TestClient, tmp_path: Path) -> int:
-    return int(redis.Redis.from_url(client.app[SETTINGS].redis_url).llen(f"idem-{tmp_path.name}"))  # type: ignore[arg-type]
+def queue_length(client: TestClient, queue_name: str) -> int:
+    return int(redis.Redis.from_url(client.app[SETTINGS].redis_url).llen(queue_name))  # type: ignore[arg-type]
 
 
 async def test_a_repeat_gets_the_first_answer_and_queues_nothing(
-    make_client: Callable[..., Awaitable[TestClient]], tmp_path: Path
+    make_svc1: MakeSvc1, queue_name: str
 ) -> None:
-    client = await make_client()
+    client = await make_svc1()
     first = await post(client, "order-7:try")
     assert first[0] == 202
     assert await post(client, "order-7:try") == first
-    assert queue_length(client, tmp_path) == 1
+    assert queue_length(client, queue_name) == 1
     # Racing repeats: every one answered with the first's id, one job in all.
     answers = await asyncio.gather(*(post(client, "race-key") for _ in range(25)))
     assert {a[0] for a in answers} == {202}
     assert len({a[1]["id"] for a in answers}) == 1
-    assert queue_length(client, tmp_path) == 2
+    assert queue_length(client, queue_name) == 2
     code, body = await post(client, "race-key", text="another body")
     assert (code, body["error"]) == (409, "idempotency_conflict")
-    assert queue_length(client, tmp_path) == 2
+    assert queue_length(client, queue_name) == 2
 
 
-async def test_sync_repeats_are_forwarded_once(make_client: Callable[..., Awaitable[TestClient]]) -> None:
-    client = await make_client()
+async def test_sync_repeats_are_forwarded_once(make_svc1: MakeSvc1) -> None:
+    client = await make_svc1()
     answers = await asyncio.gather(*(post(client, "sync-key", mode="sync") for _ in range(8)))
     assert {a[0] for a in answers} == {200}
     assert len({a[1]["id"] for a in answers}) == 1
@@ -132,10 +99,8 @@ async def test_sync_repeats_are_forwarded_once(make_client: Callable[..., Awaita
     assert 'service_2_http_requests_total{method="POST",route="/process",status="200"} 1.0' in text
 
 
-async def test_keys_are_checked_and_stored_hashed(
-    make_client: Callable[..., Awaitable[TestClient]], tmp_path: Path
-) -> None:
-    client = await make_client()
+async def test_keys_are_checked_and_stored_hashed(make_svc1: MakeSvc1, queue_name: str) -> None:
+    client = await make_svc1()
     for bad in ["", "x" * 129, "has space", "4111111111111111"]:
         code, body = await post(client, bad)
         assert (code, body["error"]) == (400, "invalid_request"), bad

@@ -4,51 +4,19 @@ answered only once its own job is queued; the backlog bound; a Redis that forgot
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
-from collections.abc import Awaitable, Callable
-from pathlib import Path
 
-import pytest
 import redis
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from celery_app import shared
-from svc1.app import create_app as create_svc1
 from svc1.keys import SETTINGS
-from svc1.settings import Settings as Svc1Settings
-from svc2.app import create_app as create_svc2
-from svc2.settings import Settings as Svc2Settings
-
-TOKEN = "enqueue-token"
-ClientFactory = Callable[[web.Application], Awaitable[TestClient]]
-ServerFactory = Callable[[web.Application], Awaitable[TestServer]]
+from tests.integration.backbone.conftest import MakeSvc1
 
 
-@pytest.fixture
-def make_client(
-    aiohttp_client: ClientFactory, aiohttp_server: ServerFactory, redis_url: str, tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Callable[..., Awaitable[TestClient]]:  # fmt: skip
-    monkeypatch.setenv("REDIS_URL", redis_url)
-    monkeypatch.setenv("CELERY_QUEUE", f"enqueue-{tmp_path.name}")
-
-    async def make(**overrides: object) -> TestClient:
-        overrides.setdefault("user_rate", 0.0)
-        svc2 = await aiohttp_server(create_svc2(Svc2Settings(service_token=TOKEN)))
-        settings = Svc1Settings(
-            redis_url=redis_url, svc2_url=str(svc2.make_url("")).rstrip("/"), service_token=TOKEN,
-            report_dir=tmp_path / "reports",
-        )  # fmt: skip
-        return await aiohttp_client(create_svc1(dataclasses.replace(settings, **overrides)))
-
-    return make
-
-
-def queue_of(client: TestClient, tmp_path: Path) -> list[dict[str, object]]:
+def queue_of(client: TestClient, queue_name: str) -> list[dict[str, object]]:
     r = redis.Redis.from_url(client.app[SETTINGS].redis_url)
-    return [json.loads(raw) for raw in r.lrange(f"enqueue-{tmp_path.name}", 0, -1)]  # type: ignore[union-attr]
+    return [json.loads(raw) for raw in r.lrange(queue_name, 0, -1)]  # type: ignore[union-attr]
 
 
 async def post(client: TestClient, n: int) -> tuple[int, dict[str, object], dict[str, str]]:
@@ -56,15 +24,13 @@ async def post(client: TestClient, n: int) -> tuple[int, dict[str, object], dict
     return resp.status, await resp.json(), dict(resp.headers)
 
 
-async def test_concurrent_requests_each_get_their_own_job(
-    make_client: Callable[..., Awaitable[TestClient]], tmp_path: Path
-) -> None:
-    client = await make_client(max_backlog=0)
+async def test_concurrent_requests_each_get_their_own_job(make_svc1: MakeSvc1, queue_name: str) -> None:
+    client = await make_svc1(max_backlog=0)
     answers = await asyncio.gather(*(post(client, n) for n in range(300)))
     assert {code for code, _, _ in answers} == {202}
     ids = [body["id"] for _, body, _ in answers]
     assert len(set(ids)) == 300
-    queued = queue_of(client, tmp_path)
+    queued = queue_of(client, queue_name)
     assert sorted(m["headers"]["id"] for m in queued) == sorted(ids)  # type: ignore[index]
     # Every delivery tag is unique: kombu keys its unacked messages by it.
     assert len({m["properties"]["delivery_tag"] for m in queued}) == 300  # type: ignore[index]
@@ -74,9 +40,9 @@ async def test_concurrent_requests_each_get_their_own_job(
 
 
 async def test_past_the_backlog_post_answers_429_and_queues_nothing(
-    make_client: Callable[..., Awaitable[TestClient]], tmp_path: Path
+    make_svc1: MakeSvc1, queue_name: str
 ) -> None:
-    client = await make_client(max_backlog=5, overload_retry_after=3.0)
+    client = await make_svc1(max_backlog=5, overload_retry_after=3.0)
     r = redis.Redis.from_url(client.app[SETTINGS].redis_url)
     stored_before = len(r.keys(shared.status_key("*")))
     # A burst far over the bound: the check and the push are one script, so exactly the bound gets in.
@@ -86,7 +52,7 @@ async def test_past_the_backlog_post_answers_429_and_queues_nothing(
     assert len(accepted) == 5 and len(refused) == 35
     for body, headers in refused:
         assert body["error"] == "overloaded" and headers["Retry-After"] == "3"
-    assert len(queue_of(client, tmp_path)) == 5
+    assert len(queue_of(client, queue_name)) == 5
     ready = await (await client.get("/readyz")).json()
     assert ready["backlog"] == {"waiting": 5, "limit": 5}
     metrics = await (await client.get("/metrics")).text()
@@ -97,11 +63,11 @@ async def test_past_the_backlog_post_answers_429_and_queues_nothing(
 
 
 async def test_a_redis_that_forgot_the_script_still_takes_the_job(
-    make_client: Callable[..., Awaitable[TestClient]], tmp_path: Path
+    make_svc1: MakeSvc1, queue_name: str
 ) -> None:
-    client = await make_client(max_backlog=0)
+    client = await make_svc1(max_backlog=0)
     assert (await post(client, 1))[0] == 202
     redis.Redis.from_url(client.app[SETTINGS].redis_url).script_flush()
     answers = await asyncio.gather(*(post(client, n) for n in range(10)))
     assert {code for code, _, _ in answers} == {202}
-    assert len(queue_of(client, tmp_path)) == 11
+    assert len(queue_of(client, queue_name)) == 11

@@ -7,7 +7,7 @@ bounded when the collector is gone.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -32,6 +32,19 @@ def procs() -> Iterator[list[Proc]]:
     yield started
     for proc in reversed(started):
         proc.stop()
+
+
+def settled(read: Callable[[], list[str]], quiet: float = 0.3) -> list[str]:
+    """What ``read`` returns once two reads ``quiet`` seconds apart agree."""
+    before = read()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        time.sleep(quiet)
+        now = read()
+        if now == before:
+            return now
+        before = now
+    raise TimeoutError("the log kept growing")
 
 
 def spool_files(log_dir: Path) -> list[Path]:
@@ -66,7 +79,8 @@ def test_collector_killed_and_restarted_loses_and_duplicates_nothing(
     # Stop the traffic: the spool must drain on the sender's own timer, not on the next record.
     (control / "pause").touch()
     wait_until(lambda: (control / "paused").exists(), timeout=10)
-    expected = [r["record_id"] for r in local_records(local)]
+    # Lines reach the file in batches (every 50 ms): take the list once it has stopped growing.
+    expected = settled(lambda: [r["record_id"] for r in local_records(local)])
     assert spool_files(log_dir), "records logged during the outage wait in the spool"
 
     procs.append(start_collector(tmp_path, port))

@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from logpipe import bind_request_id, get_logger, log_event, setup_logging
-from logpipe.settings import LogSettings, fluent_enabled
-from logpipe.setup import DEFAULT_CONFIG
+from logpipe.settings import DEFAULT_CONFIG, LogSettings, fluent_enabled
 
 
 @pytest.fixture
