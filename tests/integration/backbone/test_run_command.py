@@ -12,7 +12,7 @@ from tests.support.stack import request
 
 
 def test_run_command_starts_everything_and_ctrl_c_stops_it(tmp_path: Path) -> None:
-    ports = {name: free_port() for name in ("svc1", "svc2", "viewer", "fluentd", "redis")}
+    ports = {name: free_port() for name in ("svc1", "svc2", "viewer", "fluentd", "redis", "flower")}
     env = {
         # Nothing answers on this port: the command must start a Redis of its own there.
         "REDIS_URL": f"redis://127.0.0.1:{ports['redis']}/0",
@@ -21,6 +21,7 @@ def test_run_command_starts_everything_and_ctrl_c_stops_it(tmp_path: Path) -> No
         "SVC2_URL": f"http://127.0.0.1:{ports['svc2']}",
         "LOGVIEW_PORT": str(ports["viewer"]),
         "FLUENTD_PORT": str(ports["fluentd"]),
+        "FLOWER_PORT": str(ports["flower"]),
         "LOG_DIR": str(tmp_path / "logs"),
         "REPORT_DIR": str(tmp_path / "reports"),
         "CENTRAL_LOG_DIR": str(tmp_path / "logs" / "central"),
