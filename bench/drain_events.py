@@ -33,7 +33,7 @@ from celery_app import shared
 from celery_app.config import create_celery
 from celery_app.settings import WorkerSettings
 from celery_app.shared import TASK_ANALYZE
-from tests.support.procs import ROOT, VENV_BIN, Proc, free_port, http_status, private_redis, start, wait_until
+from harness.procs import ROOT, VENV_BIN, Proc, free_port, http_status, private_redis, start, wait_until
 
 TEXTS = [
     "The delivery arrived on time, thanks a lot!",

@@ -46,7 +46,7 @@ from typing import Any
 import redis
 
 from bench.procstat import CLK_TCK
-from tests.support.procs import PYTHON, ROOT, free_port, http_status, port_open, start, wait_until
+from harness.procs import PYTHON, ROOT, free_port, http_status, port_open, start, wait_until
 
 OUT = ROOT / "bench" / "out"
 TEXTS = [

@@ -18,7 +18,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from deploy import balancer
-from tests.support.procs import PYTHON, ROOT, Proc, free_port, http_status, port_open, start, wait_until
+from harness.procs import PYTHON, ROOT, Proc, free_port, http_status, port_open, start, wait_until
 from tests.support.stack import Stack, request
 
 CLEAN = {"user": "ann", "text": "The parcel arrived, thanks!"}

@@ -12,7 +12,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from tests.support.procs import ROOT, VENV_BIN
+from harness.procs import ROOT, VENV_BIN
 
 COMPOSE = ROOT / "compose.yaml"
 LONG_RUNNING = ("redis", "fluentd", "svc2", "svc1", "balancer", "worker", "flower", "logview")

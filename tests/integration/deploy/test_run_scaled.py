@@ -12,7 +12,7 @@ import urllib.request
 from collections import Counter
 from pathlib import Path
 
-from tests.support.procs import ROOT, free_port, http_status, port_open, start, wait_until
+from harness.procs import ROOT, free_port, http_status, port_open, start, wait_until
 from tests.support.stack import request
 
 CLEAN = {"user": "ann", "text": "The parcel arrived, thanks!"}
