@@ -4,8 +4,8 @@
 
 Scores the labeled corpus (alerts/corpus/messages.jsonl) with each detector, prints message-level
 precision/recall/F1, the false-positive rate on hard negatives and messages per second on one core, then
-the latency of alerts.scan on 4,000-character messages. alerts.scan runs twice: compiled (alerts.native,
-what the services use once built) and the same code as pure Python. Competitors come from the optional
+the latency of alerts.scan on 4,000-character messages (one pure-Python engine). Competitors come from the
+optional
 ``bench`` extra; Presidio runs its predefined pattern recognizers over a blank spaCy pipeline (no model can be
 downloaded here), limited to the entities that match the contract's kinds.
 """
@@ -29,7 +29,7 @@ import statistics  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 
-from alerts import ENGINE, python_scan, scan  # noqa: E402
+from alerts import scan  # noqa: E402
 from alerts.corpus.evaluate import HELDOUT, Scores, load, score  # noqa: E402
 
 Span = tuple[str, int, int]
@@ -46,7 +46,6 @@ PRESIDIO_KINDS = {
 
 
 OURS = "alerts.scan"
-OURS_PY = "alerts.scan (python)"
 
 
 def ours(engine: Callable[[str], list]) -> Detector:
@@ -121,11 +120,6 @@ def clear_our_caches() -> None:
     import alerts.patterns.contact
 
     alerts.patterns.contact.clear_caches()
-    try:
-        import alerts_native.patterns.contact  # type: ignore[import-not-found]
-    except ImportError:
-        return
-    alerts_native.patterns.contact.clear_caches()
 
 
 def throughput(detect: Detector, texts: list[str], repeats: int) -> float:
@@ -239,19 +233,13 @@ def main() -> None:
 
     # Latency first, while the process holds only what a service holds.
     latencies: dict[str, dict[str, float]] = {}
-    python_latencies: dict[str, dict[str, float]] = {}
     for mix in MIXES:
-        texts_4k = long_messages(rows, args.long, mix=mix)
-        latencies[mix] = latency(texts_4k, scan)
-        python_latencies[mix] = latency(texts_4k, python_scan)
+        latencies[mix] = latency(long_messages(rows, args.long, mix=mix), scan)
 
-    if ENGINE != "compiled":
-        print("alerts.scan: no compiled engine is built (python -m alerts build); both rows run Python\n")
     # Each detector is built just before it is measured: ours run before Presidio and spaCy fill the heap
     # (every full garbage collection would walk their objects too).
     contenders: dict[str, Callable[[], Detector | None]] = {
         OURS: lambda: ours(scan),
-        OURS_PY: lambda: ours(python_scan),
         "presidio (all)": lambda: presidio(limited=False),
         "presidio (6 entities)": lambda: presidio(limited=True),
         "detect-secrets": detect_secrets,
@@ -302,12 +290,11 @@ def main() -> None:
 
     print("\nalerts.scan latency on 4,000-character messages, one secret in each (ms, CPU time of one core):")
     for mix in MIXES:
-        lat, py = latencies[mix], python_latencies[mix]
+        lat = latencies[mix]
         print(
             f"  {mix:6s} p50 {lat['p50']:6.3f}  p99 {lat['p99']:6.3f}  max {lat['max']:6.3f}"
             f"   (best of 3 per message: p50 {lat['best-of-3 p50']:6.3f} p99 {lat['best-of-3 p99']:6.3f}; "
-            f"wall-clock p99 {lat['wall p99']:6.3f};  python engine p50 {py['p50']:6.3f}"
-            f"  p99 {py['p99']:6.3f}, {py['p99'] / lat['p99']:.2f}x)"
+            f"wall-clock p99 {lat['wall p99']:6.3f})"
         )
 
     report = {
@@ -332,9 +319,7 @@ def main() -> None:
             for name, h in heldout.items()
         },
         "span_recall": {k: ours_scores.span_recall(k) for k in sorted(ours_scores.span_total)},
-        "engine": ENGINE,
         "latency_ms_4000_chars": latencies,
-        "python_engine_latency_ms_4000_chars": python_latencies,
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(report, indent=2))

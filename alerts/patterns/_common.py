@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Final, NamedTuple
 
 # Scripts written without spaces between words (Thai, Lao, Myanmar, Khmer, CJK, kana, Hangul, full-width
@@ -61,7 +61,7 @@ _LUHN_DOUBLED: Final = {str(d): (2 * d if d < 5 else 2 * d - 9) for d in range(1
 
 
 def luhn_ok(digits: str) -> bool:
-    """Luhn checksum of a string of digits. A plain loop: compiled (alerts.native) it runs as C."""
+    """Luhn checksum of a string of digits."""
     if not digits.isascii():  # other scripts' digits (Arabic-Indic...) by their value
         odd = sum(map(int, digits[-1::-2]))
         even = sum(map(_LUHN_DOUBLED.__getitem__, map(str, map(int, digits[-2::-2]))))
@@ -79,7 +79,7 @@ def luhn_ok(digits: str) -> bool:
 _C_LOG_C: Final = [0.0] + [c * math.log2(c) for c in range(1, 1025)]
 
 
-def _shannon_entropy(value: str) -> float:
+def shannon_entropy(value: str) -> float:
     """Bits per character; random base64 is near 6, English words near 3, hex at most 4.
 
     H = log2(n) - sum(c * log2(c)) / n over the character counts c (from a table). The counts come from
@@ -95,16 +95,6 @@ def _shannon_entropy(value: str) -> float:
     if n >= len(_C_LOG_C):
         return -math.fsum(value.count(ch) / n * math.log2(value.count(ch) / n) for ch in set(value))
     return math.log2(n) - math.fsum([_C_LOG_C[value.count(ch)] for ch in set(value)]) / n
-
-
-shannon_entropy: Callable[[str], float] = _shannon_entropy
-if __name__.startswith("alerts_native."):
-    # The compiled engine counts in C, in one sorted pass instead of a str.count per distinct character,
-    # with the same exactly rounded sum (alerts/patterns/_textscan.c; tests/unit/detector/test_textscan.py
-    # holds the two to the same bits).
-    from ._textscan import shannon_entropy as _c_shannon_entropy
-
-    shannon_entropy = _c_shannon_entropy
 
 
 def char_classes(value: str) -> int:

@@ -355,6 +355,56 @@ def acceptable(value: str, *, strict: bool) -> bool:
     return len(value) >= 3
 
 
+def _weak_keyword_names_a_password(m: re.Match[str], text: str, value: str) -> bool:
+    """A weak keyword ("pw", "pass", "clave") names a password only before ':'/'=' or a password-shaped
+    value ("pw sakura1987": "pw" is the abbreviation; "PASS tests/x.py" is a test runner), right after a user
+    name ("user xXsn1perXx pass UB7b&anV~Z^"), or after an article or possessive ("la clave es m0nk3y284")."""
+    if m.group("sym") is not None:
+        return True
+    bare_sp, cop = m.group("bare_sp") is not None, m.group("cop") is not None
+    if cop and char_classes(value) >= 3:
+        return True
+    keyword = text[m.start("weak") : m.end("weak")].lower()
+    abbreviation = keyword == "pw" and bare_sp
+    after_user = (
+        bare_sp
+        and _AFTER_USER.search(text[max(0, m.start() - 48) : m.start()].lower()) is not None
+        and char_classes(value) >= 3
+    )
+    owned = cop and _OWNER.search(text[max(0, m.start() - 8) : m.start()]) is not None
+    digit = any(c.isdigit() for c in value)
+    return (abbreviation or after_user or owned) and char_classes(value) >= 2 and digit
+
+
+def _bracketed_placeholder(m: re.Match[str], value: str) -> bool:
+    """In brackets a value must look like one: <new-password>, <YourSecret>, (DB_PASSWORD) are how docs
+    write a placeholder or a name."""
+    if m.start("aq") < 0 and m.start("pq") < 0:
+        return False
+    if char_classes(value) < 2 or _ENV_NAME.fullmatch(value) is not None:
+        return True
+    return m.start("aq") >= 0 and (
+        _BRACKET_PLACEHOLDER.search(value.lower()) is not None
+        or not (_NOT_WORDY.search(value) or value.count("-") >= 2 or (len(value) >= 10 and value.isalpha()))
+    )
+
+
+def _bare_value_reads_as_prose(m: re.Match[str], text: str, value: str, end: int) -> bool:
+    """An unquoted value that is the sentence going on: "password to access", "Passwort zu ändern" (after a
+    preposition only a password-shaped value counts; with nothing at all between, "мой пароль X", it must
+    also hold a digit or symbol), "password => ask Bob", "passwd: command not found"."""
+    bare_sp = m.group("bare_sp") is not None
+    if (m.group("prep") is not None or bare_sp) and char_classes(value) < 2:
+        return True
+    if bare_sp and (
+        len(value) < 6
+        or value.isalpha()
+        or (_HYPHENATED.fullmatch(value) is not None and value.count("-") < 2)
+    ):
+        return True
+    return value.isalpha() and _PROSE_NEXT.match(text, end) is not None
+
+
 def _judge(m: re.Match[str], text: str) -> tuple[int, int] | None:
     """The value's span when the phrase really gives a password, else None."""
     span = _value_span(m, text)
@@ -367,7 +417,6 @@ def _judge(m: re.Match[str], text: str) -> tuple[int, int] | None:
         while name > 0 and m.start() - name < 24 and text[name - 1] in _NAME_CHARS:
             name -= 1
         value, start, end = _trim(value, start, end, parameter=name > 0 and text[name - 1] in "?&;")
-    symbolic = m.group("sym") is not None
     weak = m.group("weak") is not None
     # password_hash, password_policy, PASSWORD_MIN_LENGTH: a setting about the password, not the password.
     keyword_end = m.end("strong") if m.group("strong") is not None else m.end("weak")
@@ -376,55 +425,16 @@ def _judge(m: re.Match[str], text: str) -> tuple[int, int] | None:
     # "reason=bad_password attempts=5": after nothing but a space, a key=value is the next field of a log.
     if m.group("bare_sp") is not None and _NEXT_FIELD.match(value) is not None:
         return None
-    # A weak keyword ("pw", "pass") names a password only before ':'/'=' or a password-shaped value
-    # ("pw sakura1987": "pw" is the abbreviation; "PASS tests/x.py" is a test runner), or right after a
-    # user name ("user xXsn1perXx pass UB7b&anV~Z^").
-    if weak and not symbolic:
-        keyword = text[m.start("weak") : m.end("weak")].lower()
-        abbreviation = keyword == "pw" and m.group("bare_sp") is not None
-        after_user = (
-            m.group("bare_sp") is not None
-            and _AFTER_USER.search(text[max(0, m.start() - 48) : m.start()].lower()) is not None
-            and char_classes(value) >= 3
-        )
-        if after_user:
-            abbreviation = True
-        # "la clave es m0nk3y284": after an article or a possessive the weak word is the noun.
-        owned = m.group("cop") is not None and _OWNER.search(text[max(0, m.start() - 8) : m.start()])
-        digit = any(c.isdigit() for c in value)
-        if m.group("cop") is not None and char_classes(value) >= 3:
-            pass
-        elif not ((abbreviation or owned) and char_classes(value) >= 2 and digit):
-            return None
-    bracketed = m.start("aq") >= 0 or m.start("pq") >= 0
-    if bracketed and (char_classes(value) < 2 or _ENV_NAME.fullmatch(value) is not None):
+    if weak and not _weak_keyword_names_a_password(m, text, value):
         return None
-    # <new-password>, <YourSecret>: angle brackets are how docs write a placeholder.
-    if m.start("aq") >= 0 and (
-        _BRACKET_PLACEHOLDER.search(value.lower()) is not None
-        or not (_NOT_WORDY.search(value) or value.count("-") >= 2 or (len(value) >= 10 and value.isalpha()))
-    ):
+    if _bracketed_placeholder(m, value):
         return None
     if weak and (len(value) < 4 or (value.isdigit() and len(value) < 5)):
         return None
-    if not acceptable(value, strict=not (symbolic or quoted)):
+    if not acceptable(value, strict=not (m.group("sym") is not None or quoted)):
         return None
-    if not quoted:
-        # "password to access", "Passwort zu ändern": after a preposition only a password-shaped value
-        # counts; with nothing at all between ("мой пароль X", "password X") it must also hold a digit or
-        # symbol.
-        if (m.group("prep") is not None or m.group("bare_sp") is not None) and char_classes(value) < 2:
-            return None
-        if m.group("bare_sp") is not None and (
-            len(value) < 6
-            or value.isalpha()
-            or (_HYPHENATED.fullmatch(value) is not None and value.count("-") < 2)
-        ):
-            return None
-        # A plain word followed by more words is the sentence going on ("password => ask Bob",
-        # "passwd: command not found"), not a value.
-        if value.isalpha() and _PROSE_NEXT.match(text, end):
-            return None
+    if not quoted and _bare_value_reads_as_prose(m, text, value, end):
+        return None
     return start, end
 
 
@@ -510,23 +520,36 @@ def _table_passwords(text: str, low: str, keywords: Sequence[int]) -> list[Hit]:
     return out
 
 
-def find_passwords(t: Text) -> list[Hit]:
-    out: list[Hit] = []
-    text, low = t.raw, t.low
-    starts = _keyword_starts(t)
-    # "login/password: admin / Dragon2023?": the second value is the password.
-    # (Only where a keyword comes right after a "/".)
-    pairs = [
+# --- the rules: each reads one way of giving a password, and runs only where its trigger is ---------------
+
+
+def _slash_pairs(t: Text, starts: Sequence[int]) -> list[re.Match[str]]:
+    """ "login/password: admin / Dragon2023?" (only where a keyword comes right after a "/")."""
+    low = t.low
+    return [
         pair
         for p in starts
         if "/" in low[max(0, p - 3) : p]
         for pair in _PAIR.finditer(low, max(0, p - 24), min(len(low), p + 220))
     ]
+
+
+def _pair_passwords(t: Text, pairs: Sequence[re.Match[str]]) -> list[Hit]:
+    """The second value of a user/password pair is the password."""
+    out: list[Hit] = []
     for pair in pairs:
         start, end = pair.span("value")
-        value, start, end = _trim(text[start:end], start, end)
+        value, start, end = _trim(t.raw[start:end], start, end)
         if acceptable(value, strict=False):
             out.append(Hit("password", start, end))
+    return out
+
+
+def _keyword_phrases(t: Text, starts: Sequence[int], pairs: Sequence[re.Match[str]]) -> list[Hit]:
+    """A keyword, maybe a word that says which password, a connector, the value: "password: X", "mi
+    contraseña es X", "DB_PASSWORD=X", "パスワードはX"."""
+    out: list[Hit] = []
+    text, low = t.raw, t.low
     covered = 0  # keywords inside an accepted value ("password: password123") are part of that value
     for p in starts:
         if p < covered or any(pair.start() <= p < pair.end() for pair in pairs):
@@ -539,27 +562,54 @@ def find_passwords(t: Text) -> list[Hit]:
         if span is not None:
             covered = span[1]
             out.append(Hit("password", *span))
-    # "use X as (the) password": only where " as " (or its translation) comes shortly before a keyword.
-    near = [p for p in starts if any(p - 24 <= a and b <= p for a, b in t.as_words)] if t.as_words else []
-    windows = merged_windows(near, 200, 40, len(text))
-    use_as = (m for lo, hi in windows for m in _USE_AS.finditer(low, lo, hi))
-    for m in use_as:
-        found = _value_span(m, text)
-        if found is None:
-            continue
-        value, start, end = found
-        if acceptable(value, strict=True) and char_classes(value) >= 2:
-            out.append(Hit("password", start, end))
-    if t.url and "@" in text:
-        windows = merged_windows(t.url, 22, 200, len(text))
-        url_creds = (m for lo, hi in windows for m in _URL_CRED.finditer(low, lo, hi))
-        for m in url_creds:
+    return out
+
+
+def _use_as_password(t: Text, starts: Sequence[int]) -> list[Hit]:
+    """ "use X as (the) password": only where " as " (or its translation) comes shortly before a keyword."""
+    if not t.as_words:
+        return []
+    out: list[Hit] = []
+    near = [p for p in starts if any(p - 24 <= a and b <= p for a, b in t.as_words)]
+    for lo, hi in merged_windows(near, 200, 40, len(t.raw)):
+        for m in _USE_AS.finditer(t.low, lo, hi):
+            found = _value_span(m, t.raw)
+            if found is None:
+                continue
+            value, start, end = found
+            if acceptable(value, strict=True) and char_classes(value) >= 2:
+                out.append(Hit("password", start, end))
+    return out
+
+
+def _url_credentials(t: Text, starts: Sequence[int]) -> list[Hit]:
+    """scheme://user:PASSWORD@host."""
+    if not t.url or "@" not in t.raw:
+        return []
+    out: list[Hit] = []
+    text = t.raw
+    for lo, hi in merged_windows(t.url, 22, 200, len(text)):
+        for m in _URL_CRED.finditer(t.low, lo, hi):
             if acceptable(text[m.start("value") : m.end("value")], strict=False):
                 out.append(Hit("password", m.start("value"), m.end("value")))
-    if "-u" in text:
-        for m in _CURL_USER.finditer(text):
-            if acceptable(m.group("value"), strict=False):
-                out.append(Hit("password", m.start("value"), m.end("value")))
+    return out
+
+
+def _curl_user(t: Text, starts: Sequence[int]) -> list[Hit]:
+    """curl's -u / --user user:password."""
+    if "-u" not in t.raw:
+        return []
+    return [
+        Hit("password", m.start("value"), m.end("value"))
+        for m in _CURL_USER.finditer(t.raw)
+        if acceptable(m.group("value"), strict=False)
+    ]
+
+
+def _command_line_flags(t: Text, starts: Sequence[int]) -> list[Hit]:
+    """mysql -pX, sshpass -p X, docker login -p X, redis-cli -a X, httpie -a user:X."""
+    out: list[Hit] = []
+    text, low = t.raw, t.low
     for p in t.cli:
         if low.startswith("http", p):
             auth = _HTTPIE_AUTH.match(low, p)
@@ -570,41 +620,97 @@ def find_passwords(t: Text) -> list[Hit]:
         found = _value_span(cli, text) if cli is not None else None
         if found is not None and acceptable(found[0], strict=False):
             out.append(Hit("password", found[1], found[2]))
+    return out
+
+
+def _user_colon_password(t: Text, starts: Sequence[int]) -> list[Hit]:
+    """ "creds: admin:Kaffee4759!", "login: deploy/mango-tiger-ember69"."""
+    out: list[Hit] = []
     for p in t.cred:
-        m = _USER_PASS.match(low, p)
+        m = _USER_PASS.match(t.low, p)
+        if m is None:
+            continue
+        start, end = m.span("value")
+        value, start, end = _trim(t.raw[start:end], start, end)
+        # After a "/" it could as well be a path ("login via sso/okta"): three kinds of characters.
+        if acceptable(value, strict=True) and (m.group("slash") is None or char_classes(value) >= 3):
+            out.append(Hit("password", start, end))
+    return out
+
+
+def _table_columns(t: Text, starts: Sequence[int]) -> list[Hit]:
+    if "\n" not in t.low or ("," not in t.low and "|" not in t.low):
+        return []
+    return _table_passwords(t.raw, t.low, t.pw)
+
+
+def _identified_by(t: Text, starts: Sequence[int]) -> list[Hit]:
+    """SQL's IDENTIFIED BY 'pw'."""
+    if "identified" not in t.low:
+        return []
+    out: list[Hit] = []
+    for m in _IDENTIFIED_BY.finditer(t.low):
+        start, end = m.span("value")
+        if acceptable(t.raw[start:end], strict=False):
+            out.append(Hit("password", start, end))
+    return out
+
+
+def _xml_elements(t: Text, starts: Sequence[int]) -> list[Hit]:
+    """<password>pw</password>, <ns:Password>pw</ns:Password>."""
+    low = t.low
+    if "</" not in low:
+        return []
+    out: list[Hit] = []
+    for p in starts:
+        if p == 0 or low[p - 1] not in "<:":
+            continue
+        m = _XML_ELEMENT.match(low, p)
         if m is not None:
             start, end = m.span("value")
-            value, start, end = _trim(text[start:end], start, end)
-            # After a "/" it could as well be a path ("login via sso/okta"): three kinds of characters.
-            if acceptable(value, strict=True) and (m.group("slash") is None or char_classes(value) >= 3):
+            if acceptable(t.raw[start:end], strict=False):
                 out.append(Hit("password", start, end))
-    if "\n" in low and ("," in low or "|" in low):
-        out.extend(_table_passwords(text, low, t.pw))
-    if "identified" in low:
-        for m in _IDENTIFIED_BY.finditer(low):
-            start, end = m.span("value")
-            if acceptable(text[start:end], strict=False):
-                out.append(Hit("password", start, end))
-    if "</" in low:
-        for p in starts:
-            if p == 0 or low[p - 1] not in "<:":
-                continue
-            m = _XML_ELEMENT.match(low, p)
-            if m is not None:
-                start, end = m.span("value")
-                if acceptable(text[start:end], strict=False):
-                    out.append(Hit("password", start, end))
-    if "?" in low:
-        # Asked and answered: "what's the vpn password?" then the password alone on the next line.
-        for p in starts:
-            question = low.find("?", p, p + 64)
-            if question < 0 or low.find("\n", p, question) >= 0:
-                continue
-            m = _ASKED.match(low, p)
-            if m is None:
-                continue
-            start, end = m.span("value")
-            value = text[start:end]
-            if char_classes(value) >= 3 and acceptable(value, strict=True):
-                out.append(Hit("password", start, end))
+    return out
+
+
+def _asked_and_answered(t: Text, starts: Sequence[int]) -> list[Hit]:
+    """ "what's the vpn password?" then the password alone on the next line."""
+    low = t.low
+    if "?" not in low:
+        return []
+    out: list[Hit] = []
+    for p in starts:
+        question = low.find("?", p, p + 64)
+        if question < 0 or low.find("\n", p, question) >= 0:
+            continue
+        m = _ASKED.match(low, p)
+        if m is None:
+            continue
+        start, end = m.span("value")
+        value = t.raw[start:end]
+        if char_classes(value) >= 3 and acceptable(value, strict=True):
+            out.append(Hit("password", start, end))
+    return out
+
+
+_RULES: Final = (
+    _use_as_password,
+    _url_credentials,
+    _curl_user,
+    _command_line_flags,
+    _user_colon_password,
+    _table_columns,
+    _identified_by,
+    _xml_elements,
+    _asked_and_answered,
+)
+
+
+def find_passwords(t: Text) -> list[Hit]:
+    starts = _keyword_starts(t)
+    pairs = _slash_pairs(t, starts)
+    out = _pair_passwords(t, pairs)
+    out += _keyword_phrases(t, starts, pairs)
+    for rule in _RULES:
+        out += rule(t, starts)
     return out
