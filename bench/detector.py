@@ -2,12 +2,12 @@
 
     python bench/detector.py [--limit N]
 
-Scores the labeled corpus (alerts/corpus/messages.jsonl) with each detector, prints message-level
-precision/recall/F1, the false-positive rate on hard negatives and messages per second on one core, then
-the latency of alerts.scan on 4,000-character messages (one pure-Python engine). Competitors come from the
-optional
-``bench`` extra; Presidio runs its predefined pattern recognizers over a blank spaCy pipeline (no model can be
-downloaded here), limited to the entities that match the contract's kinds.
+Scores the generated regression set (tests/data/corpora/regression/generated.jsonl) with each detector,
+prints message-level precision/recall/F1, the false-positive rate on hard negatives and messages per
+second on one core, then the latency of alerts.scan on 4,000-character messages (one pure-Python engine).
+Competitors come from the optional ``bench`` extra; Presidio runs its predefined pattern recognizers over a
+blank spaCy pipeline (no model can be downloaded here), limited to the entities that match the contract's
+kinds.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 
 from alerts import scan  # noqa: E402
-from alerts.corpus.evaluate import HELDOUT, Scores, load, score  # noqa: E402
+from tests.data.corpora.evaluate import REGRESSION, WRITTEN, Scores, first_run, load, score  # noqa: E402
 
 Span = tuple[str, int, int]
 Detector = Callable[[str], list[Span]]
@@ -244,9 +244,11 @@ def main() -> None:
         "presidio (6 entities)": lambda: presidio(limited=True),
         "detect-secrets": detect_secrets,
     }
-    heldout_rows = [row for path in HELDOUT for row in load(path)]
+    sets = {path.stem: load(path) for path in WRITTEN}
+    heldout_rows = [row for rows_of_set in sets.values() for row in rows_of_set]
     results: dict[str, tuple[Scores, float]] = {}
     heldout: dict[str, Scores] = {}
+    per_set: dict[str, dict[str, Scores]] = {}
     for name, build in contenders.items():
         detect = build()
         if detect is None:
@@ -259,6 +261,7 @@ def main() -> None:
             throughput(detect, texts, repeats),
         )
         heldout[name] = score(heldout_rows, detect, per_kind=False)
+        per_set[name] = {stem: score(rs, detect, per_kind=name == OURS) for stem, rs in sets.items()}
 
     base = results[OURS][1]
     print(
@@ -273,12 +276,29 @@ def main() -> None:
         )
 
     print(
-        f"\nheld-out corpora ({len(heldout_rows)} messages written apart from the detector, "
-        "alerts/corpus/heldout*.jsonl):"
+        f"\nsets written by others ({len(heldout_rows)} messages written apart from the detector; held-out "
+        "on their first run, regression sets since: tests/data/corpora/regression/r*.jsonl):"
     )
     print(f"{'detector':22s} {'precision':>9s} {'recall':>7s} {'F1':>6s} {'hard-neg FP':>11s}")
     for name, h in heldout.items():
         print(f"{name:22s} {h.precision:9.3f} {h.recall:7.3f} {h.f1:6.3f} {h.hard_fp_rate:11.3%}")
+
+    others = [name for name in per_set if name != OURS]
+    print(
+        f"\neach written set: its first run (kept beside it) and now; beside ours, the others' F1\n"
+        f"{'set':28s} {'first F1':>8s} {'first FP':>8s} {'F1':>6s} {'hard FP':>7s} {'weakest kind':>22s}  "
+        + " ".join(f"{name[:16]:>16s}" for name in others)
+    )
+    for stem in sets:
+        first, now = first_run(REGRESSION / f"{stem}.jsonl"), per_set[OURS][stem]
+        weakest = min(now.span_total, key=now.span_recall, default="")
+        weak = f"{weakest} {now.span_recall(weakest):.3f}" if weakest else ""
+        first_fp = f"{first['hard_negative_fp_rate']:8.1%}" if "hard_negative_fp_rate" in first else " " * 8
+        first_f1 = f"{first['f1']:8.3f}" if "f1" in first else " " * 8
+        print(
+            f"{stem:28s} {first_f1} {first_fp} {now.f1:6.3f} {now.hard_fp_rate:7.1%} {weak:>22s}  "
+            + " ".join(f"{per_set[name][stem].f1:16.3f}" for name in others)
+        )
 
     ours_scores = results[OURS][0]
     print("\nalerts.scan span recall per kind (overlap / exact boundaries):")

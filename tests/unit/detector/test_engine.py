@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from alerts.corpus.evaluate import HELDOUT, load
+from tests.data.corpora.evaluate import WRITTEN, load
 
 
 def test_every_prefixed_key_holds_a_key_hint() -> None:
@@ -11,7 +11,7 @@ def test_every_prefixed_key_holds_a_key_hint() -> None:
     from alerts.patterns import Text
     from alerts.patterns.tokens import _PREFIXED
 
-    texts = [row["text"] for rows in (load(), *map(load, HELDOUT)) for row in rows]
+    texts = [row["text"] for rows in (load(), *map(load, WRITTEN)) for row in rows]
     checked = 0
     for text in texts:
         t = Text(text)

@@ -1,7 +1,7 @@
 # ruff: noqa: E501  (a data file: messages and generator one-liners read best unbroken)
-"""Writes messages.jsonl: realistic chat messages with labeled sensitive spans, clean chatter and hard negatives.
+"""Writes regression/generated.jsonl: realistic chat messages with labeled sensitive spans, clean chatter and hard negatives.
 
-Run ``python -m alerts.corpus.generate``; the seed is fixed so the file is reproducible. Each line is
+Run ``python -m tests.data.corpora.generate``; the seed is fixed so the file is reproducible. Each line is
 ``{"text", "spans": [{"kind", "start", "end"}], "category": "positive" | "clean" | "hard_negative", "lang"}``.
 Values are synthetic (valid checksums, random secrets); nothing here belongs to anyone.
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import phonenumbers
 
-OUT = Path(__file__).with_name("messages.jsonl")
+OUT = Path(__file__).with_name("regression") / "generated.jsonl"
 R = random.Random(20261129)
 
 FIRST = "john jane maria pierre hans olga ivan lucia marco sofia liam noah emma chen yuki ahmed fatima lars anna paul".split()
