@@ -19,6 +19,7 @@ from .patterns import (
     PUBLIC_KIND,
     Hit,
     Text,
+    find_auth_schemes,
     find_aws,
     find_bearer,
     find_cards,
@@ -76,7 +77,9 @@ def scan(text: str) -> list[Finding]:
         hits.extend(find_generic_secrets(t))
     if t.bearer:
         hits.extend(find_bearer(t, hits))
-    if t.pw or t.url or t.cli or t.cred or "-u" in raw:
+    if "authoriz" in t.low:
+        hits.extend(find_auth_schemes(t, hits))
+    if t.pw or t.url or t.cli or t.cred or "-u" in raw or " / " in raw or "auth" in t.low:
         hits.extend(find_passwords(t))
     hits.extend(find_misspelled_passwords(t))
     if long_tokens:

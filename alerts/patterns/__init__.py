@@ -9,6 +9,7 @@ from .contact import find_emails, find_ips, find_phones
 from .financial import find_cards, find_ibans, find_ssns
 from .passwords import find_misspelled_passwords, find_passwords
 from .tokens import (
+    find_auth_schemes,
     find_aws,
     find_bearer,
     find_generic_secrets,
@@ -23,6 +24,7 @@ __all__ = [
     "PUBLIC_KIND",
     "Hit",
     "Text",
+    "find_auth_schemes",
     "find_aws",
     "find_bearer",
     "find_cards",

@@ -112,6 +112,7 @@ _TEMPLATE: Final = re.compile(
     ^(?:
         \$\{[^}]*\}? | \$\(?[A-Za-z_][A-Za-z0-9_]*\)?    # ${DB_PASSWORD} / $PASSWORD / $(cmd)
       | %[A-Za-z_][A-Za-z0-9_]*% | %\([a-z_]+\)s         # %PASSWORD% / %(password)s
+      | %env\([^)]*\)%                                   # %env(resolve:DB_PASSWORD)% (Symfony)
       | \{\{.*\}\}? | \{[A-Za-z_][A-Za-z0-9_]*\}         # {{ secret }} / {password}
       | <[^>]*>? | \[[^\]]*\]?                           # <your password> / [password]
     )$
@@ -174,9 +175,26 @@ def is_placeholder(value: str) -> bool:
     return _VERB_PREFIX.match(low) is not None or _PLACEHOLDER_WORD.search(low) is not None
 
 
+# A dotted path of identifiers: model.tokenizer.eos_token, X25519.secret_length, req.body.password.
+_DOTTED_PATH: Final = re.compile(r"[A-Za-z_$][\w$]{0,40}(?:\.[A-Za-z_$][\w$]{0,40}){1,6}")
+_NAMES_A_SECRET: Final = re.compile(r"key|token|secret|passw|pwd|auth|cred|_")
+
+
+def _is_dotted_identifier(value: str) -> bool:
+    """An attribute or module path that names a secret (or is snake_case), mostly in lower case: code
+    that reads the value, not the value (a random token is no more than a third lower case)."""
+    return (
+        "." in value
+        and _DOTTED_PATH.fullmatch(value) is not None
+        and _NAMES_A_SECRET.search(value.lower()) is not None
+        and 2 * sum(c.islower() for c in value) >= len(value)
+    )
+
+
 def looks_like_code_reference(value: str) -> bool:
-    """``os.environ["X"]``, ``getenv("X")``, ``process.env.X``, ``settings.PASSWORD``: code, not a value."""
-    if _CODE_WORD.search(value.lower()) is not None:
+    """``os.environ["X"]``, ``getenv("X")``, ``process.env.X``, ``settings.PASSWORD``,
+    ``req.body.password``: code, not a value."""
+    if _CODE_WORD.search(value.lower()) is not None or _is_dotted_identifier(value):
         return True
     # getpass.getpass('Password: ') reads as far as the quote: a call either way.
     if "(" in value and value.rstrip(";,").endswith((")", "(")) and _CALL.match(value) is not None:

@@ -37,7 +37,10 @@ _QUAL_AFTER: Final = (
 _QUAL: Final = (
     r"(?P<qual>[ \t]+(?:for|of|to|on|at|für|fürs|vom|von|zum|zur|du|de|des|pour|del|de[ \t]la|para|"
     r"от|для|к|van|voor|"
-    r"per|di|dla|do|för|til|na|della|dello)(?:[ \t]+[^\s:=：\"'][^\s:=：\"]{0,29}){1,3}|"
+    # (A qualifier's words are not the copula: "senha do wifi é X" is "do wifi", then "é".)
+    r"per|di|dla|do|da|dos|das|der|dei|för|til|na|della|dello)"
+    r"(?:[ \t]+(?!(?:is|é|es|est|ist|era|was|är|er|jest|это|adalah|ialah|hai|è|είναι|là|lautet)[ \t])"
+    r"[^\s:=：\"'][^\s:=：\"]{0,29}){1,3}|"
     # "contraseña nueva:", "Passwort neu:", "password (new):" — a word that says which password.
     r"[ \t]+\(?(?:new|old|current|temporary|temp|initial|default|nueva|nuevo|actual|temporal|neu|"
     r"neues|aktuelles|"
@@ -143,7 +146,11 @@ _CLI_PASSWORD: Final = re.compile(
     r"|sshpass\b[^\n|;&]{0,40}?[ \t]-p[ \t]+"
     r"|(?:docker|podman|nerdctl|buildah|skopeo|helm[ \t]registry|oras)[ \t]+login\b[^\n|;&]{0,200}?[ \t]"
     r"(?:-p|--password)(?:[ \t]+|=)"
-    r"|redis-cli\b[^\n|;&]{0,160}?[ \t](?:-a|--pass)[ \t]+)" + _VALUE
+    r"|redis-cli\b[^\n|;&]{0,160}?[ \t](?:-a|--pass)[ \t]+"
+    # Windows: net use Z: \\server\share /user:DOMAIN\name PASSWORD
+    r"|net[ \t]+use\b[^\n|;&]{0,200}?[ \t]/user:[^\s/]{1,64}[ \t]+(?=[^\s/])"
+    # lftp -u user,password
+    r"|lftp\b[^\n|;&]{0,160}?[ \t]-u[ \t]+[^\s,]{1,64},)" + _VALUE
 )
 # A misspelled keyword before ':' or 'is' ("PASSWROD: c0ff33475!", "my pasword is Gp3jCEqKF&Tu"): one
 # typo away from the word (as typed in a hurry), and the value must look like a password; after "is" a
@@ -242,7 +249,7 @@ _URL_CRED: Final = re.compile(
 # another "-"): a literal first character lets the engine jump from one "-" to the next at C speed, where a
 # leading lookbehind is tried at every position of the whole message.
 _CURL_USER: Final = re.compile(
-    r"-(?<![\w\-]-)(?:u|-user)[ \t]+[\"']?[^\s:\"']{1,64}:(?P<value>[^\s\"'@]{1,128})"
+    r"-(?<![\w\-]-)(?:u|-user)(?:[ \t]+|=)[\"']?(?P<user>[^\s:\"']{1,64}):(?P<value>[^\s\"'@]{1,128})"
 )
 # httpie's -a user:password (the command name is found by Text like the other command lines).
 _HTTPIE_AUTH: Final = re.compile(
@@ -279,6 +286,7 @@ _NOT_A_VALUE: Final = frozenset(
     неверный неверен неправильный неправильно истёк истек истекла обязателен обязательно слишком не
     забыл забыла изменён изменен сброшен верный правильный простой сложный спроси спросите узнай узнайте
     смотри см у в
+    str bool int bytes string boolean number float any object secretstr list dict optional[str] str|none
     """.split()
 )
 
@@ -338,6 +346,10 @@ _HASH_PREFIX: Final = re.compile(
 )
 
 
+_NAMES_ITSELF: Final = re.compile(r"[A-Za-z]+(?:[_\-.][A-Za-z]+)+")
+_NAMING_WORD: Final = re.compile(r"pass|pwd|secret|token|key|cred")
+
+
 def acceptable(value: str, *, strict: bool) -> bool:
     """``strict``: no ':'/'=' between keyword and value, so the value must look like a password itself."""
     if not value or is_placeholder(value) or looks_like_code_reference(value):
@@ -346,6 +358,12 @@ def acceptable(value: str, *, strict: bool) -> bool:
     if low in _NOT_A_VALUE or low.rstrip("!") in _NOT_A_VALUE:
         return False
     if value.startswith(("/", "~/", "(", "http://", "https://")) or low.startswith(("e.g", "i.e")):
+        return False
+    # "db_password", "SMTP-PASSWORD": the setting's own name, not its value.
+    if _NAMES_ITSELF.fullmatch(value) is not None and _NAMING_WORD.search(low) is not None:
+        return False
+    # "password=@password.txt": a file the value is read from (vault, curl -d @file, httpie).
+    if value.startswith("@") and ("." in value or "/" in value):
         return False
     # A stored hash (bcrypt, crypt, argon2, Django's pbkdf2) is what a password becomes, not the password.
     if _HASH_PREFIX.match(value) is not None:
@@ -596,13 +614,13 @@ def _url_credentials(t: Text, starts: Sequence[int]) -> list[Hit]:
 
 
 def _curl_user(t: Text, starts: Sequence[int]) -> list[Hit]:
-    """curl's -u / --user user:password."""
+    """curl's -u / --user user:password (not the documentation's "-u <user:password>")."""
     if "-u" not in t.raw:
         return []
     return [
         Hit("password", m.start("value"), m.end("value"))
         for m in _CURL_USER.finditer(t.raw)
-        if acceptable(m.group("value"), strict=False)
+        if m.group("user")[:1] not in "<{[" and acceptable(m.group("value"), strict=False)
     ]
 
 
@@ -693,7 +711,87 @@ def _asked_and_answered(t: Text, starts: Sequence[int]) -> list[Hit]:
     return out
 
 
+# requests' auth=("user", "pw"), HTTPBasicAuth("user", "pw"), BasicAuth(login="user", password=...) is read
+# by the keyword rule: the second argument of a basic-auth pair is the password.
+_AUTH_PAIR: Final = re.compile(
+    r"(?:\bauth[ \t]*=[ \t]*[(\[]|basicauth[ \t]*\()[ \t]*[\"'][^\"'\n]{1,64}[\"'][ \t]*,[ \t]*"
+    r"[\"'](?P<value>[^\"'\n]{3,128})[\"']"
+)
+
+
+def _auth_pairs(t: Text, starts: Sequence[int]) -> list[Hit]:
+    low = t.low
+    if "auth" not in low:
+        return []
+    out: list[Hit] = []
+    for m in _AUTH_PAIR.finditer(low):
+        start, end = m.span("value")
+        if acceptable(t.raw[start:end], strict=False):
+            out.append(Hit("password", start, end))
+    return out
+
+
+# "I reset it to Ember#42velvet", "changed the password to X": a value set, where the message is about a
+# password (a keyword within the window); the value must look like one (three kinds of characters).
+_SET_TO: Final = re.compile(
+    r"\b(?:reset|changed?|set|updated?|rotated?)[ \t]+(?:it|that|this|the[ \t]+\w+|my[ \t]+\w+|your[ \t]+\w+)"
+    r"[ \t]+(?:back[ \t]+)?to[ \t]+(?P<value>[^\s\"'`,;]{8,64})"
+)
+
+
+def _set_to(t: Text, starts: Sequence[int]) -> list[Hit]:
+    low = t.low
+    if " to " not in low or not t.pw:
+        return []
+    out: list[Hit] = []
+    for lo, hi in merged_windows(list(t.pw), 120, 120, len(low)):
+        for m in _SET_TO.finditer(low, lo, hi):
+            start, end = m.span("value")
+            value, start, end = _trim(t.raw[start:end], start, end)
+            if (
+                char_classes(value) >= 3
+                and any(c.isdigit() for c in value)
+                and acceptable(value, strict=True)
+            ):
+                out.append(Hit("password", start, end))
+    return out
+
+
+# "mongo admin emma.rossi / harbor-meadow-orbit-meadow on 6.250.245.32": a service and an account, then
+# "user / password". The value must look like a password (three kinds of characters, or a passphrase of
+# four words), and a word for a service or an account must come first on the line.
+_SERVICE_PAIR: Final = re.compile(
+    r"(?:^|[\s(])(?:admin|root|login|user(?:name)?|account|mongo(?:db)?|mysql|postgres(?:ql)?|psql|redis|ssh|sftp|"
+    r"ftp|vpn|wifi|wi-fi|db|database|rdp|smb)\b[^\n/]{0,48}?[ \t](?P<user>[\w.@+\-]{2,64})[ \t]+/[ \t]+"
+    r"(?P<value>[^\s/]{6,128})"
+)
+_PASSPHRASE: Final = re.compile(r"[^\W\d_]{3,12}(?:-[^\W\d_]{3,12}){3,7}\d{0,4}")
+
+
+def _service_pairs(t: Text, starts: Sequence[int]) -> list[Hit]:
+    low = t.low
+    if " / " not in low:
+        return []
+    out: list[Hit] = []
+    for line_start in [0, *(i + 1 for i in find_all(low, "\n"))]:
+        slash = low.find(" / ", line_start, line_start + 160)
+        if slash < 0:
+            continue
+        m = _SERVICE_PAIR.search(low, line_start, min(len(low), slash + 132))
+        if m is None:
+            continue
+        start, end = m.span("value")
+        value, start, end = _trim(t.raw[start:end], start, end)
+        shaped = char_classes(value) >= 3 or _PASSPHRASE.fullmatch(value) is not None
+        if shaped and acceptable(value, strict=True):
+            out.append(Hit("password", start, end))
+    return out
+
+
 _RULES: Final = (
+    _auth_pairs,
+    _set_to,
+    _service_pairs,
     _use_as_password,
     _url_credentials,
     _curl_user,

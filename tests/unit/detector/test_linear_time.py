@@ -54,6 +54,20 @@ ADVERSARIAL = {
     "markdown password column": "| password | x |\n",
     "folded mail header": "\n a@b.cc",
     "message-id lines": "Message-ID: <a@b.cc>\n",
+    # The rules of issue 12.
+    "auth pairs": 'auth=("a", "',
+    "service pairs": "admin a / ",
+    "set to": "password reset it to ",
+    "authorization schemes": "Authorization: Token ",
+    "wrapped secrets": 'Secret("',
+    "argument defaults": 'getenv("api_token", "',
+    "cards side by side": "4556 7375 ",
+    "dotted card groups": "4556.7375.",
+    "net use": "net use /user:a ",
+    "lftp": "lftp -u a,",
+    "vendor prefixes": "hvs.glc_AGE-SECRET-KEY-1",
+    "dotted identifiers": "a.b_token.",
+    "version changes": "upgraded from 1.2.3.4 to ",
 }
 
 
