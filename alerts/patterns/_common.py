@@ -134,7 +134,7 @@ _PLACEHOLDER_WORDS: Final = (
 )
 _PLACEHOLDER_EXACT: Final = frozenset(
     "none null nil empty blank n/a na tbd undefined hidden masked secret password passwd pass pwd token key "
-    "apikey api_key api-key value string".split()
+    "apikey api_key api-key value string example sample foo bar baz foobar qux test testing".split()
 )
 
 

@@ -390,6 +390,17 @@ _NEG_WORDS: Final = (
     "commande",
     "pedido",
     "заказ",
+    "objednáv",
+    "zamówieni",
+    "zamowieni",
+    "sipariş",
+    "siparis",
+    "ordine",
+    "rendelés",
+    "tilaus",
+    "beställning",
+    "encomenda",
+    "narudžb",
     "rechnung",
     "factura",
     "facture",
@@ -709,8 +720,11 @@ _COMPACT_DATE: Final = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]
 
 
 def _placeholder_number(digits: str) -> bool:
-    """555-0000, (000) 000-0000, 123-456-7890: what documentation writes instead of a number."""
+    """555-0000, (000) 000-0000, 123-456-7890, 555-0123 (NANP keeps 555-0100..0199 for fiction): what
+    documentation and films write instead of a number."""
     tail = digits[-7:]
+    if len(digits) == 7 and digits.startswith("55501"):
+        return True
     return tail.count(tail[0]) == len(tail) or digits in _ASCENDING or digits in _DESCENDING
 
 

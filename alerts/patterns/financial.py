@@ -48,6 +48,8 @@ def _card_brand_ok(d: str) -> bool:
         return 16 <= n <= 19  # Mir
     if d[0] == "1":
         return n == 15  # UATP (airline cards: 1-series, 15 digits)
+    if p2 == 82 or p4 in (8600, 9860, 9792):
+        return n == 16  # RuPay (82), UzCard (8600), Humo (9860), Troy (9792)
     if p2 == 50 or 56 <= p2 <= 69:
         return 12 <= n <= 19  # Maestro
     return False

@@ -34,7 +34,8 @@ VENDOR_FORMATS: Final[tuple[tuple[str, str], ...]] = (
     # feature-flag tokens and runner registration tokens.
     ("GitLab", r"gl(?:pat|dt|rt|ptt|soat|oas|cbt|imt|agent|ft|ffct|rtr)-[A-Za-z0-9_\-]{20,}"),
     ("GitLab runner registration", r"GR1348941[A-Za-z0-9_\-]{20,}"),
-    ("Stripe", r"(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,247}"),
+    # (Not the publishable pk_ keys: Stripe makes them public, in every web page that takes a payment.)
+    ("Stripe secret and restricted keys", r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,247}"),
     ("Stripe webhook secret", r"whsec_[A-Za-z0-9]{24,}"),
     # Slack: bot, user, app, config, refresh and legacy tokens (xoxb-, xoxp-, xoxa-, xoxe-, xoxe.xoxp-...).
     ("Slack", r"xox(?:[abposrce]|e\.xox[bp])-[A-Za-z0-9\-]{10,250}"),
@@ -373,11 +374,10 @@ def find_generic_secrets(t: Text) -> list[Hit]:
             name = t.low[q:start]
             if _PUBLIC_NAME.search(name) is not None:
                 continue
-            kind = (
-                "aws_key"
-                if "aws" in name or "secret_access" in name or "secret access" in name
-                else "api_key"
-            )
+            if "aws" in name or "secret_access" in name or "secret access" in name:
+                kind = "aws_key"
+            else:
+                kind = "bearer_token" if "bearer" in name else "api_key"
             out.append(Hit(kind, start, start + len(value)))
     return out
 
@@ -583,6 +583,7 @@ def find_loose_tokens(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
             or value.startswith(_SRI_PREFIXES)
             or value.startswith("eyJ")
             or value.startswith(_PUBLIC_KEY_DER)
+            or value.startswith(("pk_live_", "pk_test_"))
         ):
             continue
         # Identifiers in camelCase or snake_case: long runs of lower case letters read as words.

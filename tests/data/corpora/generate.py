@@ -944,6 +944,8 @@ HANDWRITTEN_POSITIVE: list[tuple[str, list[tuple[str, str]]]] = [
 ]
 
 HANDWRITTEN_NEGATIVE: list[str] = [
+    # A Stripe publishable key is public by design (it goes in the frontend); issue 12 moved it here.
+    "stripe publishable pk_live_51HqJ3kL2mN4pQ6rS8tU0vW2xY4z",
     "I changed my password yesterday, all good now",
     "Forgot password? Click the link",
     "password reset email never arrived",
@@ -1292,10 +1294,6 @@ HANDWRITTEN_POSITIVE += [
     (
         "SLACK_WEBHOOK=https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
         [("api_key", "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX")],
-    ),
-    (
-        "stripe publishable pk_live_51HqJ3kL2mN4pQ6rS8tU0vW2xY4z",
-        [("api_key", "pk_live_51HqJ3kL2mN4pQ6rS8tU0vW2xY4z")],
     ),
     (
         "-----BEGIN RSA PRIVATE KEY----- MIIEowIBAAKCAQEAvZ3... truncated "

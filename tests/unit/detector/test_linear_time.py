@@ -1,13 +1,12 @@
 """No catastrophic backtracking: scan cost grows linearly with adversarial input.
 
-Wall-clock thresholds are flaky, so each case compares the median time of an input with that of the same
+Wall-clock thresholds are flaky, so each case compares the best time of an input with that of the same
 input eight times longer: linear gives a ratio near 8, quadratic near 64. The bound (24) leaves room for
 noise and still fails any super-linear pattern.
 """
 
 from __future__ import annotations
 
-import statistics
 import time
 
 import pytest
@@ -71,13 +70,15 @@ ADVERSARIAL = {
 }
 
 
-def _median_time(text: str, repeats: int = 7) -> float:
+def _best_time(text: str, repeats: int = 7) -> float:
+    """The fastest of ``repeats`` scans: a shared machine's load only ever slows a scan down, so the
+    minimum is the scan's own cost (a median still moves with the neighbours' bursts)."""
     samples = []
     for _ in range(repeats):
         start = time.perf_counter()
         scan(text)
         samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+    return min(samples)
 
 
 @pytest.mark.parametrize("name", sorted(ADVERSARIAL))
@@ -86,12 +87,12 @@ def test_cost_grows_linearly(name: str) -> None:
     small = unit * max(1, 500 // len(unit))
     large = small * 8
     scan(small)  # warm caches (phone metadata, lru) so they do not count against the small input
-    ratio = _median_time(large) / max(_median_time(small), 1e-6)
+    ratio = _best_time(large) / max(_best_time(small), 1e-6)
     assert ratio < 24, f"{name}: x8 input took x{ratio:.1f} time"
 
 
 def test_4000_characters_of_adversarial_text_stay_fast() -> None:
     # A coarse guard on top of the ratios: the worst input above, at the API's size limit, in well under
     # the time a quadratic pattern would need (seconds).
-    worst = max(_median_time((u * (4000 // len(u) + 1))[:4000], repeats=3) for u in ADVERSARIAL.values())
+    worst = max(_best_time((u * (4000 // len(u) + 1))[:4000], repeats=3) for u in ADVERSARIAL.values())
     assert worst < 0.25

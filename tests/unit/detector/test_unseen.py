@@ -161,6 +161,21 @@ def test_jcb_in_every_grouping(written: str) -> None:
     assert found(f"JCB card {written} exp 09/29") == [("credit_card", written)]
 
 
+@pytest.mark.parametrize(
+    ("brand", "prefix", "length"),
+    [
+        ("UATP", "1", 15),
+        ("RuPay", "82", 16),
+        ("Troy", "9792", 16),
+        ("UzCard", "8600", 16),
+        ("JCB", "3589", 19),
+    ],
+)
+def test_rarer_card_brands(brand: str, prefix: str, length: int) -> None:
+    number = luhn_number(prefix, length)
+    assert found(f"{brand} card {number}") == [("credit_card", number)]
+
+
 def test_two_cards_side_by_side() -> None:
     text = "cards 4556 7375 8689 9855 5425 2334 3010 9903 both declined"
     assert found(text) == [("credit_card", "4556 7375 8689 9855"), ("credit_card", "5425 2334 3010 9903")]
