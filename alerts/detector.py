@@ -77,7 +77,7 @@ def scan(text: str) -> list[Finding]:
         hits.extend(find_generic_secrets(t))
     if t.bearer:
         hits.extend(find_bearer(t, hits))
-    if "authoriz" in t.low:
+    if "authorization" in t.low:
         hits.extend(find_auth_schemes(t, hits))
     if t.pw or t.url or t.cli or t.cred or "-u" in raw or " / " in raw or "auth" in t.low:
         hits.extend(find_passwords(t))

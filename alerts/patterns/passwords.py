@@ -711,20 +711,25 @@ def _asked_and_answered(t: Text, starts: Sequence[int]) -> list[Hit]:
     return out
 
 
-# requests' auth=("user", "pw"), HTTPBasicAuth("user", "pw"), BasicAuth(login="user", password=...) is read
-# by the keyword rule: the second argument of a basic-auth pair is the password.
+# requests' auth=("user", "pw"), HTTPBasicAuth("user", "pw"), BasicAuth("user", "pw"): the second
+# argument of a basic-auth pair is the password. (Matched at each "auth"; keyword arguments such as
+# password="..." are the keyword rule's.)
 _AUTH_PAIR: Final = re.compile(
-    r"(?:\bauth[ \t]*=[ \t]*[(\[]|basicauth[ \t]*\()[ \t]*[\"'][^\"'\n]{1,64}[\"'][ \t]*,[ \t]*"
+    r"auth(?:[ \t]*=[ \t]*[(\[]|[ \t]*\()[ \t]*[\"'][^\"'\n]{1,64}[\"'][ \t]*,[ \t]*"
     r"[\"'](?P<value>[^\"'\n]{3,128})[\"']"
 )
 
 
 def _auth_pairs(t: Text, starts: Sequence[int]) -> list[Hit]:
     low = t.low
-    if "auth" not in low:
-        return []
     out: list[Hit] = []
-    for m in _AUTH_PAIR.finditer(low):
+    for p in find_all(low, "auth"):
+        # "auth=(" and "…BasicAuth(", not "author(" or "oauth_token=(".
+        if p > 0 and low[p - 1].isalpha() and not low.endswith("basic", 0, p):
+            continue
+        m = _AUTH_PAIR.match(low, p)
+        if m is None:
+            continue
         start, end = m.span("value")
         if acceptable(t.raw[start:end], strict=False):
             out.append(Hit("password", start, end))
@@ -732,20 +737,28 @@ def _auth_pairs(t: Text, starts: Sequence[int]) -> list[Hit]:
 
 
 # "I reset it to Ember#42velvet", "changed the password to X": a value set, where the message is about a
-# password (a keyword within the window); the value must look like one (three kinds of characters).
-_SET_TO: Final = re.compile(
-    r"\b(?:reset|changed?|set|updated?|rotated?)[ \t]+(?:it|that|this|the[ \t]+\w+|my[ \t]+\w+|your[ \t]+\w+)"
-    r"[ \t]+(?:back[ \t]+)?to[ \t]+(?P<value>[^\s\"'`,;]{8,64})"
+# password (a keyword within 120 characters); the value must look like one (three kinds of characters and a
+# digit). Found from each " to " back to the verb.
+_SET_VERB_BEFORE: Final = re.compile(
+    r"(?<![a-z])(?:reset|changed?|set|updated?|rotated?)[ \t]+(?:it|that|this|the[ \t]+\w+|my[ \t]+\w+|"
+    r"your[ \t]+\w+)(?:[ \t]+back)?$"
 )
+_SET_VALUE: Final = re.compile(r"[ \t]+(?P<value>[^\s\"'`,;]{8,64})")
 
 
 def _set_to(t: Text, starts: Sequence[int]) -> list[Hit]:
     low = t.low
-    if " to " not in low or not t.pw:
+    if not t.pw or " to " not in low:
         return []
     out: list[Hit] = []
     for lo, hi in merged_windows(list(t.pw), 120, 120, len(low)):
-        for m in _SET_TO.finditer(low, lo, hi):
+        for p in find_all(low[lo:hi], " to "):
+            at = lo + p
+            if _SET_VERB_BEFORE.search(low, max(0, at - 48), at) is None:
+                continue
+            m = _SET_VALUE.match(low, at + 3)
+            if m is None:
+                continue
             start, end = m.span("value")
             value, start, end = _trim(t.raw[start:end], start, end)
             if (

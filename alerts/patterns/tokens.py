@@ -12,6 +12,7 @@ from typing import Final
 from ._common import (
     Hit,
     char_classes,
+    find_all,
     is_placeholder,
     looks_like_code_reference,
     mail_header,
@@ -47,7 +48,7 @@ VENDOR_FORMATS: Final[tuple[tuple[str, str], ...]] = (
     ("OpenAI and OpenAI-style", r"sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}"),
     ("SendGrid", r"SG\.[A-Za-z0-9_\-]{16,32}\.[A-Za-z0-9_\-]{16,64}"),
     ("Twilio API key / account SID", r"(?:SK|AC)[0-9a-f]{32}"),
-    ("Mailgun", r"key-[0-9a-f]{32}"),
+    ("Mailgun", r"key-(?=[a-z]*\d[a-z]*\d)[0-9a-z]{32}"),
     ("Mailchimp", r"[0-9a-f]{32}-us\d{1,2}"),
     ("npm", r"npm_[A-Za-z0-9]{36}"),
     ("PyPI", r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}"),
@@ -119,6 +120,13 @@ _WALLET_ADDRESS: Final = re.compile(r"T[1-9A-HJ-NP-Za-km-z]{33}|[13][1-9A-HJ-NP-
 _WALLET_WORDS: Final = re.compile(
     r"wallet|billetera|cartera|carteira|portefeuille|portafoglio|portemonnee|brieftasche|кошел|cüzdan|"
     r"钱包|錢包|ウォレット|지갑|محفظة|bitcoin|btc|usdt|trc-?20|tron|crypto|krypto|address"
+)
+# Discord's webhooks (id, then a 68-character token) and Microsoft Teams' incoming webhooks: whoever has
+# the URL can post.
+_CHAT_WEBHOOK: Final = re.compile(
+    r"https://(?:(?:ptb|canary)\.)?discord(?:app)?\.com/api/webhooks/\d{17,20}/[A-Za-z0-9_\-]{60,80}|"
+    r"https://[A-Za-z0-9\-]{1,63}\.webhook\.office\.com/webhookb2/[A-Za-z0-9@\-]{36,120}/IncomingWebhook/"
+    r"[A-Fa-f0-9]{32}/[A-Za-z0-9\-]{36,}"
 )
 # Slack's incoming webhooks (services/T.../B.../secret) and Workflow Builder webhooks and triggers.
 _SLACK_WEBHOOK: Final = re.compile(
@@ -232,16 +240,20 @@ def _placeholder_body(value: str) -> bool:
 
 # "Authorization: Token 2da0e39...", "Authorization: Bot ...", "Authorization: SSWS ...": a scheme other
 # than Bearer (find_bearer) or Basic, then the credential: an API key.
+# (Matched on the lower-cased text at each "authorization"; the value is read from the text as written.)
 _AUTH_SCHEME: Final = re.compile(
     r"authorization[\"']?[ \t]*[:=][ \t]*[\"']?(?:token|bot|key|apikey|api-key|ssws|otp|sharedkey|"
-    r"klaviyo-api-key|geniekey|dsn)[ \t]+(?P<value>[A-Za-z0-9\-._~+/]{16,512}=*)(?![A-Za-z0-9\-._~+/=])",
-    re.IGNORECASE,
+    r"klaviyo-api-key|geniekey|dsn)[ \t]+(?P<value>[a-z0-9\-._~+/]{16,512}=*)(?![a-z0-9\-._~+/=])"
 )
 
 
 def find_auth_schemes(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
     out: list[Hit] = []
-    for m in _AUTH_SCHEME.finditer(t.low):
+    low = t.low
+    for p in find_all(low, "authorization"):
+        m = _AUTH_SCHEME.match(low, p)
+        if m is None:
+            continue
         start, end = m.span("value")
         if outranked(start, end, "api_key", claimed):
             continue
@@ -280,6 +292,9 @@ def find_prefixed_keys(t: Text) -> list[Hit]:
             out.append(Hit("api_key", m.start(1), m.end(1)))
     if "hooks.slack.com" in text:
         for m in _SLACK_WEBHOOK.finditer(text):
+            out.append(Hit("api_key", m.start(), m.end()))
+    if "/api/webhooks/" in text or ".webhook.office.com/" in text:
+        for m in _CHAT_WEBHOOK.finditer(text):
             out.append(Hit("api_key", m.start(), m.end()))
     return out
 

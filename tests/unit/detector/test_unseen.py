@@ -65,6 +65,13 @@ VENDOR_TOKENS = [
     ("Supabase", f"sbp_{rnd(HEX, 40)}"),
     ("Tailscale", f"tskey-auth-{rnd(B62, 12)}-{rnd(B62, 32)}"),
     ("Groq", f"gsk_{rnd(B62, 52)}"),
+    ("Mailgun", f"key-{rnd('0123456789', 4)}{rnd(string.ascii_lowercase + string.digits, 28)}"),
+    ("Discord webhook", f"https://discord.com/api/webhooks/{rnd('0123456789', 18)}/{rnd(B62 + '_-', 68)}"),
+    (
+        "Teams incoming webhook",
+        f"https://contoso.webhook.office.com/webhookb2/{rnd(HEX, 36)}@{rnd(HEX, 36)}/IncomingWebhook/"
+        f"{rnd(HEX, 32)}/{rnd(HEX, 36)}",
+    ),
 ]
 
 
