@@ -817,6 +817,11 @@ _RULES: Final = (
 )
 
 
+def find_paired_passwords(t: Text) -> list[Hit]:
+    """The rules that need no password keyword (auth=("u", "pw"), "admin u / pw"), for a text without one."""
+    return _auth_pairs(t, ()) + _service_pairs(t, ())
+
+
 def find_passwords(t: Text) -> list[Hit]:
     starts = _keyword_starts(t)
     pairs = _slash_pairs(t, starts)

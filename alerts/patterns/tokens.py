@@ -72,7 +72,6 @@ VENDOR_FORMATS: Final[tuple[tuple[str, str], ...]] = (
     ("Flutterwave", r"FLWSECK-[a-f0-9]{32}-X"),
     # HashiCorp Vault: service, batch and recovery tokens.
     ("HashiCorp Vault", r"hv[sbr]\.[A-Za-z0-9_\-]{24,}"),
-    ("Terraform Cloud", r"[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_\-]{60,}"),
     # Grafana: Cloud access policy tokens (glc_ and base64 JSON) and service-account tokens.
     ("Grafana Cloud", r"glc_[A-Za-z0-9+/]{32,}={0,2}"),
     ("Grafana service account", r"glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}"),
@@ -102,13 +101,19 @@ VENDOR_FORMATS: Final[tuple[tuple[str, str], ...]] = (
     ("Contentful", r"CFPAT-[A-Za-z0-9_\-]{43}"),
     ("Dynatrace", r"dt0c01\.[A-Z0-9]{24}\.[A-Z0-9]{64}"),
     ("Typeform", r"tfp_[A-Za-z0-9_\-]{40,}"),
-    # Azure AD (Entra) client secrets: three characters, a digit, "Q~", then 31 to 34 more.
-    ("Azure AD client secret", r"[A-Za-z0-9_~.\-]{3}\dQ~[A-Za-z0-9_~.\-]{31,34}"),
     # Discord bot token: the bot's id in base64 (its digits make the first letter M, N or O), a timestamp
     # and an HMAC.
     ("Discord bot", r"[MNO][A-Za-z0-9_\-]{23,27}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,38}"),
 )
 _PREFIXED: Final = re.compile(_B + "(?:" + "|".join(pattern for _, pattern in VENDOR_FORMATS) + ")" + _E)
+# Formats whose mark is inside the key, not at its start: run only on words holding the mark (a leading
+# character class in the alternation above would make the engine try every position of every long word).
+MARKED_FORMATS: Final[tuple[tuple[str, str, str], ...]] = (
+    # Azure AD (Entra) client secrets: three characters, a digit, "Q~", then 31 to 34 more.
+    ("Azure AD client secret", "q~", r"[A-Za-z0-9_~.\-]{3}\dQ~[A-Za-z0-9_~.\-]{31,34}"),
+    ("Terraform Cloud", ".atlasv1.", r"[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_\-]{60,}"),
+)
+_MARKED: Final = tuple((mark, re.compile(_B + pattern + _E)) for _, mark, pattern in MARKED_FORMATS)
 # Telegram's API URLs carry the bot token right after "/bot": api.telegram.org/bot<id>:AA....
 _TELEGRAM_IN_URL: Final = re.compile(r"/bot(\d{8,10}:AA[A-Za-z0-9_\-]{33})(?![A-Za-z0-9_\-])")
 _SECRET_HEADER: Final = re.compile(r"key|token|secret|auth|pass|cookie|session|credential|bearer|pw")
@@ -273,9 +278,15 @@ def find_prefixed_keys(t: Text) -> list[Hit]:
         # Only words holding an issuer prefix (Text.key_hints) or long enough for a Twilio SID (34).
         while i < len(hints) and hints[i] < lo:
             i += 1
-        if hi - lo < 34 and not (i < len(hints) and hints[i] < hi):
+        hinted = i < len(hints) and hints[i] < hi
+        if hi - lo < 34 and not hinted:
             continue
-        for m in _PREFIXED.finditer(text, lo, hi):
+        matches: list[re.Match[str]] = list(_PREFIXED.finditer(text, lo, hi))
+        if hinted:  # (the marks are hints too)
+            for mark, pattern in _MARKED:
+                if t.low.find(mark, lo, hi) >= 0:
+                    matches += pattern.finditer(text, lo, hi)
+        for m in matches:
             value = m.group()
             low = value.lower()
             if (
