@@ -2,9 +2,6 @@
 
 Prints one JSON object per finding: file, line, kind, alert type, column offsets within the line and the
 masked form. The raw value is never printed, so the output itself is safe to keep or share.
-
-``python -m alerts build`` compiles the detector (alerts.native); ``python -m alerts engine`` says which
-engine ``scan`` uses here.
 """
 
 from __future__ import annotations
@@ -16,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from alerts import ENGINE, KIND_TO_TYPE, native, scan
+from alerts import KIND_TO_TYPE, scan
 
 
 def scan_file(path: Path, out: TextIO) -> int:
@@ -35,19 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     scan_cmd = sub.add_parser("scan", help="print the findings of text or log files as JSON lines (masked)")
     scan_cmd.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    build_cmd = sub.add_parser("build", help="compile the detector unless the installed build is current")
-    build_cmd.add_argument("--force", action="store_true", help="compile even when the build is current")
-    build_cmd.add_argument("--target", type=Path, default=None, help="default: this Python's site-packages")
-    sub.add_parser("engine", help="print which engine scan uses: compiled or python (exit 1 for python)")
     args = parser.parse_args(argv)
-    if args.command == "engine":
-        print(ENGINE)
-        return 0 if ENGINE == "compiled" else 1
-    if args.command == "build":
-        if args.force or native.installed_hash() != native.source_hash():
-            print("compiling the detector with mypyc…", file=sys.stderr)
-            native.build(args.target or native.default_target())
-        return 0
     total, status = 0, 0
     for path in args.files:
         try:

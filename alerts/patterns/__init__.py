@@ -7,8 +7,9 @@ from ._common import PRIORITY, PUBLIC_KIND, Hit
 from ._text import Text
 from .contact import find_emails, find_ips, find_phones
 from .financial import find_cards, find_ibans, find_ssns
-from .passwords import find_misspelled_passwords, find_passwords
+from .passwords import find_misspelled_passwords, find_paired_passwords, find_passwords
 from .tokens import (
+    find_auth_schemes,
     find_aws,
     find_bearer,
     find_generic_secrets,
@@ -23,6 +24,7 @@ __all__ = [
     "PUBLIC_KIND",
     "Hit",
     "Text",
+    "find_auth_schemes",
     "find_aws",
     "find_bearer",
     "find_cards",
@@ -33,6 +35,7 @@ __all__ = [
     "find_jwts",
     "find_loose_tokens",
     "find_misspelled_passwords",
+    "find_paired_passwords",
     "find_passwords",
     "find_phones",
     "find_prefixed_keys",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Final, NamedTuple
 
 # Scripts written without spaces between words (Thai, Lao, Myanmar, Khmer, CJK, kana, Hangul, full-width
@@ -61,7 +61,7 @@ _LUHN_DOUBLED: Final = {str(d): (2 * d if d < 5 else 2 * d - 9) for d in range(1
 
 
 def luhn_ok(digits: str) -> bool:
-    """Luhn checksum of a string of digits. A plain loop: compiled (alerts.native) it runs as C."""
+    """Luhn checksum of a string of digits."""
     if not digits.isascii():  # other scripts' digits (Arabic-Indic...) by their value
         odd = sum(map(int, digits[-1::-2]))
         even = sum(map(_LUHN_DOUBLED.__getitem__, map(str, map(int, digits[-2::-2]))))
@@ -79,7 +79,7 @@ def luhn_ok(digits: str) -> bool:
 _C_LOG_C: Final = [0.0] + [c * math.log2(c) for c in range(1, 1025)]
 
 
-def _shannon_entropy(value: str) -> float:
+def shannon_entropy(value: str) -> float:
     """Bits per character; random base64 is near 6, English words near 3, hex at most 4.
 
     H = log2(n) - sum(c * log2(c)) / n over the character counts c (from a table). The counts come from
@@ -97,16 +97,6 @@ def _shannon_entropy(value: str) -> float:
     return math.log2(n) - math.fsum([_C_LOG_C[value.count(ch)] for ch in set(value)]) / n
 
 
-shannon_entropy: Callable[[str], float] = _shannon_entropy
-if __name__.startswith("alerts_native."):
-    # The compiled engine counts in C, in one sorted pass instead of a str.count per distinct character,
-    # with the same exactly rounded sum (alerts/patterns/_textscan.c; tests/unit/detector/test_textscan.py
-    # holds the two to the same bits).
-    from ._textscan import shannon_entropy as _c_shannon_entropy
-
-    shannon_entropy = _c_shannon_entropy
-
-
 def char_classes(value: str) -> int:
     """How many of lower case, upper case, digits and other characters the value mixes (C-speed checks)."""
     lower = value.upper() != value
@@ -122,6 +112,7 @@ _TEMPLATE: Final = re.compile(
     ^(?:
         \$\{[^}]*\}? | \$\(?[A-Za-z_][A-Za-z0-9_]*\)?    # ${DB_PASSWORD} / $PASSWORD / $(cmd)
       | %[A-Za-z_][A-Za-z0-9_]*% | %\([a-z_]+\)s         # %PASSWORD% / %(password)s
+      | %env\([^)]*\)%                                   # %env(resolve:DB_PASSWORD)% (Symfony)
       | \{\{.*\}\}? | \{[A-Za-z_][A-Za-z0-9_]*\}         # {{ secret }} / {password}
       | <[^>]*>? | \[[^\]]*\]?                           # <your password> / [password]
     )$
@@ -143,7 +134,7 @@ _PLACEHOLDER_WORDS: Final = (
 )
 _PLACEHOLDER_EXACT: Final = frozenset(
     "none null nil empty blank n/a na tbd undefined hidden masked secret password passwd pass pwd token key "
-    "apikey api_key api-key value string".split()
+    "apikey api_key api-key value string example sample foo bar baz foobar qux test testing".split()
 )
 
 
@@ -184,9 +175,26 @@ def is_placeholder(value: str) -> bool:
     return _VERB_PREFIX.match(low) is not None or _PLACEHOLDER_WORD.search(low) is not None
 
 
+# A dotted path of identifiers: model.tokenizer.eos_token, X25519.secret_length, req.body.password.
+_DOTTED_PATH: Final = re.compile(r"[A-Za-z_$][\w$]{0,40}(?:\.[A-Za-z_$][\w$]{0,40}){1,6}")
+_NAMES_A_SECRET: Final = re.compile(r"key|token|secret|passw|pwd|auth|cred|_")
+
+
+def _is_dotted_identifier(value: str) -> bool:
+    """An attribute or module path that names a secret (or is snake_case), mostly in lower case: code
+    that reads the value, not the value (a random token is no more than a third lower case)."""
+    return (
+        "." in value
+        and _DOTTED_PATH.fullmatch(value) is not None
+        and _NAMES_A_SECRET.search(value.lower()) is not None
+        and 2 * sum(c.islower() for c in value) >= len(value)
+    )
+
+
 def looks_like_code_reference(value: str) -> bool:
-    """``os.environ["X"]``, ``getenv("X")``, ``process.env.X``, ``settings.PASSWORD``: code, not a value."""
-    if _CODE_WORD.search(value.lower()) is not None:
+    """``os.environ["X"]``, ``getenv("X")``, ``process.env.X``, ``settings.PASSWORD``,
+    ``req.body.password``: code, not a value."""
+    if _CODE_WORD.search(value.lower()) is not None or _is_dotted_identifier(value):
         return True
     # getpass.getpass('Password: ') reads as far as the quote: a call either way.
     if "(" in value and value.rstrip(";,").endswith((")", "(")) and _CALL.match(value) is not None:

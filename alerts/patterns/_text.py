@@ -6,15 +6,12 @@ Speed comes from reading it as few times as possible: one Aho-Corasick pass for 
 once, one pass for the runs of digits, one for long unbroken tokens. Each finder then runs its precise
 pattern only at those places, anchored or in a small window, and a finder with nothing to look at is not
 called at all. (A single regex with every keyword as an alternative is slower than even a str.find per
-keyword: it loses the engine's literal-prefix fast path.) The compiled engine runs these passes in C
-(alerts/patterns/_textscan.c); the Python functions here are what they must answer.
+keyword: it loses the engine's literal-prefix fast path.)
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from functools import partial
 from typing import Final
 
 from ahocorasick_rs import AhoCorasick
@@ -78,7 +75,23 @@ _PW_OTHER: Final = (
 )
 _SEC_ASCII: Final = ("key", "secret", "token", "credential", "clave", "chave", "jeton")
 _SEC_OTHER: Final = ("ключ", "токен", "clé", "schlüssel")
-_SSN_HINTS: Final = ("ssn", "ss#", "ss number", "ss no", "social", "soc sec", "soc. sec", "taxpayer", "itin")
+_SSN_HINTS: Final = (
+    "ssn",
+    "ss#",
+    "ss number",
+    "ss no",
+    "social",
+    "soc sec",
+    "soc. sec",
+    "taxpayer",
+    "itin",
+    "sozialversicherung",
+    "sécurité sociale",
+    "社会安全",
+    "社會安全",
+    "社会保障番号",
+    "사회보장",
+)
 _PW_STEMS: Final = frozenset(_PW_ASCII + _PW_OTHER)
 _SEC_STEMS: Final = frozenset(_SEC_ASCII + _SEC_OTHER)
 _PW, _SEC, _BEARER, _URL, _CLI, _CRED, _AS, _AT, _KEY, _IBAN = 1, 2, 4, 8, 16, 32, 64, 128, 256, 512
@@ -93,6 +106,20 @@ KEY_HINTS: Final = (
     "ghr_",
     "github_pat_",
     "glpat-",
+    "gldt-",
+    "glrt-",
+    "glptt-",
+    "glsoat-",
+    "gloas-",
+    "glcbt-",
+    "glimt-",
+    "glagent-",
+    "glft-",
+    "glffct-",
+    "glrtr-",
+    "glc_",
+    "glsa_",
+    "gr1348941",
     "_live_",
     "_test_",
     "whsec_",
@@ -111,21 +138,54 @@ KEY_HINTS: Final = (
     "shpss_",
     "shpca_",
     "shppa_",
-    "dop_v1_",
+    "_v1_",
     "hf_",
+    "api_org_",
     "sq0",
-    "eaaa",
+    "eaa",
     "pmak-",
     "dapi",
     "secret_",
-    "lin_api_",
+    "ntn_",
+    "lin_",
     "nrak-",
     "dp.",
     "atatt",
+    "atctt",
+    "atoat",
     "akcp",
     ":aa",
     "rzp_",
     "flwseck-",
+    "hvs.",
+    "hvb.",
+    "hvr.",
+    "atlasv1",
+    "fo1_",
+    "fm1",
+    "fm2",
+    "age-secret-key-1",
+    "ops_eyj",
+    "a3-",
+    "sntry",
+    "v1.0-",
+    "sha256~",
+    "hrku-",
+    "sbp_",
+    "pscale_",
+    "pul-",
+    "nfp_",
+    "figd_",
+    "tskey-",
+    "bkua_",
+    "r8_",
+    "gsk_",
+    "xai-",
+    "pplx-",
+    "cfpat-",
+    "dt0c01.",
+    "tfp_",
+    "q~",
 )
 _AT_CLOSERS: Final = " \t)]}>"
 # Command lines that can carry a password flag (alerts.patterns.passwords reads them).
@@ -142,6 +202,8 @@ CLI_COMMANDS: Final = (
     "oras",
     "redis-cli",
     "http",
+    "net use",
+    "lftp",
 )
 # "use X as (the) password" in a few languages.
 AS_WORDS: Final = (" as ", " als ", " comme ", " como ", " come ")
@@ -181,9 +243,18 @@ _FLAGS: Final = list(_WORD_FLAGS.values())
 _KEYWORDS: Final = AhoCorasick(list(_WORD_FLAGS))
 
 
-def _find_keywords(low: str) -> list[tuple[int, int, int]]:
+# Lone surrogates (U+D800..U+DFFF) are valid in a Python str and in JSON ("\ud800") but not in UTF-8,
+# which is all the automaton takes. Each becomes U+FFFD, one character for one, so offsets are unchanged;
+# no trigger word holds either.
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+
+
+def find_keywords(low: str) -> list[tuple[int, int, int]]:
     """(index in _WORD_FLAGS, start, end) of every trigger word, by end (ahocorasick_rs, Rust)."""
-    return _KEYWORDS.find_matches_as_indexes(low, overlapping=True)
+    try:
+        return _KEYWORDS.find_matches_as_indexes(low, overlapping=True)
+    except UnicodeEncodeError:
+        return _KEYWORDS.find_matches_as_indexes(_SURROGATE.sub("\ufffd", low), overlapping=True)
 
 
 # One character for one: typographic spaces and the ideographic space; full-width digits, letters and the
@@ -207,7 +278,7 @@ def lower_same_length(text: str) -> str:
     return "\u0130".join([part.lower() for part in text.split("\u0130")])
 
 
-def _numeric_runs(low: str) -> tuple[list[tuple[int, int, int]], list[int]]:
+def numeric_runs(low: str) -> tuple[list[tuple[int, int, int]], list[int]]:
     """(start, end, digits) of each run of digits and number separators that starts a word, and the starts
     of every run of six or more characters (where an IBAN can be)."""
     runs: list[tuple[int, int, int]] = []
@@ -239,7 +310,7 @@ def _numeric_runs(low: str) -> tuple[list[tuple[int, int, int]], list[int]]:
     return runs, anchors
 
 
-def _long_words(raw: str) -> list[tuple[int, int]]:
+def long_words(raw: str) -> list[tuple[int, int]]:
     """Windows over whitespace-separated words of 12 or more characters: where keys, JWTs and opaque
     tokens can be. ``str.split`` finds them several times faster than any pattern could."""
     spans: list[tuple[int, int]] = []
@@ -253,31 +324,11 @@ def _long_words(raw: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _plain_forms(raw: str) -> str:
+def plain_forms(raw: str) -> str:
     """``raw`` with _PLAIN_FORMS applied (str.translate with a dict reads slowly: only when one is there)."""
     if _NEEDS_PLAIN.search(raw) is None:
         return raw
     return raw.translate(_PLAIN_FORMS)
-
-
-NumericRuns = Callable[[str], tuple[list[tuple[int, int, int]], list[int]]]
-LongWords = Callable[[str], list[tuple[int, int]]]
-FindKeywords = Callable[[str], list[tuple[int, int, int]]]
-plain_forms: Callable[[str], str] = _plain_forms
-numeric_runs: NumericRuns = _numeric_runs
-long_words: LongWords = _long_words
-find_keywords: FindKeywords = _find_keywords
-if __name__.startswith("alerts_native."):
-    # The compiled engine reads every character with C loops (alerts/patterns/_textscan.c); the three
-    # functions above are what they must answer (tests/unit/detector/test_textscan.py).
-    from ._textscan import find_keywords as _c_find_keywords
-    from ._textscan import keyword_automaton as _c_keyword_automaton
-    from ._textscan import long_words as _c_long_words
-    from ._textscan import numeric_runs as _c_numeric_runs
-    from ._textscan import plain_forms as _c_plain_forms
-
-    numeric_runs, long_words, plain_forms = _c_numeric_runs, _c_long_words, _c_plain_forms
-    find_keywords = partial(_c_find_keywords, _c_keyword_automaton(list(_WORD_FLAGS)))
 
 
 class Text:

@@ -160,7 +160,13 @@ def find_emails(t: Text) -> list[Hit]:
     # not make a plain address ("john@gmail dot com").
     ats = list(t.at)
     if "@" in text:
-        ats += [(a, a + 1) for a in find_all(text, "@") if not any(h.start <= a < h.end for h in plain)]
+        # (The plain addresses are disjoint and in order: one walk beside the "@"s, not a search per "@".)
+        i = 0
+        for a in find_all(text, "@"):
+            while i < len(plain) and plain[i].end <= a:
+                i += 1
+            if i == len(plain) or a < plain[i].start:
+                ats.append((a, a + 1))
         ats.sort()
     searched = 0  # left edge for the next window: no character is searched twice
     for a_start, a_end in ats:
@@ -326,6 +332,12 @@ _SHORT_NUMBER: Final = frozenset({"no", "nr", "num", "nº", "n°"})
 # In scripts without spaces the context is one run of characters: these are looked for inside it.
 _CJK_PHONE: Final = ("電話", "电话", "手机", "手機", "携帯", "전화", "연락처")
 _CJK_NOT_PHONE: Final = (
+    "주문",
+    "송장",
+    "운송장",
+    "배송",
+    "계좌",
+    "품번",
     "品番",
     "型番",
     "商品",
@@ -378,6 +390,17 @@ _NEG_WORDS: Final = (
     "commande",
     "pedido",
     "заказ",
+    "objednáv",
+    "zamówieni",
+    "zamowieni",
+    "sipariş",
+    "siparis",
+    "ordine",
+    "rendelés",
+    "tilaus",
+    "beställning",
+    "encomenda",
+    "narudžb",
     "rechnung",
     "factura",
     "facture",
@@ -577,6 +600,26 @@ _REGIONS: Final = (
     "NO",
     "FI",
     "CZ",
+    # More national formats: Oceania, Asia, the Middle East, Africa, Latin America, south-east Europe.
+    "NZ",
+    "SG",
+    "HK",
+    "IL",
+    "AE",
+    "SA",
+    "EG",
+    "NG",
+    "KE",
+    "CO",
+    "CL",
+    "PH",
+    "ID",
+    "MY",
+    "TH",
+    "VN",
+    "GR",
+    "HU",
+    "RO",
 )
 
 
@@ -645,7 +688,13 @@ def _valid_phone(candidate: str, international: bool) -> bool:
     if not international:
         return _valid_national("".join(c for c in candidate if c.isdigit()))
     parsed = parse_plus(candidate)
-    return parsed is not None and is_valid(*parsed)
+    if parsed is None:
+        return False
+    if is_valid(*parsed):
+        return True
+    # Mexico dropped the "1" after +52 for mobiles in 2019; people still write it (+52 1 33 ...).
+    country, national = parsed
+    return country == 52 and len(national) == 11 and national[0] == "1" and is_valid(52, national[1:])
 
 
 def _phone_matches(t: Text, claimed: Sequence[Hit]) -> list[re.Match[str]]:
@@ -671,8 +720,11 @@ _COMPACT_DATE: Final = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]
 
 
 def _placeholder_number(digits: str) -> bool:
-    """555-0000, (000) 000-0000, 123-456-7890: what documentation writes instead of a number."""
+    """555-0000, (000) 000-0000, 123-456-7890, 555-0123 (NANP keeps 555-0100..0199 for fiction): what
+    documentation and films write instead of a number."""
     tail = digits[-7:]
+    if len(digits) == 7 and digits.startswith("55501"):
+        return True
     return tail.count(tail[0]) == len(tail) or digits in _ASCENDING or digits in _DESCENDING
 
 
@@ -787,6 +839,13 @@ _LINKING: Final = frozenset({"to", "from", "of", "is", "auf", "à", "a", "на",
 _WORDS_BEFORE: Final = re.compile(r"[^\W\d_]+")
 
 
+_CHANGE_STEMS: Final = ("upgrad", "updat", "downgrad", "bump", "rolled", "patch", "releas")
+
+
+def _names_a_change(word: str) -> bool:
+    return word in _VERSION_CHANGE or word.startswith(_CHANGE_STEMS)
+
+
 def _after_version_word(before: str) -> bool:
     """Whether the text just before a match ends with a version word, maybe followed by "to"/"from"."""
     words = _WORDS_BEFORE.findall(before)
@@ -794,8 +853,13 @@ def _after_version_word(before: str) -> bool:
         return False
     if words[-1] in _VERSION_WORDS:
         return True
-    # "upgrade to 7.4.39.107", "version of 1.2.3.4"; not a product's name ("user ubuntu from 9.66.75.12").
-    return len(words) > 1 and words[-1] in _LINKING and words[-2] in _VERSION_CHANGE
+    # "upgrade to 7.4.39.107", "version of 1.2.3.4", "upgraded from 9.16.9.4 to 9.16.9.5"; not a product's
+    # name ("user ubuntu from 9.66.75.12").
+    if len(words) > 1 and words[-1] in _LINKING:
+        if _names_a_change(words[-2]):
+            return True
+        return len(words) > 2 and words[-2] in _LINKING and _names_a_change(words[-3])
+    return False
 
 
 _IPV6: Final = re.compile(rf"(?<!{WORD}|[:.])(?=[0-9A-Fa-f.]{{0,4}}:)[0-9A-Fa-f:.]{{2,45}}(?!{WORD}|:)")
@@ -815,7 +879,7 @@ def find_ips(t: Text) -> list[Hit]:
     text, low = t.raw, t.low
     if "." in text:
         for m in _ipv4_matches(t):
-            before = low[max(0, m.start() - 24) : m.start()]
+            before = low[max(0, m.start() - 48) : m.start()]
             # Only the words right before count: "build 42, server 10.0.0.1" is an address.
             tail = before.rstrip(" \t:=#.")
             if (

@@ -16,9 +16,11 @@ from ._text import Text
 # (Not after "+": "+49 1522 1732634" is a phone number, whatever its Luhn sum.)
 # (Followed by its expiry date, "5371-6145-7950-5502 06/29 133", it still ends there.)
 _CARD: Final = re.compile(
-    rf"(?<!{WORD}|[-+])(?<!\d[ \-])\d[\d \-]{{10,34}}\d(?!{WORD}|[-/]|[ \-](?!\d\d/\d\d)\d)"
+    rf"(?<!{WORD}|[-+])(?<!\d[ \-.])\d[\d \-.]{{10,46}}\d(?!{WORD}|[-/]|\.\d|[ \-](?!\d\d/\d\d)\d)"
 )
-_SEPARATOR_RUN: Final = re.compile(r"[ \-]+")
+_SEPARATOR_RUN: Final = re.compile(r"[ \-.]+")
+# Dots only between groups of four ("4556.7375.8689.9855"): other dotted runs are amounts and versions.
+_DOTTED_CARD: Final = re.compile(r"\d{4}(?:\.\d{4}){3}(?:\.\d{1,3})?")
 _CARD_SEPARATORS: Final = frozenset({" ", "-", "  "})
 _PRODUCT_CODE: Final = re.compile(r"barcode|\bean\b|ean-?13|gtin|\bupc\b|isbn|imei|\bsku\b|article|artikel")
 _ORDER: Final = re.compile(r"order|invoice|tracking|ticket|booking|reference|bestell|commande|pedido|заказ")
@@ -44,9 +46,58 @@ def _card_brand_ok(d: str) -> bool:
         return 16 <= n <= 19  # UnionPay
     if 2200 <= p4 <= 2204:
         return 16 <= n <= 19  # Mir
+    if d[0] == "1":
+        return n == 15  # UATP (airline cards: 1-series, 15 digits)
+    if p2 == 82 or p4 in (8600, 9860, 9792):
+        return n == 16  # RuPay (82), UzCard (8600), Humo (9860), Troy (9792)
     if p2 == 50 or 56 <= p2 <= 69:
         return 12 <= n <= 19  # Maestro
     return False
+
+
+def _is_card(digits: str) -> bool:
+    return 12 <= len(digits) <= 19 and luhn_ok(digits) and _card_brand_ok(digits)
+
+
+# How one card is grouped when several stand side by side: unbroken, in fours (the last group shorter), or
+# American Express's 4-6-5.
+_CARD_GROUPING: Final = re.compile(
+    r"\d{13,19}|\d{4}(?: \d{4}){3}(?: \d{1,3})?|\d{4}(?:-\d{4}){3}(?:-\d{1,3})?|\d{4}[ \-]\d{6}[ \-]\d{5}"
+)
+
+
+def _cards_side_by_side(value: str) -> list[tuple[int, int]]:
+    """Spans (in ``value``) of the cards in a run of several written one after the other ("4111 1111 1111
+    1111 5500 0000 0000 0004"): from each group, the longest run of groups that is one valid card."""
+    groups = [(m.start(), m.end()) for m in re.finditer(r"\d+", value)]
+    out: list[tuple[int, int]] = []
+    i = 0
+    while i < len(groups):
+        for j in range(min(len(groups), i + 5), i, -1):
+            lo, hi = groups[i][0], groups[j - 1][1]
+            piece = value[lo:hi]
+            if _CARD_GROUPING.fullmatch(piece) and _is_card(piece.replace(" ", "").replace("-", "")):
+                out.append((lo, hi))
+                i = j
+                break
+        else:
+            i += 1
+    return out
+
+
+def _card_spans(value: str) -> list[tuple[int, int]]:
+    """Where in a card-shaped run the cards are: the whole run, or several cards side by side."""
+    if "." in value:
+        return [(0, len(value))] if _DOTTED_CARD.fullmatch(value) and _is_card(value.replace(".", "")) else []
+    digits = value.replace(" ", "").replace("-", "")
+    # Mixed separators ("1234 5678-9012", "1234 5678  9012") are numbers side by side, not one card; the
+    # same one throughout (a space, a dash, two spaces) is how people write one.
+    separators = set(_SEPARATOR_RUN.findall(value))
+    if len(separators) <= 1 and separators <= _CARD_SEPARATORS and _is_card(digits):
+        return [(0, len(value))]
+    if len(digits) >= 26:
+        return _cards_side_by_side(value)
+    return []
 
 
 def find_cards(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
@@ -56,22 +107,16 @@ def find_cards(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
     for m in (m for lo, hi in t.numeric(12) for m in _CARD.finditer(t.raw, lo, hi)):
         if claimed and outranked(m.start(), m.end(), "credit_card", claimed):
             continue
-        value = m.group()
-        digits = value.replace(" ", "").replace("-", "")
-        # Mixed separators ("1234 5678-9012", "1234 5678  9012") are numbers side by side, not a card;
-        # the same one throughout (a space, a dash, two spaces) is how people write one.
-        separators = set(_SEPARATOR_RUN.findall(value))
-        if len(separators) > 1 or not separators <= _CARD_SEPARATORS:
-            continue
-        if 12 <= len(digits) <= 19 and luhn_ok(digits) and _card_brand_ok(digits):
+        for lo, hi in _card_spans(m.group()):
+            start, end = m.start() + lo, m.start() + hi
             # Product codes use the same check digit: "barcode 5901234123457" is an EAN-13.
-            before = t.low[max(0, m.start() - 24) : m.start()]
+            before = t.low[max(0, start - 24) : start]
             if _PRODUCT_CODE.search(before):
                 continue
             # A 12- or 13-digit "card" after "order number" is the order number (one in ten passes Luhn).
-            if len(digits) <= 13 and _ORDER.search(before):
+            if hi - lo <= 13 and _ORDER.search(before):
                 continue
-            out.append(Hit("credit_card", m.start(), m.end()))
+            out.append(Hit("credit_card", start, end))
     return out
 
 
@@ -155,10 +200,14 @@ _SSN: Final = re.compile(
 )
 _SSN_CONTEXT: Final = re.compile(
     r"(?:\bssn|\bss#|\bss[ \t]+(?:number|no\b)|\bssa\b|social[ \-]security|soc\.? ?sec|\bsocial\b|taxpayer|"
-    r"\btin\b|\bitin\b)"
+    r"\btin\b|\bitin\b|seguro[ \t]social|seguridad[ \t]social|sozialversicherung|sécurité[ \t]sociale|"
+    r"社会安全|社會安全|社会保障番号|사회보장)"
 )
+# Words that say what else a 3-2-4 number is: an order, a part, a case, a phone...
 _SSN_NEG: Final = re.compile(
-    r"(?:order|invoice|tracking|ref|ticket|case|account|acct|phone|tel|call|fax|routing|zip)"
+    r"(?:order|invoice|tracking|ref|ticket|case|account|acct|phone|tel|call|fax|routing|zip|\bpart|"
+    r"\bitem|article|artikel|\bsku|serial|model|\blot\b|batch|\bpo\b|bestell|commande|pedido|"
+    r"заказ|claim|policy|member|employee|badge)"
 )
 
 
@@ -177,13 +226,15 @@ def find_ssns(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
             continue
         if not _ssn_rules_ok(m.group(1), m.group(3), m.group(4)):
             continue
-        if m.group(2) and m.group(2) != ".":
+        # Grouped (123-45-6789, 123 45 6789, 123.45.6789) it is written as an SSN is, unless the words just
+        # before say what else it is.
+        if m.group(2):
             before = low[max(0, m.start() - 30) : m.start()]
             if _SSN_NEG.search(before) and not _SSN_CONTEXT.search(before):
                 continue
             out.append(Hit("ssn", m.start(), m.end()))
             continue
-        # A bare nine-digit number (or 123.45.6789) is an SSN only when the text around it says so.
+        # A bare nine-digit number is an SSN only when the text around it says so.
         if hint is None:
             hint = t.ssn_hint
         if hint and (

@@ -37,7 +37,10 @@ _QUAL_AFTER: Final = (
 _QUAL: Final = (
     r"(?P<qual>[ \t]+(?:for|of|to|on|at|für|fürs|vom|von|zum|zur|du|de|des|pour|del|de[ \t]la|para|"
     r"от|для|к|van|voor|"
-    r"per|di|dla|do|för|til|na|della|dello)(?:[ \t]+[^\s:=：\"'][^\s:=：\"]{0,29}){1,3}|"
+    # (A qualifier's words are not the copula: "senha do wifi é X" is "do wifi", then "é".)
+    r"per|di|dla|do|da|dos|das|der|dei|för|til|na|della|dello)"
+    r"(?:[ \t]+(?!(?:is|é|es|est|ist|era|was|är|er|jest|это|adalah|ialah|hai|è|είναι|là|lautet)[ \t])"
+    r"[^\s:=：\"'][^\s:=：\"]{0,29}){1,3}|"
     # "contraseña nueva:", "Passwort neu:", "password (new):" — a word that says which password.
     r"[ \t]+\(?(?:new|old|current|temporary|temp|initial|default|nueva|nuevo|actual|temporal|neu|"
     r"neues|aktuelles|"
@@ -143,7 +146,11 @@ _CLI_PASSWORD: Final = re.compile(
     r"|sshpass\b[^\n|;&]{0,40}?[ \t]-p[ \t]+"
     r"|(?:docker|podman|nerdctl|buildah|skopeo|helm[ \t]registry|oras)[ \t]+login\b[^\n|;&]{0,200}?[ \t]"
     r"(?:-p|--password)(?:[ \t]+|=)"
-    r"|redis-cli\b[^\n|;&]{0,160}?[ \t](?:-a|--pass)[ \t]+)" + _VALUE
+    r"|redis-cli\b[^\n|;&]{0,160}?[ \t](?:-a|--pass)[ \t]+"
+    # Windows: net use Z: \\server\share /user:DOMAIN\name PASSWORD
+    r"|net[ \t]+use\b[^\n|;&]{0,200}?[ \t]/user:[^\s/]{1,64}[ \t]+(?=[^\s/])"
+    # lftp -u user,password
+    r"|lftp\b[^\n|;&]{0,160}?[ \t]-u[ \t]+[^\s,]{1,64},)" + _VALUE
 )
 # A misspelled keyword before ':' or 'is' ("PASSWROD: c0ff33475!", "my pasword is Gp3jCEqKF&Tu"): one
 # typo away from the word (as typed in a hurry), and the value must look like a password; after "is" a
@@ -242,7 +249,7 @@ _URL_CRED: Final = re.compile(
 # another "-"): a literal first character lets the engine jump from one "-" to the next at C speed, where a
 # leading lookbehind is tried at every position of the whole message.
 _CURL_USER: Final = re.compile(
-    r"-(?<![\w\-]-)(?:u|-user)[ \t]+[\"']?[^\s:\"']{1,64}:(?P<value>[^\s\"'@]{1,128})"
+    r"-(?<![\w\-]-)(?:u|-user)(?:[ \t]+|=)[\"']?(?P<user>[^\s:\"']{1,64}):(?P<value>[^\s\"'@]{1,128})"
 )
 # httpie's -a user:password (the command name is found by Text like the other command lines).
 _HTTPIE_AUTH: Final = re.compile(
@@ -279,6 +286,7 @@ _NOT_A_VALUE: Final = frozenset(
     неверный неверен неправильный неправильно истёк истек истекла обязателен обязательно слишком не
     забыл забыла изменён изменен сброшен верный правильный простой сложный спроси спросите узнай узнайте
     смотри см у в
+    str bool int bytes string boolean number float any object secretstr list dict optional[str] str|none
     """.split()
 )
 
@@ -338,6 +346,10 @@ _HASH_PREFIX: Final = re.compile(
 )
 
 
+_NAMES_ITSELF: Final = re.compile(r"[A-Za-z]+(?:[_\-.][A-Za-z]+)+")
+_NAMING_WORD: Final = re.compile(r"pass|pwd|secret|token|key|cred")
+
+
 def acceptable(value: str, *, strict: bool) -> bool:
     """``strict``: no ':'/'=' between keyword and value, so the value must look like a password itself."""
     if not value or is_placeholder(value) or looks_like_code_reference(value):
@@ -347,12 +359,68 @@ def acceptable(value: str, *, strict: bool) -> bool:
         return False
     if value.startswith(("/", "~/", "(", "http://", "https://")) or low.startswith(("e.g", "i.e")):
         return False
+    # "db_password", "SMTP-PASSWORD": the setting's own name, not its value.
+    if _NAMES_ITSELF.fullmatch(value) is not None and _NAMING_WORD.search(low) is not None:
+        return False
+    # "password=@password.txt": a file the value is read from (vault, curl -d @file, httpie).
+    if value.startswith("@") and ("." in value or "/" in value):
+        return False
     # A stored hash (bcrypt, crypt, argon2, Django's pbkdf2) is what a password becomes, not the password.
     if _HASH_PREFIX.match(value) is not None:
         return False
     if strict:
         return len(value) >= 4 and (char_classes(value) >= 2 or len(value) >= 6)
     return len(value) >= 3
+
+
+def _weak_keyword_names_a_password(m: re.Match[str], text: str, value: str) -> bool:
+    """A weak keyword ("pw", "pass", "clave") names a password only before ':'/'=' or a password-shaped
+    value ("pw sakura1987": "pw" is the abbreviation; "PASS tests/x.py" is a test runner), right after a user
+    name ("user xXsn1perXx pass UB7b&anV~Z^"), or after an article or possessive ("la clave es m0nk3y284")."""
+    if m.group("sym") is not None:
+        return True
+    bare_sp, cop = m.group("bare_sp") is not None, m.group("cop") is not None
+    if cop and char_classes(value) >= 3:
+        return True
+    keyword = text[m.start("weak") : m.end("weak")].lower()
+    abbreviation = keyword == "pw" and bare_sp
+    after_user = (
+        bare_sp
+        and _AFTER_USER.search(text[max(0, m.start() - 48) : m.start()].lower()) is not None
+        and char_classes(value) >= 3
+    )
+    owned = cop and _OWNER.search(text[max(0, m.start() - 8) : m.start()]) is not None
+    digit = any(c.isdigit() for c in value)
+    return (abbreviation or after_user or owned) and char_classes(value) >= 2 and digit
+
+
+def _bracketed_placeholder(m: re.Match[str], value: str) -> bool:
+    """In brackets a value must look like one: <new-password>, <YourSecret>, (DB_PASSWORD) are how docs
+    write a placeholder or a name."""
+    if m.start("aq") < 0 and m.start("pq") < 0:
+        return False
+    if char_classes(value) < 2 or _ENV_NAME.fullmatch(value) is not None:
+        return True
+    return m.start("aq") >= 0 and (
+        _BRACKET_PLACEHOLDER.search(value.lower()) is not None
+        or not (_NOT_WORDY.search(value) or value.count("-") >= 2 or (len(value) >= 10 and value.isalpha()))
+    )
+
+
+def _bare_value_reads_as_prose(m: re.Match[str], text: str, value: str, end: int) -> bool:
+    """An unquoted value that is the sentence going on: "password to access", "Passwort zu ändern" (after a
+    preposition only a password-shaped value counts; with nothing at all between, "мой пароль X", it must
+    also hold a digit or symbol), "password => ask Bob", "passwd: command not found"."""
+    bare_sp = m.group("bare_sp") is not None
+    if (m.group("prep") is not None or bare_sp) and char_classes(value) < 2:
+        return True
+    if bare_sp and (
+        len(value) < 6
+        or value.isalpha()
+        or (_HYPHENATED.fullmatch(value) is not None and value.count("-") < 2)
+    ):
+        return True
+    return value.isalpha() and _PROSE_NEXT.match(text, end) is not None
 
 
 def _judge(m: re.Match[str], text: str) -> tuple[int, int] | None:
@@ -367,7 +435,6 @@ def _judge(m: re.Match[str], text: str) -> tuple[int, int] | None:
         while name > 0 and m.start() - name < 24 and text[name - 1] in _NAME_CHARS:
             name -= 1
         value, start, end = _trim(value, start, end, parameter=name > 0 and text[name - 1] in "?&;")
-    symbolic = m.group("sym") is not None
     weak = m.group("weak") is not None
     # password_hash, password_policy, PASSWORD_MIN_LENGTH: a setting about the password, not the password.
     keyword_end = m.end("strong") if m.group("strong") is not None else m.end("weak")
@@ -376,55 +443,16 @@ def _judge(m: re.Match[str], text: str) -> tuple[int, int] | None:
     # "reason=bad_password attempts=5": after nothing but a space, a key=value is the next field of a log.
     if m.group("bare_sp") is not None and _NEXT_FIELD.match(value) is not None:
         return None
-    # A weak keyword ("pw", "pass") names a password only before ':'/'=' or a password-shaped value
-    # ("pw sakura1987": "pw" is the abbreviation; "PASS tests/x.py" is a test runner), or right after a
-    # user name ("user xXsn1perXx pass UB7b&anV~Z^").
-    if weak and not symbolic:
-        keyword = text[m.start("weak") : m.end("weak")].lower()
-        abbreviation = keyword == "pw" and m.group("bare_sp") is not None
-        after_user = (
-            m.group("bare_sp") is not None
-            and _AFTER_USER.search(text[max(0, m.start() - 48) : m.start()].lower()) is not None
-            and char_classes(value) >= 3
-        )
-        if after_user:
-            abbreviation = True
-        # "la clave es m0nk3y284": after an article or a possessive the weak word is the noun.
-        owned = m.group("cop") is not None and _OWNER.search(text[max(0, m.start() - 8) : m.start()])
-        digit = any(c.isdigit() for c in value)
-        if m.group("cop") is not None and char_classes(value) >= 3:
-            pass
-        elif not ((abbreviation or owned) and char_classes(value) >= 2 and digit):
-            return None
-    bracketed = m.start("aq") >= 0 or m.start("pq") >= 0
-    if bracketed and (char_classes(value) < 2 or _ENV_NAME.fullmatch(value) is not None):
+    if weak and not _weak_keyword_names_a_password(m, text, value):
         return None
-    # <new-password>, <YourSecret>: angle brackets are how docs write a placeholder.
-    if m.start("aq") >= 0 and (
-        _BRACKET_PLACEHOLDER.search(value.lower()) is not None
-        or not (_NOT_WORDY.search(value) or value.count("-") >= 2 or (len(value) >= 10 and value.isalpha()))
-    ):
+    if _bracketed_placeholder(m, value):
         return None
     if weak and (len(value) < 4 or (value.isdigit() and len(value) < 5)):
         return None
-    if not acceptable(value, strict=not (symbolic or quoted)):
+    if not acceptable(value, strict=not (m.group("sym") is not None or quoted)):
         return None
-    if not quoted:
-        # "password to access", "Passwort zu ändern": after a preposition only a password-shaped value
-        # counts; with nothing at all between ("мой пароль X", "password X") it must also hold a digit or
-        # symbol.
-        if (m.group("prep") is not None or m.group("bare_sp") is not None) and char_classes(value) < 2:
-            return None
-        if m.group("bare_sp") is not None and (
-            len(value) < 6
-            or value.isalpha()
-            or (_HYPHENATED.fullmatch(value) is not None and value.count("-") < 2)
-        ):
-            return None
-        # A plain word followed by more words is the sentence going on ("password => ask Bob",
-        # "passwd: command not found"), not a value.
-        if value.isalpha() and _PROSE_NEXT.match(text, end):
-            return None
+    if not quoted and _bare_value_reads_as_prose(m, text, value, end):
+        return None
     return start, end
 
 
@@ -510,23 +538,36 @@ def _table_passwords(text: str, low: str, keywords: Sequence[int]) -> list[Hit]:
     return out
 
 
-def find_passwords(t: Text) -> list[Hit]:
-    out: list[Hit] = []
-    text, low = t.raw, t.low
-    starts = _keyword_starts(t)
-    # "login/password: admin / Dragon2023?": the second value is the password.
-    # (Only where a keyword comes right after a "/".)
-    pairs = [
+# --- the rules: each reads one way of giving a password, and runs only where its trigger is ---------------
+
+
+def _slash_pairs(t: Text, starts: Sequence[int]) -> list[re.Match[str]]:
+    """ "login/password: admin / Dragon2023?" (only where a keyword comes right after a "/")."""
+    low = t.low
+    return [
         pair
         for p in starts
         if "/" in low[max(0, p - 3) : p]
         for pair in _PAIR.finditer(low, max(0, p - 24), min(len(low), p + 220))
     ]
+
+
+def _pair_passwords(t: Text, pairs: Sequence[re.Match[str]]) -> list[Hit]:
+    """The second value of a user/password pair is the password."""
+    out: list[Hit] = []
     for pair in pairs:
         start, end = pair.span("value")
-        value, start, end = _trim(text[start:end], start, end)
+        value, start, end = _trim(t.raw[start:end], start, end)
         if acceptable(value, strict=False):
             out.append(Hit("password", start, end))
+    return out
+
+
+def _keyword_phrases(t: Text, starts: Sequence[int], pairs: Sequence[re.Match[str]]) -> list[Hit]:
+    """A keyword, maybe a word that says which password, a connector, the value: "password: X", "mi
+    contraseña es X", "DB_PASSWORD=X", "パスワードはX"."""
+    out: list[Hit] = []
+    text, low = t.raw, t.low
     covered = 0  # keywords inside an accepted value ("password: password123") are part of that value
     for p in starts:
         if p < covered or any(pair.start() <= p < pair.end() for pair in pairs):
@@ -539,27 +580,54 @@ def find_passwords(t: Text) -> list[Hit]:
         if span is not None:
             covered = span[1]
             out.append(Hit("password", *span))
-    # "use X as (the) password": only where " as " (or its translation) comes shortly before a keyword.
-    near = [p for p in starts if any(p - 24 <= a and b <= p for a, b in t.as_words)] if t.as_words else []
-    windows = merged_windows(near, 200, 40, len(text))
-    use_as = (m for lo, hi in windows for m in _USE_AS.finditer(low, lo, hi))
-    for m in use_as:
-        found = _value_span(m, text)
-        if found is None:
-            continue
-        value, start, end = found
-        if acceptable(value, strict=True) and char_classes(value) >= 2:
-            out.append(Hit("password", start, end))
-    if t.url and "@" in text:
-        windows = merged_windows(t.url, 22, 200, len(text))
-        url_creds = (m for lo, hi in windows for m in _URL_CRED.finditer(low, lo, hi))
-        for m in url_creds:
+    return out
+
+
+def _use_as_password(t: Text, starts: Sequence[int]) -> list[Hit]:
+    """ "use X as (the) password": only where " as " (or its translation) comes shortly before a keyword."""
+    if not t.as_words:
+        return []
+    out: list[Hit] = []
+    near = [p for p in starts if any(p - 24 <= a and b <= p for a, b in t.as_words)]
+    for lo, hi in merged_windows(near, 200, 40, len(t.raw)):
+        for m in _USE_AS.finditer(t.low, lo, hi):
+            found = _value_span(m, t.raw)
+            if found is None:
+                continue
+            value, start, end = found
+            if acceptable(value, strict=True) and char_classes(value) >= 2:
+                out.append(Hit("password", start, end))
+    return out
+
+
+def _url_credentials(t: Text, starts: Sequence[int]) -> list[Hit]:
+    """scheme://user:PASSWORD@host."""
+    if not t.url or "@" not in t.raw:
+        return []
+    out: list[Hit] = []
+    text = t.raw
+    for lo, hi in merged_windows(t.url, 22, 200, len(text)):
+        for m in _URL_CRED.finditer(t.low, lo, hi):
             if acceptable(text[m.start("value") : m.end("value")], strict=False):
                 out.append(Hit("password", m.start("value"), m.end("value")))
-    if "-u" in text:
-        for m in _CURL_USER.finditer(text):
-            if acceptable(m.group("value"), strict=False):
-                out.append(Hit("password", m.start("value"), m.end("value")))
+    return out
+
+
+def _curl_user(t: Text, starts: Sequence[int]) -> list[Hit]:
+    """curl's -u / --user user:password (not the documentation's "-u <user:password>")."""
+    if "-u" not in t.raw:
+        return []
+    return [
+        Hit("password", m.start("value"), m.end("value"))
+        for m in _CURL_USER.finditer(t.raw)
+        if m.group("user")[:1] not in "<{[" and acceptable(m.group("value"), strict=False)
+    ]
+
+
+def _command_line_flags(t: Text, starts: Sequence[int]) -> list[Hit]:
+    """mysql -pX, sshpass -p X, docker login -p X, redis-cli -a X, httpie -a user:X."""
+    out: list[Hit] = []
+    text, low = t.raw, t.low
     for p in t.cli:
         if low.startswith("http", p):
             auth = _HTTPIE_AUTH.match(low, p)
@@ -570,41 +638,195 @@ def find_passwords(t: Text) -> list[Hit]:
         found = _value_span(cli, text) if cli is not None else None
         if found is not None and acceptable(found[0], strict=False):
             out.append(Hit("password", found[1], found[2]))
+    return out
+
+
+def _user_colon_password(t: Text, starts: Sequence[int]) -> list[Hit]:
+    """ "creds: admin:Kaffee4759!", "login: deploy/mango-tiger-ember69"."""
+    out: list[Hit] = []
     for p in t.cred:
-        m = _USER_PASS.match(low, p)
+        m = _USER_PASS.match(t.low, p)
+        if m is None:
+            continue
+        start, end = m.span("value")
+        value, start, end = _trim(t.raw[start:end], start, end)
+        # After a "/" it could as well be a path ("login via sso/okta"): three kinds of characters.
+        if acceptable(value, strict=True) and (m.group("slash") is None or char_classes(value) >= 3):
+            out.append(Hit("password", start, end))
+    return out
+
+
+def _table_columns(t: Text, starts: Sequence[int]) -> list[Hit]:
+    if "\n" not in t.low or ("," not in t.low and "|" not in t.low):
+        return []
+    return _table_passwords(t.raw, t.low, t.pw)
+
+
+def _identified_by(t: Text, starts: Sequence[int]) -> list[Hit]:
+    """SQL's IDENTIFIED BY 'pw'."""
+    if "identified" not in t.low:
+        return []
+    out: list[Hit] = []
+    for m in _IDENTIFIED_BY.finditer(t.low):
+        start, end = m.span("value")
+        if acceptable(t.raw[start:end], strict=False):
+            out.append(Hit("password", start, end))
+    return out
+
+
+def _xml_elements(t: Text, starts: Sequence[int]) -> list[Hit]:
+    """<password>pw</password>, <ns:Password>pw</ns:Password>."""
+    low = t.low
+    if "</" not in low:
+        return []
+    out: list[Hit] = []
+    for p in starts:
+        if p == 0 or low[p - 1] not in "<:":
+            continue
+        m = _XML_ELEMENT.match(low, p)
         if m is not None:
             start, end = m.span("value")
-            value, start, end = _trim(text[start:end], start, end)
-            # After a "/" it could as well be a path ("login via sso/okta"): three kinds of characters.
-            if acceptable(value, strict=True) and (m.group("slash") is None or char_classes(value) >= 3):
+            if acceptable(t.raw[start:end], strict=False):
                 out.append(Hit("password", start, end))
-    if "\n" in low and ("," in low or "|" in low):
-        out.extend(_table_passwords(text, low, t.pw))
-    if "identified" in low:
-        for m in _IDENTIFIED_BY.finditer(low):
-            start, end = m.span("value")
-            if acceptable(text[start:end], strict=False):
-                out.append(Hit("password", start, end))
-    if "</" in low:
-        for p in starts:
-            if p == 0 or low[p - 1] not in "<:":
+    return out
+
+
+def _asked_and_answered(t: Text, starts: Sequence[int]) -> list[Hit]:
+    """ "what's the vpn password?" then the password alone on the next line."""
+    low = t.low
+    if "?" not in low:
+        return []
+    out: list[Hit] = []
+    for p in starts:
+        question = low.find("?", p, p + 64)
+        if question < 0 or low.find("\n", p, question) >= 0:
+            continue
+        m = _ASKED.match(low, p)
+        if m is None:
+            continue
+        start, end = m.span("value")
+        value = t.raw[start:end]
+        if char_classes(value) >= 3 and acceptable(value, strict=True):
+            out.append(Hit("password", start, end))
+    return out
+
+
+# requests' auth=("user", "pw"), HTTPBasicAuth("user", "pw"), BasicAuth("user", "pw"): the second
+# argument of a basic-auth pair is the password. (Matched at each "auth"; keyword arguments such as
+# password="..." are the keyword rule's.)
+_AUTH_PAIR: Final = re.compile(
+    r"auth(?:[ \t]*=[ \t]*[(\[]|[ \t]*\()[ \t]*[\"'][^\"'\n]{1,64}[\"'][ \t]*,[ \t]*"
+    r"[\"'](?P<value>[^\"'\n]{3,128})[\"']"
+)
+
+
+def _auth_pairs(t: Text, starts: Sequence[int]) -> list[Hit]:
+    low = t.low
+    out: list[Hit] = []
+    for p in find_all(low, "auth"):
+        # "auth=(" and "…BasicAuth(", not "author(" or "oauth_token=(".
+        if p > 0 and low[p - 1].isalpha() and not low.endswith("basic", 0, p):
+            continue
+        m = _AUTH_PAIR.match(low, p)
+        if m is None:
+            continue
+        start, end = m.span("value")
+        if acceptable(t.raw[start:end], strict=False):
+            out.append(Hit("password", start, end))
+    return out
+
+
+# "I reset it to Ember#42velvet", "changed the password to X": a value set, where the message is about a
+# password (a keyword within 120 characters); the value must look like one (three kinds of characters and a
+# digit). Found from each " to " back to the verb.
+_SET_VERB_BEFORE: Final = re.compile(
+    r"(?<![a-z])(?:reset|changed?|set|updated?|rotated?)[ \t]+(?:it|that|this|the[ \t]+\w+|my[ \t]+\w+|"
+    r"your[ \t]+\w+)(?:[ \t]+back)?$"
+)
+_SET_VALUE: Final = re.compile(r"[ \t]+(?P<value>[^\s\"'`,;]{8,64})")
+
+
+def _set_to(t: Text, starts: Sequence[int]) -> list[Hit]:
+    low = t.low
+    if not t.pw or " to " not in low:
+        return []
+    out: list[Hit] = []
+    for lo, hi in merged_windows(list(t.pw), 120, 120, len(low)):
+        for p in find_all(low[lo:hi], " to "):
+            at = lo + p
+            if _SET_VERB_BEFORE.search(low, max(0, at - 48), at) is None:
                 continue
-            m = _XML_ELEMENT.match(low, p)
-            if m is not None:
-                start, end = m.span("value")
-                if acceptable(text[start:end], strict=False):
-                    out.append(Hit("password", start, end))
-    if "?" in low:
-        # Asked and answered: "what's the vpn password?" then the password alone on the next line.
-        for p in starts:
-            question = low.find("?", p, p + 64)
-            if question < 0 or low.find("\n", p, question) >= 0:
-                continue
-            m = _ASKED.match(low, p)
+            m = _SET_VALUE.match(low, at + 3)
             if m is None:
                 continue
             start, end = m.span("value")
-            value = text[start:end]
-            if char_classes(value) >= 3 and acceptable(value, strict=True):
+            value, start, end = _trim(t.raw[start:end], start, end)
+            if (
+                char_classes(value) >= 3
+                and any(c.isdigit() for c in value)
+                and acceptable(value, strict=True)
+            ):
                 out.append(Hit("password", start, end))
+    return out
+
+
+# "mongo admin emma.rossi / harbor-meadow-orbit-meadow on 6.250.245.32": a service and an account, then
+# "user / password". The value must look like a password (three kinds of characters, or a passphrase of
+# four words), and a word for a service or an account must come first on the line.
+_SERVICE_PAIR: Final = re.compile(
+    r"(?:^|[\s(])(?:admin|root|login|user(?:name)?|account|mongo(?:db)?|mysql|postgres(?:ql)?|psql|redis|ssh|sftp|"
+    r"ftp|vpn|wifi|wi-fi|db|database|rdp|smb)\b[^\n/]{0,48}?[ \t](?P<user>[\w.@+\-]{2,64})[ \t]+/[ \t]+"
+    r"(?P<value>[^\s/]{6,128})"
+)
+_PASSPHRASE: Final = re.compile(r"[^\W\d_]{3,12}(?:-[^\W\d_]{3,12}){3,7}\d{0,4}")
+
+
+def _service_pairs(t: Text, starts: Sequence[int]) -> list[Hit]:
+    low = t.low
+    if " / " not in low:
+        return []
+    out: list[Hit] = []
+    for line_start in [0, *(i + 1 for i in find_all(low, "\n"))]:
+        slash = low.find(" / ", line_start, line_start + 160)
+        if slash < 0:
+            continue
+        m = _SERVICE_PAIR.search(low, line_start, min(len(low), slash + 132))
+        if m is None:
+            continue
+        start, end = m.span("value")
+        value, start, end = _trim(t.raw[start:end], start, end)
+        shaped = char_classes(value) >= 3 or _PASSPHRASE.fullmatch(value) is not None
+        if shaped and acceptable(value, strict=True):
+            out.append(Hit("password", start, end))
+    return out
+
+
+_RULES: Final = (
+    _auth_pairs,
+    _set_to,
+    _service_pairs,
+    _use_as_password,
+    _url_credentials,
+    _curl_user,
+    _command_line_flags,
+    _user_colon_password,
+    _table_columns,
+    _identified_by,
+    _xml_elements,
+    _asked_and_answered,
+)
+
+
+def find_paired_passwords(t: Text) -> list[Hit]:
+    """The rules that need no password keyword (auth=("u", "pw"), "admin u / pw"), for a text without one."""
+    return _auth_pairs(t, ()) + _service_pairs(t, ())
+
+
+def find_passwords(t: Text) -> list[Hit]:
+    starts = _keyword_starts(t)
+    pairs = _slash_pairs(t, starts)
+    out = _pair_passwords(t, pairs)
+    out += _keyword_phrases(t, starts, pairs)
+    for rule in _RULES:
+        out += rule(t, starts)
     return out

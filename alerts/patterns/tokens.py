@@ -12,6 +12,7 @@ from typing import Final
 from ._common import (
     Hit,
     char_classes,
+    find_all,
     is_placeholder,
     looks_like_code_reference,
     mail_header,
@@ -23,68 +24,119 @@ from ._text import Text
 _B: Final = r"(?<![A-Za-z0-9_\-])"  # a token starts here, not inside a longer one
 _E: Final = r"(?![A-Za-z0-9_\-])"
 
-# Formats whose prefix alone identifies the issuer. One alternation: the engine skips positions that cannot
-# start any of them, so the cost stays near one pass over the text.
-_PREFIXED: Final = re.compile(
-    _B
-    + r"(?:"
-    + "|".join(
-        (
-            r"gh[pousr]_[A-Za-z0-9]{36,255}",  # GitHub tokens
-            r"github_pat_[A-Za-z0-9_]{60,255}",  # GitHub fine-grained tokens
-            r"glpat-[A-Za-z0-9_\-]{20,}",  # GitLab
-            r"(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,247}",  # Stripe
-            r"whsec_[A-Za-z0-9]{24,}",  # Stripe webhook secret
-            r"xox[abposr]-[A-Za-z0-9\-]{10,250}",  # Slack
-            r"xapp-\d-[A-Za-z0-9\-]{10,250}",  # Slack app-level token
-            r"AIza[0-9A-Za-z_\-]{35}",  # Google API key
-            r"ya29\.[0-9A-Za-z_\-]{20,}",  # Google OAuth access token
-            r"GOCSPX-[0-9A-Za-z_\-]{20,}",  # Google OAuth client secret
-            r"sk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_\-]{32,}",  # Anthropic
-            r"sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}",  # OpenAI-style
-            r"SG\.[A-Za-z0-9_\-]{16,32}\.[A-Za-z0-9_\-]{16,64}",  # SendGrid
-            r"(?:SK|AC)[0-9a-f]{32}",  # Twilio API key / account SID
-            r"key-[0-9a-f]{32}",  # Mailgun
-            r"[0-9a-f]{32}-us\d{1,2}",  # Mailchimp
-            r"npm_[A-Za-z0-9]{36}",  # npm
-            r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}",  # PyPI
-            r"shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}",  # Shopify
-            r"dop_v1_[a-f0-9]{64}",  # DigitalOcean
-            r"hf_[A-Za-z0-9]{30,}",  # Hugging Face
-            r"sq0(?:atp|csp)-[0-9A-Za-z_\-]{22,}",  # Square
-            r"EAAA[0-9A-Za-z_\-]{60}",  # Square access token
-            r"PMAK-[a-f0-9]{24}-[a-f0-9]{34}",  # Postman
-            r"dapi[a-f0-9]{32}",  # Databricks
-            r"secret_[A-Za-z0-9]{43}",  # Notion
-            r"lin_api_[A-Za-z0-9]{40}",  # Linear
-            r"NRAK-[A-Z0-9]{27}",  # New Relic
-            r"dp\.(?:st|pt|ct|sa)\.[A-Za-z0-9_\-]{40,}",  # Doppler
-            r"ATATT[A-Za-z0-9_\-=]{50,}",  # Atlassian
-            r"AKCp[A-Za-z0-9]{69}",  # JFrog
-            r"\d{8,10}:AA[A-Za-z0-9_\-]{33}",  # Telegram bot
-            r"rzp_(?:live|test)_[A-Za-z0-9]{14}",  # Razorpay
-            r"FLWSECK-[a-f0-9]{32}-X",  # Flutterwave
-            # Discord bot token: the bot's id in base64 (its digits make the first letter M, N or O), a
-            # timestamp and an HMAC.
-            r"[MNO][A-Za-z0-9_\-]{23,27}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,38}",
-        )
-    )
-    + r")"
-    + _E
+# Formats whose prefix alone identifies the issuer, as each vendor documents its keys: (vendor, prefix and
+# body: length and alphabet). One alternation: the engine skips positions that cannot start any of them, so
+# the cost stays near one pass over the text. Every format holds one of alerts.patterns._text.KEY_HINTS
+# (or is 34 characters or more): tests/unit/detector/test_engine.py holds the two lists together.
+VENDOR_FORMATS: Final[tuple[tuple[str, str], ...]] = (
+    ("GitHub", r"gh[pousr]_[A-Za-z0-9]{36,255}"),
+    ("GitHub fine-grained", r"github_pat_[A-Za-z0-9_]{60,255}"),
+    # GitLab: personal, deploy, runner, pipeline-trigger, SCIM/OAuth, CI build, incoming-mail, agent, feed,
+    # feature-flag tokens and runner registration tokens.
+    ("GitLab", r"gl(?:pat|dt|rt|ptt|soat|oas|cbt|imt|agent|ft|ffct|rtr)-[A-Za-z0-9_\-]{20,}"),
+    ("GitLab runner registration", r"GR1348941[A-Za-z0-9_\-]{20,}"),
+    # (Not the publishable pk_ keys: Stripe makes them public, in every web page that takes a payment.)
+    ("Stripe secret and restricted keys", r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,247}"),
+    ("Stripe webhook secret", r"whsec_[A-Za-z0-9]{24,}"),
+    # Slack: bot, user, app, config, refresh and legacy tokens (xoxb-, xoxp-, xoxa-, xoxe-, xoxe.xoxp-...).
+    ("Slack", r"xox(?:[abposrce]|e\.xox[bp])-[A-Za-z0-9\-]{10,250}"),
+    ("Slack app-level", r"xapp-\d-[A-Za-z0-9\-]{10,250}"),
+    ("Google API key", r"AIza[0-9A-Za-z_\-]{35}"),
+    ("Google OAuth access token", r"ya29\.[0-9A-Za-z_\-]{20,}"),
+    ("Google OAuth client secret", r"GOCSPX-[0-9A-Za-z_\-]{20,}"),
+    ("Anthropic", r"sk-ant-(?:api|admin|oat)\d{2}-[A-Za-z0-9_\-]{32,}"),
+    ("OpenAI and OpenAI-style", r"sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}"),
+    ("SendGrid", r"SG\.[A-Za-z0-9_\-]{16,32}\.[A-Za-z0-9_\-]{16,64}"),
+    ("Twilio API key / account SID", r"(?:SK|AC)[0-9a-f]{32}"),
+    ("Mailgun", r"key-(?=[a-z]*\d[a-z]*\d)[0-9a-z]{32}"),
+    ("Mailchimp", r"[0-9a-f]{32}-us\d{1,2}"),
+    ("npm", r"npm_[A-Za-z0-9]{36}"),
+    ("PyPI", r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}"),
+    ("Shopify", r"shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}"),
+    ("DigitalOcean", r"do[opr]_v1_[a-f0-9]{64}"),
+    ("Hugging Face user token", r"hf_[A-Za-z0-9]{30,}"),
+    ("Hugging Face organization token", r"api_org_[A-Za-z0-9]{30,}"),
+    ("Square", r"sq0(?:atp|csp)-[0-9A-Za-z_\-]{22,}"),
+    ("Square access token", r"EAAA[0-9A-Za-z_\-]{60}"),
+    ("Facebook / Meta access token", r"EAA[A-Za-z0-9]{80,}"),
+    ("Postman", r"PMAK-[a-f0-9]{24}-[a-f0-9]{34}"),
+    ("Databricks", r"dapi[a-f0-9]{32}(?:-\d{1,2})?"),
+    ("Notion", r"(?:secret_[A-Za-z0-9]{43}|ntn_[A-Za-z0-9]{40,50})"),
+    ("Linear", r"lin_(?:api|oauth)_[A-Za-z0-9]{40}"),
+    ("New Relic", r"NRAK-[A-Z0-9]{27}"),
+    ("Doppler", r"dp\.(?:st|pt|ct|sa|scim|audit)\.[A-Za-z0-9_\-.]{40,}"),
+    ("Atlassian", r"AT(?:ATT|CTT|OAT)[A-Za-z0-9_\-=]{50,}"),
+    ("JFrog", r"AKCp[A-Za-z0-9]{69}"),
+    ("Telegram bot", r"\d{8,10}:AA[A-Za-z0-9_\-]{33}"),
+    ("Razorpay", r"rzp_(?:live|test)_[A-Za-z0-9]{14}"),
+    ("Flutterwave", r"FLWSECK-[a-f0-9]{32}-X"),
+    # HashiCorp Vault: service, batch and recovery tokens.
+    ("HashiCorp Vault", r"hv[sbr]\.[A-Za-z0-9_\-]{24,}"),
+    # Grafana: Cloud access policy tokens (glc_ and base64 JSON) and service-account tokens.
+    ("Grafana Cloud", r"glc_[A-Za-z0-9+/]{32,}={0,2}"),
+    ("Grafana service account", r"glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}"),
+    ("fly.io", r"(?:fo1_[A-Za-z0-9_\-]{39,}|fm[12][ar]?_[A-Za-z0-9+/_\-]{40,}={0,2})"),
+    ("age secret key", r"AGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]{58}"),
+    ("1Password service account", r"ops_eyJ[A-Za-z0-9+/_\-]{40,}={0,2}"),
+    (
+        "1Password secret key",
+        r"A3-[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-[A-Z0-9]{5})-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}",
+    ),
+    ("Sentry organization token", r"sntrys_eyJ[A-Za-z0-9+/_\-]{40,}={0,2}(?:_[A-Za-z0-9+/]{40,}={0,2})?"),
+    ("Sentry user token", r"sntryu_[a-f0-9]{64}"),
+    ("Cloudflare origin CA key", r"v1\.0-[a-f0-9]{24}-[a-f0-9]{146}"),
+    ("OpenShift", r"sha256~[A-Za-z0-9_\-]{43}"),
+    ("Heroku", r"HRKU-AA[A-Za-z0-9_\-]{58}"),
+    ("Supabase", r"sbp_[a-f0-9]{40}"),
+    ("PlanetScale", r"pscale_(?:tkn|oauth|pw)_[A-Za-z0-9_\-.]{32,64}"),
+    ("Pulumi", r"pul-[a-f0-9]{40}"),
+    ("Netlify", r"nfp_[A-Za-z0-9]{36}"),
+    ("Figma", r"figd_[A-Za-z0-9_\-]{40}"),
+    ("Tailscale", r"tskey-(?:api|auth|client|webhook)-[A-Za-z0-9]{8,}-[A-Za-z0-9]{16,}"),
+    ("Buildkite", r"bkua_[a-f0-9]{40}"),
+    ("Replicate", r"r8_[A-Za-z0-9]{37}"),
+    ("Groq", r"gsk_[A-Za-z0-9]{52}"),
+    ("xAI", r"xai-[A-Za-z0-9]{80}"),
+    ("Perplexity", r"pplx-[A-Za-z0-9]{48}"),
+    ("Contentful", r"CFPAT-[A-Za-z0-9_\-]{43}"),
+    ("Dynatrace", r"dt0c01\.[A-Z0-9]{24}\.[A-Z0-9]{64}"),
+    ("Typeform", r"tfp_[A-Za-z0-9_\-]{40,}"),
+    # Discord bot token: the bot's id in base64 (its digits make the first letter M, N or O), a timestamp
+    # and an HMAC.
+    ("Discord bot", r"[MNO][A-Za-z0-9_\-]{23,27}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,38}"),
 )
+_PREFIXED: Final = re.compile(_B + "(?:" + "|".join(pattern for _, pattern in VENDOR_FORMATS) + ")" + _E)
+# Formats whose mark is inside the key, not at its start: run only on words holding the mark (a leading
+# character class in the alternation above would make the engine try every position of every long word).
+MARKED_FORMATS: Final[tuple[tuple[str, str, str], ...]] = (
+    # Azure AD (Entra) client secrets: three characters, a digit, "Q~", then 31 to 34 more.
+    ("Azure AD client secret", "q~", r"[A-Za-z0-9_~.\-]{3}\dQ~[A-Za-z0-9_~.\-]{31,34}"),
+    ("Terraform Cloud", ".atlasv1.", r"[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_\-]{60,}"),
+)
+_MARKED: Final = tuple((mark, re.compile(_B + pattern + _E)) for _, mark, pattern in MARKED_FORMATS)
 # Telegram's API URLs carry the bot token right after "/bot": api.telegram.org/bot<id>:AA....
 _TELEGRAM_IN_URL: Final = re.compile(r"/bot(\d{8,10}:AA[A-Za-z0-9_\-]{33})(?![A-Za-z0-9_\-])")
 _SECRET_HEADER: Final = re.compile(r"key|token|secret|auth|pass|cookie|session|credential|bearer|pw")
 _ENCODED: Final = ("?B?", "?b?")
-_OAUTH_ACCESS: Final = ("ya29.", "gho_", "ghu_", "ghs_")
+# OAuth access tokens: Google's, GitHub's OAuth, user-to-server and server-to-server tokens, Meta's.
+_OAUTH_ACCESS: Final = ("ya29.", "gho_", "ghu_", "ghs_", "eaa")
 # Base58 addresses of Tron (T...) and Bitcoin (1..., 3...): told from a key by the words before them.
 _WALLET_ADDRESS: Final = re.compile(r"T[1-9A-HJ-NP-Za-km-z]{33}|[13][1-9A-HJ-NP-Za-km-z]{25,34}")
 _WALLET_WORDS: Final = re.compile(
     r"wallet|billetera|cartera|carteira|portefeuille|portafoglio|portemonnee|brieftasche|кошел|cüzdan|"
     r"钱包|錢包|ウォレット|지갑|محفظة|bitcoin|btc|usdt|trc-?20|tron|crypto|krypto|address"
 )
+# Discord's webhooks (id, then a 68-character token) and Microsoft Teams' incoming webhooks: whoever has
+# the URL can post.
+_CHAT_WEBHOOK: Final = re.compile(
+    r"https://(?:(?:ptb|canary)\.)?discord(?:app)?\.com/api/webhooks/\d{17,20}/[A-Za-z0-9_\-]{60,80}|"
+    r"https://[A-Za-z0-9\-]{1,63}\.webhook\.office\.com/webhookb2/[A-Za-z0-9@\-]{36,120}/IncomingWebhook/"
+    r"[A-Fa-f0-9]{32}/[A-Za-z0-9\-]{36,}"
+)
+# Slack's incoming webhooks (services/T.../B.../secret) and Workflow Builder webhooks and triggers.
 _SLACK_WEBHOOK: Final = re.compile(
-    r"https://hooks\.slack\.com/services/T[A-Za-z0-9]{6,12}/B[A-Za-z0-9]{6,12}/[A-Za-z0-9]{20,32}"
+    r"https://hooks\.slack\.com/(?:services/T[A-Za-z0-9]{6,12}/B[A-Za-z0-9]{6,12}/[A-Za-z0-9]{20,32}|"
+    r"(?:workflows|triggers)/T[A-Za-z0-9]{6,12}/A[A-Za-z0-9]{6,12}/\d{6,20}/[A-Za-z0-9]{20,40})"
 )
 
 # A secret named in the text, then its value: "api_key=...", "STRIPE_SECRET: ...", "the token is ...".
@@ -93,10 +145,13 @@ _SECRET_KW: Final = (
     r"consumer[_\- ]?secret|secret[_\- ]?key|secret|access[_\- ]?token|auth[_\- ]?token|refresh[_\- ]?token|"
     r"bot[_\- ]?token|private[_\- ]?token|personal[_\- ]?access[_\- ]?token|session[_\- ]?token|token|"
     r"x-api-key|signing[_\- ]?key|webhook[_\- ]?secret|encryption[_\- ]?key|master[_\- ]?key|"
-    r"license[_\- ]?key|"
+    r"license[_\- ]?key|(?:account|application|admin|service|storage|subscription|primary|secondary|shared|"
+    r"sas|master|integration|ingest|deploy|write|read)[_\- ]?key|"
     r"access[_\- ]?key|clé[ \t]api|clé[ \t]d'api|api-schlüssel|schlüssel|ключ(?:[ \t]api)?|токен|"
     r"clave[ \t](?:de[ \t])?api|"
-    r"chave[ \t](?:de[ \t])?api|jeton|credentials?"
+    r"chave[ \t](?:de[ \t])?api|jeton|credentials?|"
+    # client(key="..."), Client(api_key, key='...'): "key" alone only as a keyword argument.
+    r"(?<=[(,])key|(?<=[(,][ \t])key"
 )
 _STRONG_NAME: Final = re.compile(
     r"(?:api|access|auth|client|secret|bot|refresh|private|session|app)[_\- ]?(?:key|token|secret)|apikey|"
@@ -109,7 +164,9 @@ _GENERIC: Final = re.compile(
     r"(?:[ \t]+[^\s:=\"']{1,30}){1,3})?"
     r"(?:[ \t]*[\"']?[ \t]*(?::=|=>|->|[:=：])[ \t]*|[ \t]+(?:is|ist|est|es|é|это|=)[ \t]+(?:now[ \t]+)?|"
     # Nothing between ("API key 9bfa8c13..."): find_generic_secrets then asks more of name and value.
-    r"[\"']?[ \t]*\r?\n[ \t]*value[ \t]*:[ \t]*|(?P<bare_sp>[ \t]+))"
+    r"[\"']?[ \t]*\r?\n[ \t]*value[ \t]*:[ \t]*|"
+    # getenv_or("api_token", "..."), config.get('secret_key', '...'): a default given after the name.
+    r"[\"'][ \t]*,[ \t]*(?=[\"'])|(?P<bare_sp>[ \t]+))"
     # Quoted, a value may hold any symbol (Django's SECRET_KEY = '...&9MV...$do...'); bare, only token ones.
     r"(?:\"(?P<dq>[^\"\s]{12,256})\"|'(?P<sq>[^'\s]{12,256})'|[\"'`]?(?P<value>[A-Za-z0-9_\-+/=.~]{12,256}))"
 )
@@ -147,6 +204,15 @@ _PEM_BODY: Final = re.compile(r"(?:[A-Za-z0-9+/=:,\-\s]|\\[nr])*")
 _FILLER_WORDS: Final = ("your", "here", "placeholder", "redacted", "changeme", "example", "dummy", "token")
 
 
+# Words joined by "-", "_" or ".", letters only: a name (X-Webhook-Secret, API_KEY_HEADER), not a value.
+_NAME_ONLY: Final = re.compile(r"[A-Za-z]+(?:[_\-./][A-Za-z]+)+")
+# Settings whose value is public or no secret: public keys, CSRF tokens, a key's id, a token's type or URL.
+_PUBLIC_NAME: Final = re.compile(
+    r"public|publishable|csrf|xsrf|(?:key|token|secret|credential)s?[_\-]?(?:id|type|url|uri|endpoint|ttl|"
+    r"expir\w*|length|len|name|arn|path|file|ref|version|header|prefix|field|label)\b"
+)
+
+
 def _secretish(value: str, *, min_len: int = 16) -> bool:
     """Random enough to be a key: mixed characters and high entropy, not a placeholder, an identifier, a
     URL ("token_uri": "https://oauth2.googleapis.com/token") or a file path ("API_TOKEN_FILE: /run/...")."""
@@ -157,9 +223,51 @@ def _secretish(value: str, *, min_len: int = 16) -> bool:
     low = value.lower()
     if any(w in low for w in ("your", "xxxx", "here", "placeholder", "redacted", "changeme", "example.com")):
         return False
-    if is_placeholder(value) or looks_like_code_reference(value):
+    if is_placeholder(value) or looks_like_code_reference(value) or _NAME_ONLY.fullmatch(value) is not None:
         return False
     return shannon_entropy(value) >= 3.0
+
+
+_BODY_PARTS: Final = re.compile(r"[_\-.]")
+
+
+def _placeholder_body(value: str) -> bool:
+    """Documentation's keys: the same part repeated ("xoxb-abcdef-abcdef"), or a body too regular to be
+    random ("glpat-aaaaaaaabbbbbbbbcccc")."""
+    parts = [p for p in _BODY_PARTS.split(value)[1:] if p]
+    if len(parts) >= 2 and len(set(parts)) == 1:
+        return True
+    # The body: what follows a short vendor prefix ("glpat-", "xoxb-"), else the whole key.
+    head = _BODY_PARTS.search(value)
+    body = value[head.end() :] if head is not None and head.start() <= 12 else value
+    if len(body) < 8:
+        body = value
+    # (Under 2.5 bits a character takes few distinct characters: most keys are ruled out by their set.)
+    return len(set(body)) <= 16 and shannon_entropy(body) < 2.5
+
+
+# "Authorization: Token 2da0e39...", "Authorization: Bot ...", "Authorization: SSWS ...": a scheme other
+# than Bearer (find_bearer) or Basic, then the credential: an API key.
+# (Matched on the lower-cased text at each "authorization"; the value is read from the text as written.)
+_AUTH_SCHEME: Final = re.compile(
+    r"authorization[\"']?[ \t]*[:=][ \t]*[\"']?(?:token|bot|key|apikey|api-key|ssws|otp|sharedkey|"
+    r"klaviyo-api-key|geniekey|dsn)[ \t]+(?P<value>[a-z0-9\-._~+/]{16,512}=*)(?![a-z0-9\-._~+/=])"
+)
+
+
+def find_auth_schemes(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
+    out: list[Hit] = []
+    low = t.low
+    for p in find_all(low, "authorization"):
+        m = _AUTH_SCHEME.match(low, p)
+        if m is None:
+            continue
+        start, end = m.span("value")
+        if outranked(start, end, "api_key", claimed):
+            continue
+        if _secretish(t.raw[start:end]):
+            out.append(Hit("api_key", start, end))
+    return out
 
 
 def find_prefixed_keys(t: Text) -> list[Hit]:
@@ -170,15 +278,22 @@ def find_prefixed_keys(t: Text) -> list[Hit]:
         # Only words holding an issuer prefix (Text.key_hints) or long enough for a Twilio SID (34).
         while i < len(hints) and hints[i] < lo:
             i += 1
-        if hi - lo < 34 and not (i < len(hints) and hints[i] < hi):
+        hinted = i < len(hints) and hints[i] < hi
+        if hi - lo < 34 and not hinted:
             continue
-        for m in _PREFIXED.finditer(text, lo, hi):
+        matches: list[re.Match[str]] = list(_PREFIXED.finditer(text, lo, hi))
+        if hinted:  # (the marks are hints too)
+            for mark, pattern in _MARKED:
+                if t.low.find(mark, lo, hi) >= 0:
+                    matches += pattern.finditer(text, lo, hi)
+        for m in matches:
             value = m.group()
             low = value.lower()
             if (
                 low.count("x") > len(value) // 2
                 or is_placeholder(value)
                 or any(w in low for w in _FILLER_WORDS)
+                or _placeholder_body(value)
             ):
                 continue
             # OAuth access tokens (Google's ya29., GitHub's gho_/ghu_/ghs_): after "Bearer" each is the bearer
@@ -192,10 +307,14 @@ def find_prefixed_keys(t: Text) -> list[Hit]:
     if "hooks.slack.com" in text:
         for m in _SLACK_WEBHOOK.finditer(text):
             out.append(Hit("api_key", m.start(), m.end()))
+    if "/api/webhooks/" in text or ".webhook.office.com/" in text:
+        for m in _CHAT_WEBHOOK.finditer(text):
+            out.append(Hit("api_key", m.start(), m.end()))
     return out
 
 
 _IDENT: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-.")
+_NOT_IDENT: Final = re.compile(r"[^a-z0-9_\-.]")
 
 
 def _generic_starts(t: Text) -> list[int]:
@@ -203,10 +322,18 @@ def _generic_starts(t: Text) -> list[int]:
     it ("API key", "access token")."""
     out: list[int] = []
     low, seen = t.low, -1
+    # Keywords inside one long identifier ("...SECRET-KEY-...SECRET-KEY...") share its start: each character
+    # between two keywords is read once, so a dense run costs no walk back per keyword.
+    run_start, last = -1, -1
     for p in t.sec:
-        q = p
-        while q > 0 and p - q < 64 and low[q - 1] in _IDENT:
-            q -= 1
+        if run_start >= 0 and _NOT_IDENT.search(low, last, p) is None:
+            q = max(run_start, p - 64)
+        else:
+            q = p
+            while q > 0 and p - q < 64 and low[q - 1] in _IDENT:
+                q -= 1
+            run_start = q  # (at p - 64 when the walk stopped there: later keywords go back 64 too)
+        last = p
         if q <= seen or (q > 0 and low[q - 1].isalpha()):
             continue
         seen = q
@@ -220,8 +347,29 @@ def _generic_starts(t: Text) -> list[int]:
     return out
 
 
-def find_generic_secrets(t: Text) -> list[Hit]:
+# Secret("..."), SecretStr('...'), Sensitive("..."): a literal wrapped in a type that marks it secret.
+_WRAPPED: Final = re.compile(
+    r"(?:secret|secretstr|secretbytes|sensitive|sealedsecret)[ \t]*\([ \t]*(?:\"(?P<dq>[^\"\s]{12,256})\"|"
+    r"'(?P<sq>[^'\s]{12,256})')"
+)
+
+
+def _wrapped_secrets(t: Text) -> list[Hit]:
     out: list[Hit] = []
+    low = t.low
+    for p in t.sec:
+        if low.startswith("secret", p) and (p == 0 or low[p - 1] not in _IDENT):
+            m = _WRAPPED.match(low, p)
+            if m is not None:
+                group = "dq" if m.start("dq") >= 0 else "sq"
+                start, end = m.span(group)
+                if _secretish(t.raw[start:end]):
+                    out.append(Hit("api_key", start, end))
+    return out
+
+
+def find_generic_secrets(t: Text) -> list[Hit]:
+    out: list[Hit] = _wrapped_secrets(t) if "(" in t.raw else []
     text = t.raw
     covered = 0  # a value already read covers the keywords inside it: each character is read once
     for q in _generic_starts(t):
@@ -253,11 +401,12 @@ def find_generic_secrets(t: Text) -> list[Hit]:
         if _secretish(value):
             # The name says whose secret it is: "aws_secret_access_key", "AWS secret".
             name = t.low[q:start]
-            kind = (
-                "aws_key"
-                if "aws" in name or "secret_access" in name or "secret access" in name
-                else "api_key"
-            )
+            if _PUBLIC_NAME.search(name) is not None:
+                continue
+            if "aws" in name or "secret_access" in name or "secret access" in name:
+                kind = "aws_key"
+            else:
+                kind = "bearer_token" if "bearer" in name else "api_key"
             out.append(Hit(kind, start, start + len(value)))
     return out
 
@@ -390,7 +539,8 @@ _LOOSE: Final = re.compile(
 _DIGEST_CONTEXT: Final = re.compile(
     r"(?:sha\d*|md5|integrity|checksum|digest|hash|etag|nonce|id|ref|commit|ssh-rsa|ssh-ed25519|ssh-dss|"
     # gRPC's "-bin" headers carry binary metadata as base64 ("grpc-status-details-bin: CG8S...").
-    r"ecdsa-sha2-nistp\d+|sk-ssh-ed25519@openssh\.com|playlist|video|channel|base64|-bin)[\s:=\-\"']*$"
+    r"ecdsa-sha2-nistp\d+|sk-ssh-ed25519@openssh\.com|playlist|video|channel|base64|-bin|public[_\- ]?key|"
+    r"pubkey|csrf[_\-]?token|xsrf[_\-]?token|csrf)[\s:=\-\"']*$"
 )
 
 
@@ -400,6 +550,15 @@ _OBJECT_ID: Final = re.compile(
 )
 _PEM_ANY: Final = re.compile(r"-----BEGIN [A-Z0-9 ]{1,40}-----")
 _SRI_PREFIXES: Final = ("sha1-", "sha256-", "sha384-", "sha512-")
+# A public key's DER (SubjectPublicKeyInfo) in base64 starts the same way for each algorithm: Ed25519 and
+# X25519 (MCow), EC P-256 (MFkw), P-384 (MHYw), RSA 2048 and 4096 (MIIBIjAN, MIICIjAN).
+_PUBLIC_KEY_DER: Final = (
+    "MCowBQYDK2",
+    "MFkwEwYHKoZIzj0CAQ",
+    "MHYwEAYHKoZIzj0CAQ",
+    "MIIBIjANBgkqhkiG9w0BAQEF",
+    "MIICIjANBgkqhkiG9w0BAQEF",
+)
 _TWO_DIGITS: Final = re.compile(r"[0-9][^0-9]*[0-9]")
 # Eight lower-case letters in a row read as a word: camelCase and snake_case identifiers.
 _WORDLIKE: Final = re.compile(r"[a-z]{8}")
@@ -448,7 +607,13 @@ def find_loose_tokens(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
             continue
         # Object ids of payment and SaaS APIs (cus_, pi_, evt_...) name records, they open nothing;
         # subresource-integrity hashes (sha512-...) and a lone JWT header (base64 JSON) hold no secret.
-        if _OBJECT_ID.match(value) or value.startswith(_SRI_PREFIXES) or value.startswith("eyJ"):
+        if (
+            _OBJECT_ID.match(value)
+            or value.startswith(_SRI_PREFIXES)
+            or value.startswith("eyJ")
+            or value.startswith(_PUBLIC_KEY_DER)
+            or value.startswith(("pk_live_", "pk_test_"))
+        ):
             continue
         # Identifiers in camelCase or snake_case: long runs of lower case letters read as words.
         if _WORDLIKE.search(value) is not None or is_placeholder(value):

@@ -1,13 +1,13 @@
 """No catastrophic backtracking: scan cost grows linearly with adversarial input.
 
-Wall-clock thresholds are flaky, so each case compares the median time of an input with that of the same
+Wall-clock thresholds are flaky, so each case compares the best time of an input with that of the same
 input eight times longer: linear gives a ratio near 8, quadratic near 64. The bound (24) leaves room for
 noise and still fails any super-linear pattern.
 """
 
 from __future__ import annotations
 
-import statistics
+import gc
 import time
 
 import pytest
@@ -54,16 +54,38 @@ ADVERSARIAL = {
     "markdown password column": "| password | x |\n",
     "folded mail header": "\n a@b.cc",
     "message-id lines": "Message-ID: <a@b.cc>\n",
+    # The rules of issue 12.
+    "auth pairs": 'auth=("a", "',
+    "service pairs": "admin a / ",
+    "set to": "password reset it to ",
+    "authorization schemes": "Authorization: Token ",
+    "wrapped secrets": 'Secret("',
+    "argument defaults": 'getenv("api_token", "',
+    "cards side by side": "4556 7375 ",
+    "dotted card groups": "4556.7375.",
+    "net use": "net use /user:a ",
+    "lftp": "lftp -u a,",
+    "vendor prefixes": "hvs.glc_AGE-SECRET-KEY-1",
+    "dotted identifiers": "a.b_token.",
+    "version changes": "upgraded from 1.2.3.4 to ",
 }
 
 
-def _median_time(text: str, repeats: int = 7) -> float:
+def _best_time(text: str, repeats: int = 11) -> float:
+    """The fastest of ``repeats`` scans: a shared machine's load only ever slows a scan down, so the
+    minimum is the scan's own cost (a median still moves with the neighbours' bursts)."""
     samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        scan(text)
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+    # A full collection of whatever earlier tests left on the heap is no cost of the scan's.
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(repeats):
+            start = time.perf_counter()
+            scan(text)
+            samples.append(time.perf_counter() - start)
+    finally:
+        gc.enable()
+    return min(samples)
 
 
 @pytest.mark.parametrize("name", sorted(ADVERSARIAL))
@@ -72,12 +94,12 @@ def test_cost_grows_linearly(name: str) -> None:
     small = unit * max(1, 500 // len(unit))
     large = small * 8
     scan(small)  # warm caches (phone metadata, lru) so they do not count against the small input
-    ratio = _median_time(large) / max(_median_time(small), 1e-6)
+    ratio = _best_time(large) / max(_best_time(small), 1e-6)
     assert ratio < 24, f"{name}: x8 input took x{ratio:.1f} time"
 
 
 def test_4000_characters_of_adversarial_text_stay_fast() -> None:
     # A coarse guard on top of the ratios: the worst input above, at the API's size limit, in well under
     # the time a quadratic pattern would need (seconds).
-    worst = max(_median_time((u * (4000 // len(u) + 1))[:4000], repeats=3) for u in ADVERSARIAL.values())
+    worst = max(_best_time((u * (4000 // len(u) + 1))[:4000], repeats=3) for u in ADVERSARIAL.values())
     assert worst < 0.25

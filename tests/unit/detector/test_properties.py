@@ -77,3 +77,30 @@ def test_no_crash_on_any_unicode(text: str) -> None:
 @given(TEXT)
 def test_pure_and_deterministic(text: str) -> None:
     assert scan(text) == scan(text)
+
+
+# Any code point at all: lone surrogates included ("\ud800" is valid in a Python str and in JSON, not in
+# UTF-8), control characters, unassigned ones, the astral planes.
+ANY_CODE_POINT = st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=())
+ANY_TEXT = st.lists(
+    st.one_of(st.text(ANY_CODE_POINT, max_size=20), FRAGMENTS, st.sampled_from(["\ud800", "\udfff"])),
+    max_size=25,
+).map("".join)
+
+
+@SETTINGS
+@given(ANY_TEXT)
+def test_any_code_point_including_lone_surrogates(text: str) -> None:
+    findings = scan(text)
+    previous_end = 0
+    for f in findings:
+        assert previous_end <= f.start < f.end <= len(text)
+        assert text[f.start : f.end] not in f.masked
+        previous_end = f.end
+
+
+def test_a_lone_surrogate_moves_no_offset() -> None:
+    # The surrogate before the value is read as one character, so the password's span is where it is.
+    text = "\ud800 password: Hx7!kq29Lm \udc00 mail ann@example.com"
+    spans = [(f.kind, text[f.start : f.end]) for f in scan(text)]
+    assert spans == [("password", "Hx7!kq29Lm"), ("email", "ann@example.com")]

@@ -1,7 +1,7 @@
 # ruff: noqa: E501  (a data file: messages and generator one-liners read best unbroken)
-"""Writes messages.jsonl: realistic chat messages with labeled sensitive spans, clean chatter and hard negatives.
+"""Writes regression/generated.jsonl: realistic chat messages with labeled sensitive spans, clean chatter and hard negatives.
 
-Run ``python -m alerts.corpus.generate``; the seed is fixed so the file is reproducible. Each line is
+Run ``python -m tests.data.corpora.generate``; the seed is fixed so the file is reproducible. Each line is
 ``{"text", "spans": [{"kind", "start", "end"}], "category": "positive" | "clean" | "hard_negative", "lang"}``.
 Values are synthetic (valid checksums, random secrets); nothing here belongs to anyone.
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import phonenumbers
 
-OUT = Path(__file__).with_name("messages.jsonl")
+OUT = Path(__file__).with_name("regression") / "generated.jsonl"
 R = random.Random(20261129)
 
 FIRST = "john jane maria pierre hans olga ivan lucia marco sofia liam noah emma chen yuki ahmed fatima lars anna paul".split()
@@ -944,6 +944,8 @@ HANDWRITTEN_POSITIVE: list[tuple[str, list[tuple[str, str]]]] = [
 ]
 
 HANDWRITTEN_NEGATIVE: list[str] = [
+    # A Stripe publishable key is public by design (it goes in the frontend); issue 12 moved it here.
+    "stripe publishable pk_live_51HqJ3kL2mN4pQ6rS8tU0vW2xY4z",
     "I changed my password yesterday, all good now",
     "Forgot password? Click the link",
     "password reset email never arrived",
@@ -1292,10 +1294,6 @@ HANDWRITTEN_POSITIVE += [
     (
         "SLACK_WEBHOOK=https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
         [("api_key", "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX")],
-    ),
-    (
-        "stripe publishable pk_live_51HqJ3kL2mN4pQ6rS8tU0vW2xY4z",
-        [("api_key", "pk_live_51HqJ3kL2mN4pQ6rS8tU0vW2xY4z")],
     ),
     (
         "-----BEGIN RSA PRIVATE KEY----- MIIEowIBAAKCAQEAvZ3... truncated "

@@ -1,1 +1,0 @@
-"""A labeled corpus of chat messages for measuring the detector (generate.py writes messages.jsonl)."""

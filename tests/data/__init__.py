@@ -1,0 +1,1 @@
+"""Data the tests read."""
