@@ -11,7 +11,11 @@ COPY celery_app celery_app
 COPY alerts alerts
 COPY logpipe logpipe
 COPY logview logview
+COPY envconfig envconfig
 RUN python -m venv /opt/venv && /opt/venv/bin/pip install . && rm -rf /src
 WORKDIR /app
+# The declarative logging configuration every process loads (an operator may mount another over it).
+COPY logging /app/logging
+ENV LOG_CONFIG=/app/logging/logging.toml
 RUN useradd --system --home /app app && mkdir -p logs error_reports && chown app logs error_reports
 USER app

@@ -12,7 +12,6 @@ import aiohttp
 import redis.asyncio as aioredis
 from aiohttp import web
 
-import alerts
 from alerts.reports import ReportWriter
 from celery_app import redisconf
 from celery_app.config import create_celery
@@ -123,12 +122,7 @@ async def report_flusher_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def announce_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
-    log_event(
-        log,
-        "service.started",
-        f"service_1 listening on {settings.host}:{settings.port}",
-        detector_engine=alerts.ENGINE,
-    )
+    log_event(log, "service.started", f"service_1 listening on {settings.host}:{settings.port}")
     yield
     log_event(log, "service.stopping", "service_1 stopping")
 

@@ -526,7 +526,6 @@ def find_private_keys(t: Text) -> list[Hit]:
             pos = stop
         else:
             pos = m.end()
-    return out
 
 
 # A long random-looking token with no keyword at all ("oops, pasted aODgNF...Ox in the channel"). Only
