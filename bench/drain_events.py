@@ -61,11 +61,17 @@ def stage(client: redis.Redis, env: dict[str, str], n: int) -> tuple[str, list[s
     staging = f"{env['CELERY_QUEUE']}-staging"
     celery = create_celery(
         WorkerSettings(
-            redis_url=env["REDIS_URL"], broker_url=env["REDIS_URL"], queue=env["CELERY_QUEUE"],
-            result_backend=env["REDIS_URL"], visibility_timeout=300, restore_interval=10, concurrency=2,
-            extra_cost_ms=0, result_ttl_seconds=3600,
+            redis_url=env["REDIS_URL"],
+            broker_url=env["REDIS_URL"],
+            queue=env["CELERY_QUEUE"],
+            result_backend=env["REDIS_URL"],
+            visibility_timeout=300,
+            restore_interval=10,
+            concurrency=2,
+            extra_cost_ms=0,
+            result_ttl_seconds=3600,
         )
-    )  # fmt: skip
+    )
     ids = [uuid.uuid4().hex for _ in range(n)]
     pipe = client.pipeline(transaction=False)
     for message_id in ids:
@@ -103,9 +109,16 @@ def start_workers(env: dict[str, str], work: Path, count: int, events: bool) -> 
     procs = []
     for k in range(1, count + 1):
         args = [
-            str(VENV_BIN / "celery"), "-A", "celery_app", "worker", "-n", f"worker{k}@%h",
-            "--without-mingle", "--without-gossip", *(["-E"] if events else []),
-        ]  # fmt: skip
+            str(VENV_BIN / "celery"),
+            "-A",
+            "celery_app",
+            "worker",
+            "-n",
+            f"worker{k}@%h",
+            "--without-mingle",
+            "--without-gossip",
+            *(["-E"] if events else []),
+        ]
         procs.append(start(f"worker{k}", args, env=env, workdir=work / "out"))
     for k in range(1, count + 1):
         log = Path(env["LOG_DIR"]) / f"worker{k}.txt"
@@ -217,9 +230,14 @@ def report(rounds: list[Round], args: argparse.Namespace) -> None:
     print(f"drain rate with events / without: {ratio:.2f} (medians of {args.repeats} rounds each)")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     payload = {
-        "messages": args.messages, "workers": args.workers, "cost_ms": args.cost_ms, "repeats": args.repeats,
-        "off": rows["off"], "on": rows["on"], "ratio_on_off": ratio,
-    }  # fmt: skip
+        "messages": args.messages,
+        "workers": args.workers,
+        "cost_ms": args.cost_ms,
+        "repeats": args.repeats,
+        "off": rows["off"],
+        "on": rows["on"],
+        "ratio_on_off": ratio,
+    }
     args.out.write_text(json.dumps(payload, indent=2))
     print(f"written to {args.out}")
 

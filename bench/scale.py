@@ -664,18 +664,38 @@ def fmt_errors(errors: dict[str, int]) -> str:
 
 
 COLUMNS = [
-    "topology", "users", "accepted/s", "done/s", "POST p50", "POST p99", "e2e p50", "e2e p99", "done %",
-    "deepest q", "errors", "stack CPU %", "client CPU %",
-]  # fmt: skip
+    "topology",
+    "users",
+    "accepted/s",
+    "done/s",
+    "POST p50",
+    "POST p99",
+    "e2e p50",
+    "e2e p99",
+    "done %",
+    "deepest q",
+    "errors",
+    "stack CPU %",
+    "client CPU %",
+]
 
 
 def row(c: Cell) -> list[str]:
     return [
-        c.topology, str(c.users), f"{c.accepted_per_s:.0f}", f"{c.processed_per_s:.0f}",
-        fmt_ms(c.post_p50_ms), fmt_ms(c.post_p99_ms), fmt_ms(c.e2e_p50_ms), fmt_ms(c.e2e_p99_ms),
+        c.topology,
+        str(c.users),
+        f"{c.accepted_per_s:.0f}",
+        f"{c.processed_per_s:.0f}",
+        fmt_ms(c.post_p50_ms),
+        fmt_ms(c.post_p99_ms),
+        fmt_ms(c.e2e_p50_ms),
+        fmt_ms(c.e2e_p99_ms),
         f"{c.done_share * 100:.0f}",
-        fmt_queue(c), fmt_errors(c.errors), f"{c.stack_cpu_pct:.0f}", f"{c.client_cpu_pct:.0f}",
-    ]  # fmt: skip
+        fmt_queue(c),
+        fmt_errors(c.errors),
+        f"{c.stack_cpu_pct:.0f}",
+        f"{c.client_cpu_pct:.0f}",
+    ]
 
 
 def print_table(cells: list[Cell]) -> None:

@@ -35,9 +35,14 @@ class TaskMessages:
 
     def __init__(self, app: Celery, queue: str, task_name: str, header_names: Sequence[str] = ()) -> None:
         message = app.amqp.as_task_v2(
-            _mark("id"), task_name, args=[], kwargs={}, argsrepr=_mark("argsrepr"), kwargsrepr="{}",
+            _mark("id"),
+            task_name,
+            args=[],
+            kwargs={},
+            argsrepr=_mark("argsrepr"),
+            kwargsrepr="{}",
             origin=ORIGIN,
-        )  # fmt: skip
+        )
         properties = dict(message.properties)
         properties.update(
             delivery_mode=2,

@@ -65,9 +65,13 @@ def claim(message_id: str) -> dict[str, Any] | None:
 # A store outage must not cost the job: with acks_late a failed task is acknowledged and gone, so a
 # Redis error retries it (with backoff) instead of failing it.
 @app.task(
-    name=TASK_ANALYZE, bind=True, autoretry_for=(redis.RedisError,), retry_backoff=True,
-    retry_backoff_max=60, max_retries=20,
-)  # fmt: skip
+    name=TASK_ANALYZE,
+    bind=True,
+    autoretry_for=(redis.RedisError,),
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=20,
+)
 def analyze(self: Task, message_id: str, text: str) -> dict[str, Any]:
     current = claim(message_id)
     if current is not None:
@@ -84,14 +88,21 @@ def analyze(self: Task, message_id: str, text: str) -> dict[str, Any]:
     except Exception as exc:
         save(message_id, "failed", {"error": type(exc).__name__})
         log_event(
-            log, "task.failed", "analysis failed", level=logging.ERROR, message_id=message_id,
+            log,
+            "task.failed",
+            "analysis failed",
+            level=logging.ERROR,
+            message_id=message_id,
             error=type(exc).__name__,
-        )  # fmt: skip
+        )
         raise
     result["worker"] = self.request.hostname
     save(message_id, "done", result)
     log_event(
-        log, "task.finished", "analysis finished", message_id=message_id,
+        log,
+        "task.finished",
+        "analysis finished",
+        message_id=message_id,
         duration_ms=round((time.perf_counter() - started) * 1000, 3),
-    )  # fmt: skip
+    )
     return result

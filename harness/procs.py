@@ -141,14 +141,19 @@ def start_redis(workdir: Path, port: int) -> Proc:
         f"redis-{port}",
         [
             redis_server_binary(),
-            "--port", str(port),
-            "--bind", "127.0.0.1",
-            "--save", "",
-            "--appendonly", "no",
-            "--dir", str(workdir),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
         ],
         env={},
         workdir=workdir,
-    )  # fmt: skip
+    )
     wait_until(lambda: port_open(port), timeout=15)
     return proc

@@ -286,9 +286,14 @@ class Collector:
                 decoded = decode_message(message, self.settings.max_frame_bytes)
                 if decoded.skipped:
                     log_event(
-                        log, "collector.bad_entries", "skipped malformed entries in a message",
-                        level=logging.WARNING, tag=decoded.tag, mode=decoded.mode, skipped=decoded.skipped,
-                    )  # fmt: skip
+                        log,
+                        "collector.bad_entries",
+                        "skipped malformed entries in a message",
+                        level=logging.WARNING,
+                        tag=decoded.tag,
+                        mode=decoded.mode,
+                        skipped=decoded.skipped,
+                    )
                 if decoded.entries:
                     await loop.run_in_executor(self._writer, self.store.write, decoded.tag, decoded.entries)
                 if decoded.chunk is not None:
@@ -298,9 +303,13 @@ class Collector:
     def _drop(self, peer: Any, reason: str) -> None:
         self.dropped_connections += 1
         log_event(
-            log, "collector.connection_dropped", f"dropped connection from {peer}: {reason}",
-            level=logging.WARNING, peer=str(peer), reason=reason,
-        )  # fmt: skip
+            log,
+            "collector.connection_dropped",
+            f"dropped connection from {peer}: {reason}",
+            level=logging.WARNING,
+            peer=str(peer),
+            reason=reason,
+        )
 
 
 async def serve(settings: CollectorSettings, stop: asyncio.Event) -> None:
@@ -309,16 +318,22 @@ async def serve(settings: CollectorSettings, stop: asyncio.Event) -> None:
     collector = Collector(settings, store)
     await collector.start()
     log_event(
-        log, "collector.started", f"collector listening on {settings.host}:{collector.port}",
-        host=settings.host, port=collector.port, central_dir=str(settings.central_dir), known_ids=loaded,
-    )  # fmt: skip
+        log,
+        "collector.started",
+        f"collector listening on {settings.host}:{collector.port}",
+        host=settings.host,
+        port=collector.port,
+        central_dir=str(settings.central_dir),
+        known_ids=loaded,
+    )
     print(f"collector listening on {settings.host}:{collector.port}", flush=True)
     try:
         await stop.wait()
     finally:
         await collector.close()
-        log_event(log, "collector.stopped", "collector stopped", written=store.written,
-                  duplicates=store.duplicates)  # fmt: skip
+        log_event(
+            log, "collector.stopped", "collector stopped", written=store.written, duplicates=store.duplicates
+        )
 
 
 def main() -> None:

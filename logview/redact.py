@@ -17,9 +17,26 @@ from logpipe import get_logger, log_event
 # Fields the pipeline itself writes; their values are identifiers and times, never user text, and
 # scanning them would only produce false positives (a request id that looks like a phone number).
 STRUCTURAL = frozenset(
-    {"time", "level", "service", "event", "request_id", "record_id", "tag", "alert_id", "alert_type",
-     "kinds", "report", "logger", "name", "taskName", "task_id", "id", "message_id"}
-)  # fmt: skip
+    {
+        "time",
+        "level",
+        "service",
+        "event",
+        "request_id",
+        "record_id",
+        "tag",
+        "alert_id",
+        "alert_type",
+        "kinds",
+        "report",
+        "logger",
+        "name",
+        "taskName",
+        "task_id",
+        "id",
+        "message_id",
+    }
+)
 MARK = "logview_redacted"
 WITHHELD = "[withheld: the detector failed on this value]"
 log = get_logger("logview.redact")
@@ -31,8 +48,13 @@ def _report_failure(exc: Exception) -> None:
     if now - _failures["last"] > 60:  # the log should show it, not drown in it
         _failures["last"] = now
         # The type only: an exception's text or traceback could quote the value being scanned.
-        log_event(log, "redact.failed", "detector failed; value withheld", level=logging.ERROR,
-                  error=type(exc).__name__)  # fmt: skip
+        log_event(
+            log,
+            "redact.failed",
+            "detector failed; value withheld",
+            level=logging.ERROR,
+            error=type(exc).__name__,
+        )
 
 
 def _mask_text(text: str, kinds: set[str]) -> str:

@@ -91,8 +91,13 @@ class Tailer:
                 now = loop.time()
                 if now - self._last_error > 60:  # once a minute is enough to notice, not to flood
                     self._last_error = now
-                    log_event(log, "tail.failed", "live tail poll failed", level=logging.WARNING,
-                              error=type(exc).__name__)  # fmt: skip
+                    log_event(
+                        log,
+                        "tail.failed",
+                        "live tail poll failed",
+                        level=logging.WARNING,
+                        error=type(exc).__name__,
+                    )
                 continue
             for rec in records:
                 for queue in list(self.subscribers):

@@ -154,9 +154,11 @@ def refusal(code: int, value: Any) -> ApiError:
     if code == RATE_LIMITED:
         retry = max(1, -(-int(value) // 1000))
         return ApiError(
-            429, "rate_limited", "too many messages from this user; try again later",
+            429,
+            "rate_limited",
+            "too many messages from this user; try again later",
             headers={"Retry-After": str(retry)},
-        )  # fmt: skip
+        )
     raise ValueError(f"not a refusal: {code}")
 
 
@@ -176,9 +178,11 @@ async def begin(script: AsyncScript, store: aioredis.Redis, adm: Admission, wait
         answer = await wait_for_answer(store, adm, wait)
         if answer is None:
             raise ApiError(
-                409, "idempotency_in_progress", "a request with this Idempotency-Key is still in progress",
+                409,
+                "idempotency_in_progress",
+                "a request with this Idempotency-Key is still in progress",
                 headers={"Retry-After": "1"},
-            )  # fmt: skip
+            )
         return answer
     raise refusal(int(code), value)
 

@@ -277,10 +277,22 @@ class Publisher:
                 for job in batch:
                     adm = job.admission
                     pipe.evalsha(
-                        self._script_sha, 4, self.queue, job.status_key, adm.idem_key, adm.rate_key,
-                        job.message, status_value, self.status_ttl, self.max_backlog, adm.body_hash,
-                        adm.interval_us, adm.burst, job.answer, self.idempotency_ttl,
-                    )  # fmt: skip
+                        self._script_sha,
+                        4,
+                        self.queue,
+                        job.status_key,
+                        adm.idem_key,
+                        adm.rate_key,
+                        job.message,
+                        status_value,
+                        self.status_ttl,
+                        self.max_backlog,
+                        adm.body_hash,
+                        adm.interval_us,
+                        adm.burst,
+                        job.answer,
+                        self.idempotency_ttl,
+                    )
                 if self.replicas:
                     # WAIT covers every write of this connection so far: one per batch, not per job.
                     pipe.execute_command("WAIT", 1, max(1, int(self.timeout * 800)))
@@ -309,9 +321,10 @@ class Publisher:
         # Only replicas that finished their first sync confirm writes; one still syncing would make WAIT
         # time out on every batch.
         self.replicas = sum(
-            1 for name, value in info.items()
+            1
+            for name, value in info.items()
             if name.startswith("slave") and isinstance(value, dict) and value.get("state") == "online"
-        )  # fmt: skip
+        )
 
     async def backlog(self) -> int:
         """Jobs waiting in the queue (for /readyz and /metrics)."""

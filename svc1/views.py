@@ -51,9 +51,14 @@ async def post_message(request: web.Request) -> web.Response:
 async def reject_invalid(app: web.Application, err: ApiError) -> None:
     app[keys.METRICS].outcome("invalid").inc()
     log_event(
-        log, "message.rejected", "invalid request", level=logging.WARNING, reason=err.code, detail=err.detail,
+        log,
+        "message.rejected",
+        "invalid request",
+        level=logging.WARNING,
+        reason=err.code,
+        detail=err.detail,
         status=err.status,
-    )  # fmt: skip
+    )
     await raise_alert(app, INVALID_INPUT, f"{err.code}: {err.detail}")
 
 
@@ -61,9 +66,14 @@ async def reject_sensitive(app: web.Application, message_id: str, findings: list
     alert_type, description, kinds = describe(findings)
     app[keys.METRICS].outcome("sensitive").inc()
     log_event(
-        log, "message.rejected", "sensitive data; not forwarded", level=logging.WARNING,
-        message_id=message_id, reason="sensitive_data", kinds=kinds,
-    )  # fmt: skip
+        log,
+        "message.rejected",
+        "sensitive data; not forwarded",
+        level=logging.WARNING,
+        message_id=message_id,
+        reason="sensitive_data",
+        kinds=kinds,
+    )
     alert = await raise_alert(app, alert_type, description, findings)
     body = {
         "error": "sensitive_data",
@@ -87,9 +97,12 @@ def refused(app: web.Application, err: ApiError, message_id: str) -> ApiError:
 def repeated(app: web.Application, answer: Answer) -> web.Response:
     app[keys.METRICS].outcome("repeated").inc()
     log_event(
-        log, "message.repeated", "idempotent repeat: the first answer, nothing done again",
-        message_id=answer.body.get("id"), status=answer.status,
-    )  # fmt: skip
+        log,
+        "message.repeated",
+        "idempotent repeat: the first answer, nothing done again",
+        message_id=answer.body.get("id"),
+        status=answer.status,
+    )
     return answered(answer)
 
 
@@ -111,9 +124,11 @@ def broker_unavailable(app: web.Application, message_id: str, error: str) -> Api
     )
     retry = max(1, round(app[keys.SETTINGS].broker_retry_after))
     return ApiError(
-        503, "broker_unavailable", "the message broker is unreachable; try again later",
+        503,
+        "broker_unavailable",
+        "the message broker is unreachable; try again later",
         headers={"Retry-After": str(retry)},
-    )  # fmt: skip
+    )
 
 
 async def enqueue(app: web.Application, message_id: str, message: MessageIn, adm: Admission) -> web.Response:
@@ -140,13 +155,19 @@ async def enqueue(app: web.Application, message_id: str, message: MessageIn, adm
         metrics.outcome("overloaded").inc()
         metrics.backlog.set(full.depth)
         log_event(
-            log, "message.refused", "backlog full; not queued", level=logging.WARNING,
-            message_id=message_id, backlog=full.depth,
-        )  # fmt: skip
+            log,
+            "message.refused",
+            "backlog full; not queued",
+            level=logging.WARNING,
+            message_id=message_id,
+            backlog=full.depth,
+        )
         raise ApiError(
-            429, "overloaded", f"more than {settings.max_backlog} messages are waiting; try again later",
+            429,
+            "overloaded",
+            f"more than {settings.max_backlog} messages are waiting; try again later",
             headers={"Retry-After": str(max(1, round(settings.overload_retry_after)))},
-        ) from None  # fmt: skip
+        ) from None
     except Refused as no:
         raise refused(app, admission.refusal(no.code, no.value), message_id) from None
     except BrokerUnavailable as exc:
@@ -166,9 +187,12 @@ async def enqueue(app: web.Application, message_id: str, message: MessageIn, adm
     metrics.outcome("queued").inc()
     metrics.backlog.set(publisher.depth)
     log_event(
-        log, "message.queued", "message queued for analysis", message_id=message_id,
+        log,
+        "message.queued",
+        "message queued for analysis",
+        message_id=message_id,
         text_length=len(message.text),
-    )  # fmt: skip
+    )
     return answered(answer)
 
 
@@ -179,22 +203,36 @@ async def forward(app: web.Application, message_id: str, message: MessageIn, adm
         return repeated(app, first)
     try:
         result = await upstream.process(
-            app[keys.HTTP], settings.svc2_url, settings.service_token, settings.svc2_timeout,
-            message_id, message, request_id_var.get(),
-        )  # fmt: skip
+            app[keys.HTTP],
+            settings.svc2_url,
+            settings.service_token,
+            settings.svc2_timeout,
+            message_id,
+            message,
+            request_id_var.get(),
+        )
     except ApiError as err:
         await release_quietly(app, adm)
         app[keys.METRICS].outcome("upstream_error").inc()
         log_event(
-            log, "message.failed", "service_2 failed", level=logging.ERROR, message_id=message_id,
-            error=err.code, detail=err.detail,
-        )  # fmt: skip
+            log,
+            "message.failed",
+            "service_2 failed",
+            level=logging.ERROR,
+            message_id=message_id,
+            error=err.code,
+            detail=err.detail,
+        )
         raise
     app[keys.METRICS].outcome("processed").inc()
     log_event(
-        log, "message.forwarded", "message processed by service_2", message_id=message_id,
-        text_length=len(message.text), valid=result.get("valid"),
-    )  # fmt: skip
+        log,
+        "message.forwarded",
+        "message processed by service_2",
+        message_id=message_id,
+        text_length=len(message.text),
+        valid=result.get("valid"),
+    )
     answer = Answer(200, {"id": message_id, "status": "processed", "result": result}, {})
     try:
         await store.mark_done(app[keys.STORE], message_id, result, settings.result_ttl_seconds)

@@ -51,9 +51,14 @@ async def process(request: web.Request) -> web.Response:
     log_event(log, "message.received", "message received from service_1", message_id=message["id"])
     cleaned = clean(message["text"])
     log_event(
-        log, "message.processed", "message validated and cleaned", message_id=message["id"],
-        valid=cleaned.valid, changed=cleaned.checks["changed"], kinds=cleaned.checks["sensitive_kinds"],
-    )  # fmt: skip
+        log,
+        "message.processed",
+        "message validated and cleaned",
+        message_id=message["id"],
+        valid=cleaned.valid,
+        changed=cleaned.checks["changed"],
+        kinds=cleaned.checks["sensitive_kinds"],
+    )
     body = {"id": message["id"], "clean_text": cleaned.clean_text, "valid": cleaned.valid}
     return web.json_response(body | {"checks": cleaned.checks})
 

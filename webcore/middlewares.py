@@ -75,9 +75,13 @@ def error_guard(logger: logging.Logger, step: Step) -> Step:
             # The body's framing or content encoding is broken (a gzip body that is not gzip): the client's
             # fault, found only once the handler reads the body.
             log_event(
-                logger, "http.bad_request", "request body could not be read", level=logging.WARNING,
-                route=route_label(request), error="RequestPayloadError",
-            )  # fmt: skip
+                logger,
+                "http.bad_request",
+                "request body could not be read",
+                level=logging.WARNING,
+                route=route_label(request),
+                error="RequestPayloadError",
+            )
             response = ApiError(400, "invalid_request", BAD_BODY).response()
             response.force_close()
             return response
@@ -86,9 +90,11 @@ def error_guard(logger: logging.Logger, step: Step) -> Step:
                 return unhandled(logger, request, exc)
             # The client hung up (mid-body, say): nothing to answer and nothing wrong with the service.
             log_event(
-                logger, "http.client_gone", "client closed the connection before the request was read",
+                logger,
+                "http.client_gone",
+                "client closed the connection before the request was read",
                 route=route_label(request),
-            )  # fmt: skip
+            )
             return ApiError(400, "invalid_request", "the client closed the connection").response()
         except Exception as exc:
             return unhandled(logger, request, exc)
@@ -140,9 +146,14 @@ def body_reader(
         too_large = f"body over the {max_bytes // 1024} KiB limit"
         if declared is not None and declared > max_bytes:
             log_event(
-                logger, "http.too_large", "declared body over the limit; refused before reading it",
-                level=logging.WARNING, route=route_label(request), content_length=declared, status=413,
-            )  # fmt: skip
+                logger,
+                "http.too_large",
+                "declared body over the limit; refused before reading it",
+                level=logging.WARNING,
+                route=route_label(request),
+                content_length=declared,
+                status=413,
+            )
             return refuse(413, "too_large", too_large)
         if request.body_exists:
             try:
@@ -150,15 +161,24 @@ def body_reader(
                     await request.read()
             except TimeoutError:
                 log_event(
-                    logger, "http.body_timeout", "request body did not arrive in time", level=logging.WARNING,
-                    route=route_label(request), content_length=declared, status=408,
-                )  # fmt: skip
+                    logger,
+                    "http.body_timeout",
+                    "request body did not arrive in time",
+                    level=logging.WARNING,
+                    route=route_label(request),
+                    content_length=declared,
+                    status=408,
+                )
                 return refuse(408, "request_timeout", f"the body did not arrive within {body_timeout:g} s")
             except web.HTTPRequestEntityTooLarge:
                 log_event(
-                    logger, "http.too_large", "body over the limit", level=logging.WARNING,
-                    route=route_label(request), status=413,
-                )  # fmt: skip
+                    logger,
+                    "http.too_large",
+                    "body over the limit",
+                    level=logging.WARNING,
+                    route=route_label(request),
+                    status=413,
+                )
                 return refuse(413, "too_large", too_large)
         return None
 

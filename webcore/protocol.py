@@ -60,12 +60,26 @@ class JsonErrorRequestHandler(RequestHandler):
         if isinstance(exc, ConnectionError):
             log_event(log, "http.client_gone", "client closed the connection", level=logging.DEBUG)
         elif status < 500:
-            log_event(log, "http.bad_request", "malformed HTTP request refused", level=logging.WARNING,
-                      status=status, error=error, request_id=request_id)  # fmt: skip
+            log_event(
+                log,
+                "http.bad_request",
+                "malformed HTTP request refused",
+                level=logging.WARNING,
+                status=status,
+                error=error,
+                request_id=request_id,
+            )
         else:
             # No traceback: an exception's text may quote what the client sent.
-            log_event(log, "http.error", "request failed outside the handlers", level=logging.ERROR,
-                      status=status, error=error, request_id=request_id)  # fmt: skip
+            log_event(
+                log,
+                "http.error",
+                "request failed outside the handlers",
+                level=logging.ERROR,
+                status=status,
+                error=error,
+                request_id=request_id,
+            )
         if request.writer.output_size > 0:
             # Part of a response is out: nothing more can be said on this connection.
             raise ConnectionError("response already started; the connection is closed")

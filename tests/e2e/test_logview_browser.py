@@ -25,9 +25,13 @@ from tests.support.stack import Stack, make_stack
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
-]  # fmt: skip
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = ROOT / "test-artifacts"
 XSS = "<img src=x onerror=\"document.title='pwned';alert(1)\"><script>window.__xss=1;alert(2)</script>"
 SECRET_EMAIL = "jane.roe@example.com"

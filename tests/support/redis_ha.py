@@ -59,9 +59,18 @@ class SentinelCluster:
 
 def _redis_args(port: int, workdir: Path) -> list[str]:
     return [
-        redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-        "--dir", str(workdir),
-    ]  # fmt: skip
+        redis_server_binary(),
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        str(workdir),
+    ]
 
 
 def _ping(port: int) -> bool:
@@ -80,16 +89,21 @@ def sentinel_cluster(workdir: Path, master_name: str = "mymaster") -> Iterator[S
     procs: list[Proc] = []
     try:
         (workdir / "master").mkdir(parents=True)
-        master = start(f"redis-master-{master_port}", _redis_args(master_port, workdir / "master"),
-                       env={}, workdir=workdir / "master")  # fmt: skip
+        master = start(
+            f"redis-master-{master_port}",
+            _redis_args(master_port, workdir / "master"),
+            env={},
+            workdir=workdir / "master",
+        )
         procs.append(master)
         wait_until(lambda: _ping(master_port), timeout=15)
         (workdir / "replica").mkdir()
         replica = start(
             f"redis-replica-{replica_port}",
             [*_redis_args(replica_port, workdir / "replica"), "--replicaof", "127.0.0.1", str(master_port)],
-            env={}, workdir=workdir / "replica",
-        )  # fmt: skip
+            env={},
+            workdir=workdir / "replica",
+        )
         procs.append(replica)
 
         def replica_in_sync() -> bool:
@@ -162,13 +176,54 @@ def _openssl(*args: str, cwd: Path) -> None:
 def make_certificates(workdir: Path) -> tuple[Path, Path, Path]:
     """A throwaway CA and a server certificate it signed for 127.0.0.1/localhost: (ca, cert, key)."""
     workdir.mkdir(parents=True, exist_ok=True)
-    _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=test-ca",
-             "-keyout", "ca.key", "-out", "ca.pem", cwd=workdir)  # fmt: skip
-    _openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
-             "-keyout", "server.key", "-out", "server.csr", cwd=workdir)  # fmt: skip
+    _openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=test-ca",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        cwd=workdir,
+    )
+    _openssl(
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        cwd=workdir,
+    )
     (workdir / "san.ext").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
-    _openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-             "-days", "1", "-extfile", "san.ext", "-out", "server.pem", cwd=workdir)  # fmt: skip
+    _openssl(
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "1",
+        "-extfile",
+        "san.ext",
+        "-out",
+        "server.pem",
+        cwd=workdir,
+    )
     return workdir / "ca.pem", workdir / "server.pem", workdir / "server.key"
 
 
@@ -181,13 +236,32 @@ def tls_redis(workdir: Path) -> Iterator[TlsRedis]:
     proc = start(
         f"redis-tls-{port}",
         [
-            redis_server_binary(), "--port", "0", "--tls-port", str(port), "--bind", "127.0.0.1",
-            "--tls-cert-file", str(cert), "--tls-key-file", str(key), "--tls-ca-cert-file", str(ca),
+            redis_server_binary(),
+            "--port",
+            "0",
+            "--tls-port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--tls-cert-file",
+            str(cert),
+            "--tls-key-file",
+            str(key),
+            "--tls-ca-cert-file",
+            str(ca),
             # Clients prove nothing with a certificate of their own: like a managed Redis, TLS + server check.
-            "--tls-auth-clients", "no", "--save", "", "--appendonly", "no", "--dir", str(workdir / "data"),
+            "--tls-auth-clients",
+            "no",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir / "data"),
         ],
-        env={}, workdir=workdir / "data",
-    )  # fmt: skip
+        env={},
+        workdir=workdir / "data",
+    )
     try:
         wait_until(lambda: port_open(port) or not proc.alive(), timeout=15)
         if not proc.alive():

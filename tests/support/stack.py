@@ -50,9 +50,15 @@ class Stack:
     def start_worker(self, n: int, **extra: str) -> Proc:
         name = f"worker{n}"
         args = [
-            str(Path(PYTHON).parent / "celery"), "-A", "celery_app", "worker", "-n", f"{name}@%h",
-            "--without-mingle", "--without-gossip",
-        ]  # fmt: skip
+            str(Path(PYTHON).parent / "celery"),
+            "-A",
+            "celery_app",
+            "worker",
+            "-n",
+            f"{name}@%h",
+            "--without-mingle",
+            "--without-gossip",
+        ]
         proc = self._start(name, args, extra)
         wait_until(lambda: "ready." in self.read_log(name), timeout=30)
         return proc

@@ -28,9 +28,13 @@ def queue_name(tmp_path: Path) -> str:
 
 @pytest.fixture
 def make_svc1(
-    aiohttp_client: ClientFactory, aiohttp_server: ServerFactory, redis_url: str, tmp_path: Path,
-    queue_name: str, monkeypatch: pytest.MonkeyPatch,
-) -> MakeSvc1:  # fmt: skip
+    aiohttp_client: ClientFactory,
+    aiohttp_server: ServerFactory,
+    redis_url: str,
+    tmp_path: Path,
+    queue_name: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> MakeSvc1:
     """Builds service_1 (settings overridable, the per-user limit off unless asked) in front of a real
     service_2; ``client.svc2`` is that server."""
     monkeypatch.setenv("REDIS_URL", redis_url)
@@ -39,9 +43,12 @@ def make_svc1(
     async def make(**overrides: object) -> TestClient:
         svc2 = await aiohttp_server(create_svc2(Svc2Settings(service_token=TOKEN)))
         settings = Svc1Settings(
-            redis_url=redis_url, svc2_url=str(svc2.make_url("")).rstrip("/"), service_token=TOKEN,
-            report_dir=tmp_path / "reports", user_rate=0.0,
-        )  # fmt: skip
+            redis_url=redis_url,
+            svc2_url=str(svc2.make_url("")).rstrip("/"),
+            service_token=TOKEN,
+            report_dir=tmp_path / "reports",
+            user_rate=0.0,
+        )
         client = await aiohttp_client(create_svc1(dataclasses.replace(settings, **overrides)))
         client.svc2 = svc2  # type: ignore[attr-defined]
         return client

@@ -23,9 +23,11 @@ def test_a_flooding_user_is_limited_across_every_replica_and_others_are_served(s
     stack.start_svc1()
     second_port = free_port()
     second = start(
-        "service_1-2", [PYTHON, "-m", "svc1"], env={**stack.env, "SVC1_PORT": str(second_port)},
+        "service_1-2",
+        [PYTHON, "-m", "svc1"],
+        env={**stack.env, "SVC1_PORT": str(second_port)},
         workdir=stack.workdir / "out2",
-    )  # fmt: skip
+    )
     stack.procs["service_1-2"] = second
     second_url = f"http://127.0.0.1:{second_port}"
     wait_until(lambda: http_status(f"{second_url}/healthz") == 200, timeout=20)

@@ -58,16 +58,21 @@ async def test_service_2_metrics_count_by_route_template(svc2_client: TestClient
 
 @pytest.fixture
 async def svc1_client(
-    aiohttp_client: ClientFactory, aiohttp_server: ServerFactory, redis_url: str, tmp_path: Path,
+    aiohttp_client: ClientFactory,
+    aiohttp_server: ServerFactory,
+    redis_url: str,
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-) -> TestClient:  # fmt: skip
+) -> TestClient:
     monkeypatch.setenv("REDIS_URL", redis_url)
     monkeypatch.setenv("CELERY_QUEUE", f"inproc-{tmp_path.name}")
     svc2 = await aiohttp_server(create_svc2(Svc2Settings(service_token=TOKEN)))
     settings = Svc1Settings(
-        redis_url=redis_url, svc2_url=str(svc2.make_url("")).rstrip("/"), service_token=TOKEN,
+        redis_url=redis_url,
+        svc2_url=str(svc2.make_url("")).rstrip("/"),
+        service_token=TOKEN,
         report_dir=tmp_path / "reports",
-    )  # fmt: skip
+    )
     return await aiohttp_client(create_svc1(settings))
 
 
@@ -111,9 +116,13 @@ def test_direct_message_matches_what_send_task_writes(redis_url: str, tmp_path: 
     client = redis.Redis.from_url(redis_url)
     try:
         app.send_task(
-            TASK_ANALYZE, args=["id-1", "text"], task_id="id-1", headers={"request_id": "r"}, argsrepr="a",
+            TASK_ANALYZE,
+            args=["id-1", "text"],
+            task_id="id-1",
+            headers={"request_id": "r"},
+            argsrepr="a",
             retry=False,
-        )  # fmt: skip
+        )
         theirs = json.loads(client.rpop(queue))  # type: ignore[arg-type]
         template = TaskMessages(app, queue, TASK_ANALYZE, header_names=["request_id"])
         ours = json.loads(

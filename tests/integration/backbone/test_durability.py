@@ -17,15 +17,27 @@ def test_202_waits_for_a_replica_and_a_silent_replica_gives_fast_503s(tmp_path: 
     master_port, replica_port = free_port(), free_port()
     common = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
     master = start(
-        "master", [redis_server_binary(), "--port", str(master_port), *common, "--dir", str(tmp_path)],
-        env={}, workdir=tmp_path / "master",
-    )  # fmt: skip
+        "master",
+        [redis_server_binary(), "--port", str(master_port), *common, "--dir", str(tmp_path)],
+        env={},
+        workdir=tmp_path / "master",
+    )
     replica = start(
         "replica",
-        [redis_server_binary(), "--port", str(replica_port), *common, "--dir", str(tmp_path),
-         "--replicaof", "127.0.0.1", str(master_port)],
-        env={}, workdir=tmp_path / "replica",
-    )  # fmt: skip
+        [
+            redis_server_binary(),
+            "--port",
+            str(replica_port),
+            *common,
+            "--dir",
+            str(tmp_path),
+            "--replicaof",
+            "127.0.0.1",
+            str(master_port),
+        ],
+        env={},
+        workdir=tmp_path / "replica",
+    )
     url = f"redis://127.0.0.1:{master_port}/0"
     replica_client = redis.Redis(host="127.0.0.1", port=replica_port)
     wait_until(lambda: replica_client.info("replication")["master_link_status"] == "up", timeout=30)

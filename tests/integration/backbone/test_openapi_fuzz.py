@@ -60,14 +60,25 @@ def schemathesis(stack: Stack, service: str, workdir: Path) -> subprocess.Comple
     config = workdir / "schemathesis.toml"
     config.write_text(CONFIG if service == "service_1" else "")
     args = [
-        str(VENV_BIN / "st"), "--config-file", str(config), "--no-color", "run", f"{url}/openapi.json",
-        "--checks", "all",
-        "--max-examples", str(MAX_EXAMPLES[service]),
-        "--seed", os.environ.get("SCHEMATHESIS_SEED", str(SEED)),
-        "--generation-database", "none",
-        "--request-timeout", "10",
-        "--workers", "1",
-    ]  # fmt: skip
+        str(VENV_BIN / "st"),
+        "--config-file",
+        str(config),
+        "--no-color",
+        "run",
+        f"{url}/openapi.json",
+        "--checks",
+        "all",
+        "--max-examples",
+        str(MAX_EXAMPLES[service]),
+        "--seed",
+        os.environ.get("SCHEMATHESIS_SEED", str(SEED)),
+        "--generation-database",
+        "none",
+        "--request-timeout",
+        "10",
+        "--workers",
+        "1",
+    ]
     if service == "service_2":
         args += ["--header", f"Authorization: Bearer {stack.env['SERVICE_TOKEN']}"]
     return subprocess.run(args, cwd=workdir, capture_output=True, text=True, timeout=240, check=False)

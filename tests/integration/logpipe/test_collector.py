@@ -68,9 +68,11 @@ def test_fluent_logger_sender_and_handler(collector: tuple[int, Path, Proc]) -> 
     assert precise_rec["time"] == "2025-11-29T06:49:00.576Z"
     assert (central / "app.precise" / "2025-11-29.log").exists()
     assert by_tag(central, "app.handler")[0] == {
-        "message": "via FluentHandler", "level": "WARNING", "tag": "app.handler",
+        "message": "via FluentHandler",
+        "level": "WARNING",
+        "tag": "app.handler",
         "time": by_tag(central, "app.handler")[0]["time"],
-    }  # fmt: skip
+    }
 
 
 def test_every_mode_by_hand_with_ack(collector: tuple[int, Path, Proc]) -> None:
@@ -93,7 +95,7 @@ def test_every_mode_by_hand_with_ack(collector: tuple[int, Path, Proc]) -> None:
             gzip.compress(msgpack.packb([t, {"n": 5}])) + gzip.compress(msgpack.packb([t, {"n": 6}])),
             {"chunk": "c-compressed", "size": 2, "compressed": "gzip"},
         ],
-    }  # fmt: skip
+    }
     for name, frame in frames.items():
         answer = send_frame(port, msgpack.packb(frame, use_bin_type=True), expect_ack=f"c-{name}")
         assert answer == {"ack": f"c-{name}"}

@@ -116,9 +116,15 @@ def test_full_spool_drops_oldest_counts_it_and_sends_the_rest_in_order(
 ) -> None:
     port = free_port()  # nothing listens yet
     forwarder = FluentForwarder(
-        "app.spooltest", host="127.0.0.1", port=port, spool_dir=tmp_path / "spool",
-        spool_max_bytes=20_000, segment_bytes=4_000, timeout=2.0, retry_max_seconds=0.2,
-    )  # fmt: skip
+        "app.spooltest",
+        host="127.0.0.1",
+        port=port,
+        spool_dir=tmp_path / "spool",
+        spool_max_bytes=20_000,
+        segment_bytes=4_000,
+        timeout=2.0,
+        retry_max_seconds=0.2,
+    )
     forwarder.start()
     for n in range(400):
         forwarder.submit_many(entry(n))
@@ -141,9 +147,15 @@ def test_shutdown_is_bounded_and_the_next_start_sends_what_was_left(
 
     def make() -> FluentForwarder:
         return FluentForwarder(
-            "app.shutdown", host="127.0.0.1", port=port, spool_dir=tmp_path / "spool",
-            spool_max_bytes=10_000_000, segment_bytes=64_000, timeout=2.0, retry_max_seconds=0.2,
-        )  # fmt: skip
+            "app.shutdown",
+            host="127.0.0.1",
+            port=port,
+            spool_dir=tmp_path / "spool",
+            spool_max_bytes=10_000_000,
+            segment_bytes=64_000,
+            timeout=2.0,
+            retry_max_seconds=0.2,
+        )
 
     first = make()
     first.start()

@@ -62,8 +62,11 @@ async def test_logs_newest_first_with_filters(client: TestClient[Any, Any]) -> N
 
     body = await (await client.get("/api/logs", params={"request_id": "req-a"})).json()
     assert [r["event"] for r in body["records"]] == [
-        "task.finished", "task.started", "message.queued", "message.received",
-    ]  # fmt: skip
+        "task.finished",
+        "task.started",
+        "message.queued",
+        "message.received",
+    ]
     body = await (await client.get("/api/logs", params={"level": "error"})).json()
     assert [r["service"] for r in body["records"]] == ["service_2"]
     params = {"service": "worker1", "event": "task.started"}

@@ -24,13 +24,25 @@ def test_parse_valid_message_defaults_to_async() -> None:
 @pytest.mark.parametrize(
     "raw",
     [
-        b"", b"\xff\xfe", b"{", b"null", b"[]", b'"x"', body(user="u"), body(text="t"),
-        body(user="", text="t"), body(user="u", text=""), body(user=None, text="t"),
-        body(user="u", text=["t"]), body(user="u", text="t", mode=None),
-        body(user="u", text="t", mode="SYNC"), body(user="u" * 65, text="t"),
-        body(user="u", text="t" * 4001), body(user="u", text="t", other=1),
+        b"",
+        b"\xff\xfe",
+        b"{",
+        b"null",
+        b"[]",
+        b'"x"',
+        body(user="u"),
+        body(text="t"),
+        body(user="", text="t"),
+        body(user="u", text=""),
+        body(user=None, text="t"),
+        body(user="u", text=["t"]),
+        body(user="u", text="t", mode=None),
+        body(user="u", text="t", mode="SYNC"),
+        body(user="u" * 65, text="t"),
+        body(user="u", text="t" * 4001),
+        body(user="u", text="t", other=1),
     ],
-)  # fmt: skip
+)
 def test_parse_rejects_with_invalid_request(raw: bytes) -> None:
     with pytest.raises(InvalidRequest) as info:
         parse_message(raw)

@@ -159,9 +159,15 @@ def test_forwarded_fields_match_the_local_line() -> None:
     formatter = JsonLineFormatter()
     record = logging.LogRecord("t", logging.INFO, __file__, 1, "hello", None, None)
     record.__dict__.update(
-        service="s", event="e", request_id="r", record_id="id1",
-        when=datetime(2026, 11, 29, tzinfo=UTC), colour=Colour.RED, big=2**70, tags=("a", "b"),
-    )  # fmt: skip
+        service="s",
+        event="e",
+        request_id="r",
+        record_id="id1",
+        when=datetime(2026, 11, 29, tzinfo=UTC),
+        colour=Colour.RED,
+        big=2**70,
+        tags=("a", "b"),
+    )
     fields, raw = formatter.render(record)
     line = raw.decode()
     _, from_fields = msgpack.unpackb(pack_entry(record.created, fields), raw=False)
@@ -189,8 +195,12 @@ def test_a_missing_or_broken_configuration_stops_the_process_naming_the_file(
     env = {**os.environ, "LOG_CONFIG": str(path), "LOG_DIR": str(tmp_path / "logs")}
     proc = subprocess.run(
         [sys.executable, "-c", "from logpipe import setup_logging; setup_logging('x'); print('went on')"],
-        env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
     assert proc.returncode != 0
     assert "went on" not in proc.stdout
     assert str(path) in proc.stderr and said in proc.stderr

@@ -61,9 +61,13 @@ def test_shared_settings_are_read_once_by_their_owner() -> None:
 
 def test_a_service_with_a_bad_setting_stops_with_one_line() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "svc1"], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "svc1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={"PATH": "/usr/bin:/bin", "SVC1_PORT": "http", "LOG_DIR": "/tmp/envconfig-test-logs"},
-    )  # fmt: skip
+    )
     assert proc.returncode != 0
     assert "SVC1_PORT must be a whole number" in proc.stderr
     assert "Traceback" not in proc.stderr
