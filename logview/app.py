@@ -14,6 +14,7 @@ from logview.middlewares import add_security_headers, auth_middleware
 from logview.routes import setup_routes
 from logview.settings import Settings
 from logview.tail import Tailer
+from webcore.limits import MAX_BODY_BYTES
 from webcore.metrics import HttpMetrics
 from webcore.service import new_service_app
 
@@ -58,7 +59,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     metrics = HttpMetrics("logview")
     # The services' own stack (request ids, JSON errors, metrics); only small GET requests are served and
     # nothing legitimate sends a body. The token check runs inside it, so its refusals are JSON too.
-    app = new_service_app(metrics, log, max_body_bytes=64 * 1024)
+    app = new_service_app(metrics, log, max_body_bytes=MAX_BODY_BYTES)
     app.middlewares.append(auth_middleware)
     app[SETTINGS] = settings
     app[METRICS] = metrics

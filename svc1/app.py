@@ -22,7 +22,8 @@ from svc1.admission import BEGIN_SYNC
 from svc1.broker import Publisher
 from svc1.metrics import Svc1Metrics
 from svc1.openapi import SPEC
-from svc1.settings import MAX_BODY_BYTES, Settings
+from svc1.settings import Settings
+from webcore.limits import MAX_BODY_BYTES
 from webcore.service import new_service_app
 
 log = get_logger("svc1")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from svc1.validation import NOT_BLANK_PATTERN, TEXT_MAX, USER_MAX
+from svc1.validation import NOT_BLANK_PATTERN
+from webcore.limits import TEXT_MAX, USER_MAX
 from webcore.request_ids import MAX_LENGTH as REQUEST_ID_MAX
 
 _REQUEST_ID = {"X-Request-ID": {"$ref": "#/components/headers/RequestId"}}

@@ -8,8 +8,6 @@ from pathlib import Path
 from celery_app.settings import WorkerSettings
 from envconfig import Env
 
-MAX_BODY_BYTES = 64 * 1024
-
 
 # No slots: from_env reads the class defaults.
 @dataclass(frozen=True)

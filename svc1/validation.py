@@ -10,10 +10,9 @@ from typing import Literal
 
 from webcore.errors import ApiError, InvalidRequest
 from webcore.jsonbody import is_unicode_text, parse_json
+from webcore.limits import TEXT_MAX, USER_MAX
 
 Mode = Literal["async", "sync"]
-USER_MAX = 64
-TEXT_MAX = 4000
 FIELDS = {"user", "text", "mode"}
 # Exactly the characters ``str.isspace`` (and so ``str.strip``) calls whitespace; the OpenAPI document's
 # pattern is built from it, so the document refuses what the service refuses.

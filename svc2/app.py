@@ -10,12 +10,12 @@ from logpipe import get_logger, log_event
 from svc2 import keys, views
 from svc2.openapi import SPEC
 from svc2.settings import Settings
+from webcore.limits import MAX_BODY_BYTES
 from webcore.metrics import HttpMetrics
 from webcore.service import new_service_app
 
 log = get_logger("svc2")
 # service_1 forwards at most 4,000 characters in a small JSON object.
-MAX_BODY_BYTES = 64 * 1024
 
 
 def setup_routes(app: web.Application) -> None:

@@ -7,8 +7,7 @@ from typing import Any
 
 from alerts import scan
 from alerts.canonical import canonicalize
-
-TEXT_MAX = 4000
+from webcore.limits import TEXT_MAX
 
 
 @dataclass

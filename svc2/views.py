@@ -12,9 +12,10 @@ from svc2 import keys
 from svc2.cleaning import clean
 from webcore.errors import ApiError, InvalidRequest
 from webcore.jsonbody import is_unicode_text, parse_json
+from webcore.limits import ID_MAX, TEXT_MAX, USER_MAX
 
 log = get_logger("svc2.views")
-MAX_FIELD = {"id": 64, "user": 64, "text": 4000}
+MAX_FIELD = {"id": ID_MAX, "user": USER_MAX, "text": TEXT_MAX}
 
 
 def authorize(request: web.Request) -> None:
