@@ -33,10 +33,10 @@ class JsonLineFormatter(OrjsonFormatter):
         # that is not the LogRecord's own: what python-json-logger's add_fields does, in one dict pass.
         self._plan = tuple((name, _RENAMED.get(name, name)) for name in fields)
         self._skip = frozenset(self._skip_fields) | {source for _, source in self._plan} | {"message"}
-        self._clock = UtcClock()
+        self.clock = UtcClock()
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
-        return self._clock.iso(record.created)
+        return self.clock.iso(record.created)
 
     def add_fields(
         self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
@@ -69,11 +69,29 @@ class JsonLineFormatter(OrjsonFormatter):
         log_data: dict[str, Any] = {}
         self.add_fields(log_data, record, message_dict)
         log_data = self.process_log_record(log_data)
+        return log_data, self.dumps(log_data)
+
+    def dumps(self, log_data: dict[str, Any]) -> bytes:
+        """The JSON line of a record's fields (no newline)."""
         try:
-            return log_data, orjson.dumps(log_data, default=self.json_default, option=_OPTIONS)
+            return orjson.dumps(log_data, default=self.json_default, option=_OPTIONS)
         except (TypeError, orjson.JSONEncodeError):
             # A lone surrogate or an int past 64 bits: the standard encoder escapes or renders both.
-            return log_data, json.dumps(log_data, cls=JsonEncoder).encode()
+            return json.dumps(log_data, cls=JsonEncoder).encode()
+
+    @property
+    def plain(self) -> bool:
+        """Whether this formatter writes exactly the default fields, in their order, and nothing of its own
+        (no prefix, static fields or renames beyond the defaults): then an event's line can be built
+        without a LogRecord (``PipelineHandler.emit_event``) and read the same."""
+        return (
+            type(self) is JsonLineFormatter
+            and tuple(name for name, _ in self._plan) == DEFAULT_FIELDS
+            and not self.prefix
+            and not self.static_fields
+            and not self.defaults
+            and type(self).process_log_record is OrjsonFormatter.process_log_record
+        )
 
     def format(self, record: logging.LogRecord) -> str:
         return self.render(record)[1].decode()

@@ -225,3 +225,46 @@ def test_the_configuration_file_decides_levels_and_log_level_overrides_it(
     records = read(tmp_path / "levels.txt")
     assert [r["message"] for r in records] == ["written", "debug written"]
     assert records[0]["instance"] == "3" and "instance" not in records[1]
+
+
+@pytest.mark.usefixtures("restore_root")
+def test_an_event_written_directly_reads_as_the_record_path_writes_it(tmp_path: Path) -> None:
+    """log_event skips the LogRecord when only the pipeline would see it; the line must not tell."""
+    pipeline = setup_logging(
+        "same", service="service_x", log_dir=tmp_path, fluent=False, fields={"instance": "2"}
+    )
+    log = get_logger("svc.views")
+    with bind_request_id("rid-7"):
+        log_event(log, "message.queued", "queued", message_id="m1", kinds=["email"], n=3)
+        # The same event through the record path (what any other handler on the way would force).
+        log.info("queued", extra={"event": "message.queued", "message_id": "m1", "kinds": ["email"], "n": 3})
+    log_event(log, "message.failed", "failed", level=logging.ERROR, request_id="explicit")
+    pipeline.stop()
+    direct, recorded, failed = read(tmp_path / "same.txt")
+    for record in (direct, recorded):
+        record.pop("time")
+        record.pop("record_id")
+    assert direct == recorded
+    assert list(direct) == list(recorded)
+    assert direct["instance"] == "2" and direct["request_id"] == "rid-7"
+    assert (failed["level"], failed["request_id"]) == ("ERROR", "explicit")
+
+
+@pytest.mark.usefixtures("restore_root")
+def test_another_handler_on_the_way_still_gets_every_event(tmp_path: Path) -> None:
+    pipeline = setup_logging("other", log_dir=tmp_path, fluent=False)
+    seen: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record)
+
+    keep = Keep()
+    logging.getLogger().addHandler(keep)
+    try:
+        log_event(get_logger("svc.views"), "message.received", "received", content_length=5)
+    finally:
+        logging.getLogger().removeHandler(keep)
+    pipeline.stop()
+    assert [r.__dict__["event"] for r in seen] == ["message.received"]
+    assert [r["event"] for r in read(tmp_path / "other.txt")] == ["message.received"]
