@@ -235,7 +235,13 @@ class Publisher:
             self._wake.clear()
             while self._batch:
                 batch, self._batch = self._batch[:MAX_BATCH], self._batch[MAX_BATCH:]
-                await self._flush(batch)
+                try:
+                    await self._flush(batch)
+                except Exception as exc:
+                    # Never let the flusher die: every request waiting on a job would wait forever.
+                    for job in batch:
+                        if not job.done.done():
+                            job.done.set_exception(exc)
 
     async def _flush(self, batch: list[_Job]) -> None:
         try:
