@@ -135,25 +135,17 @@ def private_redis(workdir: Path, port: int | None = None) -> Iterator[tuple[Proc
         proc.stop()
 
 
-def start_redis(workdir: Path, port: int) -> Proc:
+def redis_args(port: int, workdir: Path, *extra: str) -> list[str]:
+    """A private redis-server on loopback that keeps nothing on disk (``extra``: --replicaof, TLS…)."""
+    return [
+        redis_server_binary(),
+        *("--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"),
+        *("--dir", str(workdir), *extra),
+    ]
+
+
+def start_redis(workdir: Path, port: int, *extra: str) -> Proc:
     workdir.mkdir(parents=True, exist_ok=True)
-    proc = start(
-        f"redis-{port}",
-        [
-            redis_server_binary(),
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(workdir),
-        ],
-        env={},
-        workdir=workdir,
-    )
+    proc = start(f"redis-{port}", redis_args(port, workdir, *extra), env={}, workdir=workdir)
     wait_until(lambda: port_open(port), timeout=15)
     return proc

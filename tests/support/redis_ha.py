@@ -14,7 +14,7 @@ from pathlib import Path
 
 import redis
 
-from harness.procs import Proc, free_port, port_open, redis_server_binary, start, wait_until
+from harness.procs import Proc, free_port, port_open, redis_args, redis_server_binary, start, wait_until
 
 # Small on purpose: a test waits this long before the sentinels call the master down.
 DOWN_AFTER_MS = 1000
@@ -57,22 +57,6 @@ class SentinelCluster:
             proc.stop()
 
 
-def _redis_args(port: int, workdir: Path) -> list[str]:
-    return [
-        redis_server_binary(),
-        "--port",
-        str(port),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-        "--dir",
-        str(workdir),
-    ]
-
-
 def _ping(port: int) -> bool:
     client = redis.Redis(port=port, socket_timeout=0.5, socket_connect_timeout=0.5)
     try:
@@ -91,7 +75,7 @@ def sentinel_cluster(workdir: Path, master_name: str = "mymaster") -> Iterator[S
         (workdir / "master").mkdir(parents=True)
         master = start(
             f"redis-master-{master_port}",
-            _redis_args(master_port, workdir / "master"),
+            redis_args(master_port, workdir / "master"),
             env={},
             workdir=workdir / "master",
         )
@@ -100,7 +84,7 @@ def sentinel_cluster(workdir: Path, master_name: str = "mymaster") -> Iterator[S
         (workdir / "replica").mkdir()
         replica = start(
             f"redis-replica-{replica_port}",
-            [*_redis_args(replica_port, workdir / "replica"), "--replicaof", "127.0.0.1", str(master_port)],
+            [*redis_args(replica_port, workdir / "replica"), "--replicaof", "127.0.0.1", str(master_port)],
             env={},
             workdir=workdir / "replica",
         )

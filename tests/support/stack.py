@@ -140,6 +140,28 @@ def make_stack(workdir: Path, redis_url: str, **extra: str) -> Stack:
     return Stack(workdir=workdir, env=env)
 
 
+def run_command_env(workdir: Path) -> tuple[dict[str, int], dict[str, str]]:
+    """Free ports and private folders for one run of scripts/run: nothing answers on its Redis port, so the
+    command starts a Redis of its own there; no SERVICE_TOKEN or Fluentd, so it generates and starts them."""
+    ports = {name: free_port() for name in ("svc1", "svc2", "viewer", "fluentd", "redis", "flower")}
+    env = {
+        "REDIS_URL": f"redis://127.0.0.1:{ports['redis']}/0",
+        "SVC1_PORT": str(ports["svc1"]),
+        "SVC2_PORT": str(ports["svc2"]),
+        "SVC2_URL": f"http://127.0.0.1:{ports['svc2']}",
+        "LOGVIEW_PORT": str(ports["viewer"]),
+        "FLUENTD_PORT": str(ports["fluentd"]),
+        "FLOWER_PORT": str(ports["flower"]),
+        "LOG_DIR": str(workdir / "logs"),
+        "REPORT_DIR": str(workdir / "reports"),
+        "CENTRAL_LOG_DIR": str(workdir / "logs" / "central"),
+        "VAR_DIR": str(workdir / "var"),
+        "SERVICE_TOKEN": "",
+        "FLUENTD_HOST": "",
+    }
+    return ports, env
+
+
 def all_files_text(*dirs: Path) -> Iterator[tuple[Path, str]]:
     for directory in dirs:
         if directory.exists():
@@ -148,4 +170,4 @@ def all_files_text(*dirs: Path) -> Iterator[tuple[Path, str]]:
                     yield path, path.read_text(errors="replace")
 
 
-__all__ = ["ROOT", "Stack", "all_files_text", "make_stack", "request"]
+__all__ = ["ROOT", "Stack", "all_files_text", "make_stack", "request", "run_command_env"]

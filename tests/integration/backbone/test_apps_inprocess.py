@@ -12,21 +12,18 @@ from typing import Any
 import pytest
 import redis
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from celery_app.config import create_celery
 from celery_app.messages import TaskMessages
 from celery_app.settings import WorkerSettings
 from celery_app.shared import TASK_ANALYZE
-from svc1.app import create_app as create_svc1
 from svc1.keys import SETTINGS
-from svc1.settings import Settings as Svc1Settings
 from svc2.app import create_app as create_svc2
 from svc2.settings import Settings as Svc2Settings
+from tests.integration.backbone.conftest import TOKEN, MakeSvc1
 
-TOKEN = "in-process-token"
 ClientFactory = Callable[[web.Application], Awaitable[TestClient]]
-ServerFactory = Callable[[web.Application], Awaitable[TestServer]]
 
 
 @pytest.fixture
@@ -57,23 +54,8 @@ async def test_service_2_metrics_count_by_route_template(svc2_client: TestClient
 
 
 @pytest.fixture
-async def svc1_client(
-    aiohttp_client: ClientFactory,
-    aiohttp_server: ServerFactory,
-    redis_url: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> TestClient:
-    monkeypatch.setenv("REDIS_URL", redis_url)
-    monkeypatch.setenv("CELERY_QUEUE", f"inproc-{tmp_path.name}")
-    svc2 = await aiohttp_server(create_svc2(Svc2Settings(service_token=TOKEN)))
-    settings = Svc1Settings(
-        redis_url=redis_url,
-        svc2_url=str(svc2.make_url("")).rstrip("/"),
-        service_token=TOKEN,
-        report_dir=tmp_path / "reports",
-    )
-    return await aiohttp_client(create_svc1(settings))
+async def svc1_client(make_svc1: MakeSvc1) -> TestClient:
+    return await make_svc1()
 
 
 async def test_async_message_is_a_celery_task_in_the_queue(svc1_client: TestClient, tmp_path: Path) -> None:

@@ -9,35 +9,14 @@ from pathlib import Path
 
 import redis
 
-from harness.procs import free_port, redis_server_binary, start, wait_until
+from harness.procs import free_port, start_redis, wait_until
 from tests.support.stack import make_stack
 
 
 def test_202_waits_for_a_replica_and_a_silent_replica_gives_fast_503s(tmp_path: Path) -> None:
     master_port, replica_port = free_port(), free_port()
-    common = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    master = start(
-        "master",
-        [redis_server_binary(), "--port", str(master_port), *common, "--dir", str(tmp_path)],
-        env={},
-        workdir=tmp_path / "master",
-    )
-    replica = start(
-        "replica",
-        [
-            redis_server_binary(),
-            "--port",
-            str(replica_port),
-            *common,
-            "--dir",
-            str(tmp_path),
-            "--replicaof",
-            "127.0.0.1",
-            str(master_port),
-        ],
-        env={},
-        workdir=tmp_path / "replica",
-    )
+    master = start_redis(tmp_path / "master", master_port)
+    replica = start_redis(tmp_path / "replica", replica_port, "--replicaof", "127.0.0.1", str(master_port))
     url = f"redis://127.0.0.1:{master_port}/0"
     replica_client = redis.Redis(host="127.0.0.1", port=replica_port)
     wait_until(lambda: replica_client.info("replication")["master_link_status"] == "up", timeout=30)

@@ -7,28 +7,13 @@ import signal
 import urllib.request
 from pathlib import Path
 
-from harness.procs import ROOT, free_port, http_status, port_open, start, wait_until
-from tests.support.stack import request
+from harness.procs import ROOT, http_status, port_open, start, wait_until
+from tests.support.stack import request, run_command_env
 
 
 def test_run_command_starts_everything_and_ctrl_c_stops_it(tmp_path: Path) -> None:
-    ports = {name: free_port() for name in ("svc1", "svc2", "viewer", "fluentd", "redis", "flower")}
-    env = {
-        # Nothing answers on this port: the command must start a Redis of its own there.
-        "REDIS_URL": f"redis://127.0.0.1:{ports['redis']}/0",
-        "SVC1_PORT": str(ports["svc1"]),
-        "SVC2_PORT": str(ports["svc2"]),
-        "SVC2_URL": f"http://127.0.0.1:{ports['svc2']}",
-        "LOGVIEW_PORT": str(ports["viewer"]),
-        "FLUENTD_PORT": str(ports["fluentd"]),
-        "FLOWER_PORT": str(ports["flower"]),
-        "LOG_DIR": str(tmp_path / "logs"),
-        "REPORT_DIR": str(tmp_path / "reports"),
-        "CENTRAL_LOG_DIR": str(tmp_path / "logs" / "central"),
-        "VAR_DIR": str(tmp_path / "var"),
-        "SERVICE_TOKEN": "",
-        "FLUENTD_HOST": "",
-    }
+    # Nothing answers on its Redis port: the command must start a Redis of its own there.
+    ports, env = run_command_env(tmp_path)
     run = start("run", ["bash", str(ROOT / "scripts" / "run")], env=env, workdir=tmp_path)
     try:
         svc1 = f"http://127.0.0.1:{ports['svc1']}"

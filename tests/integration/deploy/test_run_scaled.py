@@ -12,8 +12,8 @@ import urllib.request
 from collections import Counter
 from pathlib import Path
 
-from harness.procs import ROOT, free_port, http_status, port_open, start, wait_until
-from tests.support.stack import request
+from harness.procs import ROOT, http_status, port_open, start, wait_until
+from tests.support.stack import request, run_command_env
 
 CLEAN = {"user": "ann", "text": "The parcel arrived, thanks!"}
 
@@ -88,25 +88,8 @@ def flower_succeeded(port: int) -> dict[str, float]:
 
 
 def test_scaled_run_command(tmp_path: Path) -> None:
-    names = ("svc1", "svc2", "viewer", "fluentd", "redis", "flower")
-    ports = {name: free_port() for name in names}
-    env = {
-        "SVC1_REPLICAS": "3",
-        "WORKERS": "4",
-        "REDIS_URL": f"redis://127.0.0.1:{ports['redis']}/0",
-        "SVC1_PORT": str(ports["svc1"]),
-        "SVC2_PORT": str(ports["svc2"]),
-        "SVC2_URL": f"http://127.0.0.1:{ports['svc2']}",
-        "LOGVIEW_PORT": str(ports["viewer"]),
-        "FLUENTD_PORT": str(ports["fluentd"]),
-        "FLOWER_PORT": str(ports["flower"]),
-        "LOG_DIR": str(tmp_path / "logs"),
-        "REPORT_DIR": str(tmp_path / "reports"),
-        "CENTRAL_LOG_DIR": str(tmp_path / "logs" / "central"),
-        "VAR_DIR": str(tmp_path / "var"),
-        "SERVICE_TOKEN": "",
-        "FLUENTD_HOST": "",
-    }
+    ports, env = run_command_env(tmp_path)
+    env.update(SVC1_REPLICAS="3", WORKERS="4")
     run = start("run", ["bash", str(ROOT / "scripts" / "run")], env=env, workdir=tmp_path)
     url = f"http://127.0.0.1:{ports['svc1']}"
     logs = tmp_path / "logs"
