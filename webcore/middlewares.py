@@ -157,8 +157,12 @@ def body_reader(
             return refuse(413, "too_large", too_large)
         if request.body_exists:
             try:
-                async with asyncio.timeout(body_timeout):
+                if request.content.is_eof():
+                    # All of it arrived with the headers (the usual small message): no timer to arm.
                     await request.read()
+                else:
+                    async with asyncio.timeout(body_timeout):
+                        await request.read()
             except TimeoutError:
                 log_event(
                     logger,
