@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import time
 from pathlib import Path
 
+import redis
+
+from celery_app.shared import status_key
 from harness.procs import free_port, start_redis, wait_until
 from tests.support.stack import Stack, make_stack
 
@@ -58,12 +62,58 @@ def test_worker_killed_mid_task_loses_nothing(tmp_path: Path, redis_url: str) ->
 
         # Log lines are written in batches, a moment after the status: wait for the line, then check it.
         def started() -> list[object]:
-            return [r["message_id"] for r in stack.log_records("worker2") if r["event"] == "task.started"]
+            return [
+                (r["message_id"], r["redelivered"])
+                for r in stack.log_records("worker2")
+                if r["event"] == "task.started"
+            ]
 
         wait_until(started, timeout=10)
-        assert started() == [body["id"]]
+        assert started() == [(body["id"], True)]
     finally:
         stack.stop()
+
+
+def test_a_redelivered_message_already_done_is_not_redone(stack: Stack, redis_url: str) -> None:
+    """A worker that died after storing the result but before its ack leaves the message to be delivered
+    again: the next worker must see that it is done and leave the stored result alone."""
+    queue = stack.env["CELERY_QUEUE"]
+    r = redis.Redis.from_url(redis_url)
+    stack.start_svc2()
+    stack.start_svc1()
+    code, _, body = stack.post({"user": "u", "text": "done once already"})
+    assert code == 202
+    message_id = body["id"]
+    # What kombu's restore of an unacked message puts back: the same message, flagged redelivered.
+    raw: object = r.rpop(queue)
+    assert isinstance(raw, bytes)
+    message = json.loads(raw)
+    message["properties"]["delivery_info"]["redelivered"] = True
+    first = {"status": "done", "result": {"worker": "worker9@gone"}, "updated": 1.0}
+    r.set(status_key(message_id), json.dumps(first))
+    r.lpush(queue, json.dumps(message))
+
+    stack.start_worker(1)
+    code, _, later = stack.post({"user": "u", "text": "a first delivery"})
+    assert code == 202
+    fresh = stack.wait_status(later["id"], "done", timeout=30)
+    assert fresh["result"]["worker"].startswith("worker1@")
+
+    def finished() -> dict[str, dict[str, object]]:
+        return {
+            str(rec["message_id"]): rec
+            for rec in stack.log_records("worker1")
+            if rec["event"] == "task.finished"
+        }
+
+    # Log lines are written in batches, a moment after the status.
+    wait_until(lambda: len(finished()) == 2, timeout=10)
+    assert finished()[message_id]["duplicate"] is True
+    assert "duplicate" not in finished()[later["id"]]
+    stored = r.get(status_key(message_id))
+    assert isinstance(stored, bytes) and json.loads(stored) == first
+    started = [rec["message_id"] for rec in stack.log_records("worker1") if rec["event"] == "task.started"]
+    assert started == [later["id"]]
 
 
 def test_async_path_works_on_rabbitmq_too(stack: Stack) -> None:
