@@ -98,6 +98,7 @@ class PipelineHandler(logging.Handler):
         flush_records: int,
         forwarder: FluentForwarder | None = None,
     ) -> None:
+        self._takes_events: bool | None = None
         super().__init__()
         self.path = path
         self.service = service
@@ -146,8 +147,28 @@ class PipelineHandler(logging.Handler):
 
     @property
     def takes_events(self) -> bool:
-        """Whether ``emit_event`` writes what ``emit`` would: a plain formatter and no filters."""
-        return isinstance(self.formatter, JsonLineFormatter) and self.formatter.plain and not self.filters
+        """Whether ``emit_event`` writes what ``emit`` would: a plain formatter and no filters.
+
+        Asked on every ``log_event``, so it is worked out when the formatter or the filters change, not
+        per call (the check was 3% of service_1's GIL time under load)."""
+        takes = self._takes_events
+        if takes is None:
+            formatter = self.formatter
+            takes = isinstance(formatter, JsonLineFormatter) and formatter.plain and not self.filters
+            self._takes_events = takes
+        return takes
+
+    def setFormatter(self, fmt: logging.Formatter | None) -> None:
+        super().setFormatter(fmt)
+        self._takes_events = None
+
+    def addFilter(self, filter: Any) -> None:
+        super().addFilter(filter)
+        self._takes_events = None
+
+    def removeFilter(self, filter: Any) -> None:
+        super().removeFilter(filter)
+        self._takes_events = None
 
     def emit_event(self, level: int, event: str, message: str, extra: dict[str, Any]) -> None:
         """An event of ``log_event`` without a LogRecord: the same fields in the same order as ``emit``

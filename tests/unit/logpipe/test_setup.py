@@ -268,3 +268,29 @@ def test_another_handler_on_the_way_still_gets_every_event(tmp_path: Path) -> No
     pipeline.stop()
     assert [r.__dict__["event"] for r in seen] == ["message.received"]
     assert [r["event"] for r in read(tmp_path / "other.txt")] == ["message.received"]
+
+
+@pytest.mark.usefixtures("restore_root")
+def test_a_filter_or_formatter_set_on_the_pipeline_later_still_sees_every_event(tmp_path: Path) -> None:
+    """Whether an event may skip the LogRecord is worked out once, so changing the handler must redo it."""
+    pipeline = setup_logging("later", log_dir=tmp_path, fluent=False)
+    handler = logging.getLogger().handlers[0]
+    log = get_logger("svc.views")
+    log_event(log, "message.received", "before", content_length=1)
+    seen: list[str] = []
+
+    def keep(record: logging.LogRecord) -> bool:
+        seen.append(record.getMessage())
+        return record.getMessage() != "dropped"
+
+    handler.addFilter(keep)
+    log_event(log, "message.received", "filtered", content_length=2)
+    log_event(log, "message.received", "dropped", content_length=3)
+    handler.removeFilter(keep)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    log_event(log, "message.received", "plain text", content_length=4)
+    pipeline.stop()
+    assert seen == ["filtered", "dropped"]
+    lines = (tmp_path / "later.txt").read_text().splitlines()
+    assert [json.loads(line)["message"] for line in lines[:2]] == ["before", "filtered"]
+    assert lines[2:] == ["INFO plain text"]
