@@ -137,10 +137,12 @@ def idempotency_key(raw: str | None) -> str:
 
 
 def admission(message: MessageIn, raw_idem_key: str | None, user_rate: float, user_burst: int) -> Admission:
-    body = json.dumps([message.user, message.text, message.mode])
+    idem_key = idempotency_key(raw_idem_key)
+    # The body's hash tells a repeat from a conflict, so only a request with a key needs it.
+    body_hash = _digest(json.dumps([message.user, message.text, message.mode])) if idem_key else ""
     return Admission(
-        idem_key=idempotency_key(raw_idem_key),
-        body_hash=_digest(body),
+        idem_key=idem_key,
+        body_hash=body_hash,
         rate_key=RATE_PREFIX + _digest(message.user),
         interval_us=round(1_000_000 / user_rate) if user_rate > 0 else 0,
         burst=max(1, user_burst),
