@@ -28,20 +28,25 @@ PRIORITY: Final[dict[str, int]] = {
     "private_key": 0,
     "jwt": 1,
     "aws_key": 2,
-    "api_key": 3,
-    "bearer_token": 4,
-    "password": 5,
-    "iban": 6,
-    "credit_card": 7,
-    "ssn": 8,
-    "email": 9,
-    "ip_address": 10,
-    "phone": 11,
+    # A provider's key sent as "Authorization: Bearer <key>" is reported as the bearer token it is used as
+    # (the header says how it is used, its prefix only who issued it).
+    "bearer_key": 3,
+    "api_key": 4,
+    "bearer_token": 5,
+    "password": 6,
+    "iban": 7,
+    "credit_card": 8,
+    "ssn": 9,
+    "email": 10,
+    "ip_address": 11,
+    "phone": 12,
     # A keyword-less random token is reported (as api_key) only where nothing more specific claims it.
-    "loose_api_key": 12,
+    "loose_api_key": 13,
 }
 # Internal kinds and the contract's word for each.
-PUBLIC_KIND: Final[dict[str, str]] = {kind: kind for kind in PRIORITY} | {"loose_api_key": "api_key"}
+PUBLIC_KIND: Final[dict[str, str]] = (
+    {kind: kind for kind in PRIORITY} | {"loose_api_key": "api_key"} | {"bearer_key": "bearer_token"}
+)
 # For each kind, the kinds that win an overlap against it: a finder need not judge a candidate that one of
 # them already holds, the overlap resolver would drop it anyway.
 OUTRANKING: Final[dict[str, frozenset[str]]] = {

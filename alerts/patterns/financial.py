@@ -23,7 +23,14 @@ _SEPARATOR_RUN: Final = re.compile(r"[ \-.]+")
 _DOTTED_CARD: Final = re.compile(r"\d{4}(?:\.\d{4}){3}(?:\.\d{1,3})?")
 _CARD_SEPARATORS: Final = frozenset({" ", "-", "  "})
 _PRODUCT_CODE: Final = re.compile(r"barcode|\bean\b|ean-?13|gtin|\bupc\b|isbn|imei|\bsku\b|article|artikel")
-_ORDER: Final = re.compile(r"order|invoice|tracking|ticket|booking|reference|bestell|commande|pedido|заказ")
+# "Order number" as people write it in the languages of the chats we read: an order, a parcel or a booking
+# number is what a 3-2-4 or 12-13-digit number after it is.
+_ORDER_WORDS: Final = (
+    r"order|invoice|tracking|ticket|booking|reference|bestell|commande|pedido|encomenda|ordine|bestelling|"
+    r"beställning|zamówieni|objednávk|tilaus|sipari[şs]|rendelés|заказ|замовлен|παραγγελ|הזמנה|طلب|ऑर्डर|"
+    r"pesanan|đơn[ \t]hàng|订单|訂單|注文|주문"
+)
+_ORDER: Final = re.compile(_ORDER_WORDS)
 
 
 def _card_brand_ok(d: str) -> bool:
@@ -285,7 +292,7 @@ _SSN_CONTEXT: Final = re.compile(
 )
 # Words that say what else a 3-2-4 number is: an order, a part, a case, a phone...
 _SSN_NEG: Final = re.compile(
-    r"(?:order|invoice|tracking|ref|ticket|case|account|acct|phone|tel|call|fax|routing|zip|\bpart|"
+    rf"(?:{_ORDER_WORDS}|ref|case|account|acct|phone|tel|call|fax|routing|zip|\bpart|"
     r"\bitem|article|artikel|\bsku|serial|model|\blot\b|batch|\bpo\b|bestell|commande|pedido|"
     r"заказ|claim|policy|member|employee|badge)"
 )

@@ -488,6 +488,9 @@ def find_bearer(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
         if m is None:
             continue
         start, end = m.start("value"), m.end("value")
+        if any(h.kind == "api_key" and h.start == start and h.end == end for h in claimed):
+            out.append(Hit("bearer_key", start, end))
+            continue
         if outranked(start, end, "bearer_token", claimed):
             continue
         if _secretish(t.raw[start:end]):
