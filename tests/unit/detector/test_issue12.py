@@ -39,3 +39,51 @@ def test_a_grouped_ssn_without_order_words_is_still_one() -> None:
 def test_a_provider_key_sent_as_bearer_is_a_bearer_token(key: str) -> None:
     assert found(f"Authorization: Bearer {key}") == [("bearer_token", key)]
     assert found(f"token is {key}") == [("api_key", key)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'AssemblyInformationalVersion("5.1.20.3")',
+        "ProductVersion=3.8.4.12",
+        "nuget plugin 6.2.14.9 installed",
+        "package libzip 2.7.1.40 (backport)",
+        "bumped api to 4.11.2.8",
+        "mDNS responder on 224.0.0.251",
+        "the instance metadata lives at 169.254.169.254",
+        "an example from the docs: 198.51.100.77",
+        "2001:db8:1f::9 (RFC 3849) in the slide",
+        "bcast 172.16.255.255",
+    ],
+)
+def test_versions_and_addresses_that_name_no_machine(text: str) -> None:
+    assert [k for k, _ in found(text)] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("updated dns to 81.23.140.9 this morning", "81.23.140.9"),
+        ("client 198.51.100.23 blocked after 5 attempts", "198.51.100.23"),
+        ("peer 2a01:4f8:c17:3b2e:7a1:9c2:44e0:1b5:8443 dropped", "2a01:4f8:c17:3b2e:7a1:9c2:44e0:1b5"),
+    ],
+)
+def test_addresses_still_found(text: str, value: str) -> None:
+    assert found(text) == [("ip_address", value)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "shipment 3527 184026 73318",
+        "voucher 6120-447-902-318",
+        "IMEI 490154203237518",
+        "SSN 527-31-488 (one digit short)",
+    ],
+)
+def test_long_national_runs_and_named_ssns_are_no_phones(text: str) -> None:
+    assert [k for k, _ in found(text)] == []
+
+
+def test_a_long_international_number_is_still_a_phone() -> None:
+    assert found("call 0048 512 345 879") == [("phone", "0048 512 345 879")]
