@@ -156,6 +156,12 @@ _ATTRIBUTE: Final = re.compile(
 )
 
 
+_LAST_SEGMENT: Final = re.compile(r"[^_\-./]{8,}$")
+_STORE_REFERENCE: Final = re.compile(
+    r"(?:vault|ssm|sops|awssm|gcpsm|secretsmanager|keyvault|azurekeyvault|ref\+[a-z]+):|op://|arn:aws:"
+)
+
+
 def is_placeholder(value: str) -> bool:
     """Plain checks in order of cost; most real values fail the first few and return quickly."""
     if not value:
@@ -177,7 +183,16 @@ def is_placeholder(value: str) -> bool:
     # wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY): known to everyone, so no secret.
     if value.endswith(("EXAMPLE", "EXAMPLEKEY")):
         return True
-    return _VERB_PREFIX.match(low) is not None or _PLACEHOLDER_WORD.search(low) is not None
+    # A format's prefix with its body masked: hf_xxxx…, ghp_XXXX…, …/services/TXXXXXXXX/BXXXXXXXX/XXXX….
+    tail = _LAST_SEGMENT.search(value)
+    if tail is not None and tail.group().lower().count(tail.group()[0].lower()) == len(tail.group()):
+        return True
+    # Where the secret is kept, not the secret: vault:secret/data/db#password, op://vault/item/field.
+    return (
+        _STORE_REFERENCE.match(low) is not None
+        or _VERB_PREFIX.match(low) is not None
+        or _PLACEHOLDER_WORD.search(low) is not None
+    )
 
 
 # A dotted path of identifiers: model.tokenizer.eos_token, X25519.secret_length, req.body.password.

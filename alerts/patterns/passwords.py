@@ -608,6 +608,10 @@ def _url_credentials(t: Text, starts: Sequence[int]) -> list[Hit]:
     text = t.raw
     for lo, hi in merged_windows(t.url, 22, 200, len(text)):
         for m in _URL_CRED.finditer(t.low, lo, hi):
+            # mysql://<user:password>@host: the documentation's template of a URL.
+            user = text[m.start() : m.start("value")].split("://", 1)[-1]
+            if user.startswith(("<", "{", "[")):
+                continue
             if acceptable(text[m.start("value") : m.end("value")], strict=False):
                 out.append(Hit("password", m.start("value"), m.end("value")))
     return out

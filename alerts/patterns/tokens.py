@@ -306,10 +306,13 @@ def find_prefixed_keys(t: Text) -> list[Hit]:
             out.append(Hit("api_key", m.start(1), m.end(1)))
     if "hooks.slack.com" in text:
         for m in _SLACK_WEBHOOK.finditer(text):
-            out.append(Hit("api_key", m.start(), m.end()))
+            # (Not the documentation's .../services/TXXXXXXXX/BXXXXXXXX/XXXXXXXX...: its secret is masked.)
+            if not is_placeholder(m.group()):
+                out.append(Hit("api_key", m.start(), m.end()))
     if "/api/webhooks/" in text or ".webhook.office.com/" in text:
         for m in _CHAT_WEBHOOK.finditer(text):
-            out.append(Hit("api_key", m.start(), m.end()))
+            if not is_placeholder(m.group()):
+                out.append(Hit("api_key", m.start(), m.end()))
     return out
 
 

@@ -87,3 +87,22 @@ def test_long_national_runs_and_named_ssns_are_no_phones(text: str) -> None:
 
 def test_a_long_international_number_is_still_a_phone() -> None:
     assert found("call 0048 512 345 879") == [("phone", "0048 512 345 879")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'api_key: "ghp_XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"',
+        "HF_TOKEN=hf_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        "hook: https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
+        "db_password: vault:kv/prod/db#password",
+        "password = op://Private/Postgres/password",
+        "postgres://<username:password>@db:5432/app",
+    ],
+)
+def test_masked_bodies_templates_and_secret_store_references_are_no_secrets(text: str) -> None:
+    assert found(text) == []
+
+
+def test_an_empty_user_before_a_url_password_still_counts() -> None:
+    assert found("redis://:Wq7!pLm2zR@cache:6379") == [("password", "Wq7!pLm2zR")]
