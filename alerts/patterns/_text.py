@@ -186,6 +186,9 @@ KEY_HINTS: Final = (
     "dt0c01.",
     "tfp_",
     "q~",
+    "dckr_",
+    "aio_",
+    "ltai",
 )
 _AT_CLOSERS: Final = " \t)]}>"
 # Command lines that can carry a password flag (alerts.patterns.passwords reads them).

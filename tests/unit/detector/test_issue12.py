@@ -106,3 +106,24 @@ def test_masked_bodies_templates_and_secret_store_references_are_no_secrets(text
 
 def test_an_empty_user_before_a_url_password_still_counts() -> None:
     assert found("redis://:Wq7!pLm2zR@cache:6379") == [("password", "Wq7!pLm2zR")]
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "dckr_pat_4fT9kQ2mZ7xW1bR8cN3vL6yH0jD",
+        "shippo_live_3f9a1c7e2b8d4f6a0c5e9b1d7f3a8c2e6b4d0f9a",
+        "oy2k7d3m9x1q5w8z2c6v4b0n7m3l9k1j5h8g2f6d4s0a7p",
+        "rdme_" + "k3v9x2m7q1w8z5c4b6n0j2h7g3f9d1s5a8p4o6i2u7y3t9r1e5w8q2z4x6c0v3b7n9m1z5",
+        "aio_Kx7QmP2vR9tW4bN8cL3yH6jD1fZ5",
+        "patR7k2M9x4Q1w8Z5." + "3f9a1c7e2b8d4f6a" * 4,
+        "LTAI5tR9mK2xQ7wZ1cV8bN3y",
+    ],
+)
+def test_more_documented_key_formats(token: str) -> None:
+    assert found(f"the key {token} leaked") == [("api_key", token)]
+
+
+def test_a_planetscale_password_is_a_password() -> None:
+    value = "pscale_pw_Zr8kQ2mX7vW1bN9cL3yH6jD0fT4gS5aP2eR7uI"
+    assert found(f"mysql://app:{value}@aws.connect.psdb.cloud/db") == [("password", value)]
