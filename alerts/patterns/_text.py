@@ -53,6 +53,7 @@ _PW_ASCII: Final = (
     "mk",
     "lösen",
     "kata laluan",
+    "ww",
 )
 _PW_OTHER: Final = (
     "парол",
@@ -72,6 +73,8 @@ _PW_OTHER: Final = (
     "รหัสผ่าน",
     "mật khẩu",
     "contraseña",
+    "باسورد",
+    "פאסוורד",
 )
 _SEC_ASCII: Final = ("key", "secret", "token", "credential", "clave", "chave", "jeton")
 _SEC_OTHER: Final = ("ключ", "токен", "clé", "schlüssel")
@@ -207,6 +210,7 @@ CLI_COMMANDS: Final = (
     "http",
     "net use",
     "lftp",
+    "ldap",
 )
 # "use X as (the) password" in a few languages.
 AS_WORDS: Final = (" as ", " als ", " comme ", " como ", " come ")

@@ -64,7 +64,10 @@ _CONN: Final = (
     # Kubernetes env and similar lists: "- name: DB_PASSWORD" then "value: ..." on the next line.
     r"[\"']?[ \t]*\r?\n[ \t]*value[ \t]*:[ \t]*|"
     # <add key="SmtpPassword" value="..."/>: the keyword names the setting, the value attribute holds it.
-    r"[\"'][ \t]+value[ \t]*=[ \t]*)|"
+    r"[\"'][ \t]+value[ \t]*=[ \t]*|"
+    # ds.setPassword("..."), withPassword('...'): a setter's one string argument (not set_password("app",
+    # user, pw), whose first argument names a service).
+    r"\([ \t]*(?=\"[^\"\n]*\"[ \t]*\)|'[^'\n]*'[ \t]*\)))|"
     r"(?P<cop>[ \t]+(?:is|was|will[ \t]be|has[ \t]been|should[ \t]be|ist|lautet|war|est|c'est|c’est|"
     r"était|sera|"
     r"es|era|será|é|"
@@ -123,6 +126,10 @@ def _keyword_starts(t: Text) -> list[int]:
         if low[p - 1] in _PROCLITICS and (p == 1 or not _is_letter(low[p - 2])):
             out.append(p)
             continue
+        # ... and "the" as two ("الباسورد").
+        if low[max(0, p - 2) : p] == "ال" and (p == 2 or not _is_letter(low[p - 3])):
+            out.append(p)
+            continue
         if q > 0 and _is_letter(low[q - 1]):
             continue
         prefix = low[q:p]
@@ -134,7 +141,8 @@ def _keyword_starts(t: Text) -> list[int]:
 
 # "set/change the password to X" and "use X as (the) password".
 _USE_AS: Final = re.compile(
-    rf"\b(?:use|using|utilise|utilisez|usa|usar|benutze|nutze|verwende|try)[ \t]+{_VALUE}[ \t]+"
+    rf"\b(?:use|using|utilise|utilisez|usa|usar|benutze|nutze|verwende|try|set|put|chose|picked|mis|mets|"
+    rf"choisi|puse|elegí|coloquei|escolhi|messo|scelto|gekozen|gewählt)[ \t]+{_VALUE}[ \t]+"
     rf"(?:as|als|comme|como|come)[ \t]+(?:the[ \t]+|your[ \t]+|my[ \t]+|a[ \t]+|das[ \t]+|le[ \t]+|"
     rf"el[ \t]+|la[ \t]+)?"
     rf"(?:new[ \t]+|neues[ \t]+|nouveau[ \t]+)?(?:{_STRONG_KW})\b"
@@ -150,7 +158,10 @@ _CLI_PASSWORD: Final = re.compile(
     # Windows: net use Z: \\server\share /user:DOMAIN\name PASSWORD
     r"|net[ \t]+use\b[^\n|;&]{0,200}?[ \t]/user:[^\s/]{1,64}[ \t]+(?=[^\s/])"
     # lftp -u user,password
-    r"|lftp\b[^\n|;&]{0,160}?[ \t]-u[ \t]+[^\s,]{1,64},)" + _VALUE
+    r"|lftp\b[^\n|;&]{0,160}?[ \t]-u[ \t]+[^\s,]{1,64},"
+    # OpenLDAP's tools: -w passwd (the bind password; -W prompts for it).
+    r"|ldap(?:search|modify|add|delete|whoami|passwd|compare|modrdn|exop)\b[^\n|;&]{0,160}?[ \t]-w[ \t]+)"
+    + _VALUE
 )
 # A misspelled keyword before ':' or 'is' ("PASSWROD: c0ff33475!", "my pasword is Gp3jCEqKF&Tu"): one
 # typo away from the word (as typed in a hurry), and the value must look like a password; after "is" a
@@ -805,6 +816,86 @@ def _service_pairs(t: Text, starts: Sequence[int]) -> list[Hit]:
     return out
 
 
+# "пароль від wi-fi 07h*je49FRv", "the password I set yesterday was Bayern25$", "密码mmnz30BXC", "pw so
+# here: tiger-cloud-tiger50": chat puts a few words of its own between the keyword and the password, in any
+# language. Within the next five words on the keyword's line (or alone on the next line, after a keyword that
+# ends its own), the first word shaped like a password (three kinds of characters, two letters, six or more
+# characters) is the password; prose, e-mail addresses, links, versions, handles and settings are not.
+_NEAR_KW: Final = re.compile(rf"(?:{_STRONG_KW}|{_WEAK_KW}|ww|باسورد|פאסוורד)(?:-?nya)?")
+_NEAR_WORDS: Final = 5
+_NEAR_TOKEN: Final = re.compile(r"[^\s\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af，。、！？；：「」（）]+")
+_NEAR_LEAD: Final = "\"'`«“„「『(<[:"
+_NEAR_TRAIL: Final = "\"'`»”“」』)>],.;:?"
+_NOT_A_PASSWORD_WORD: Final = re.compile(
+    r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}|[a-z][a-z0-9+.\-]*://.*|www\..*|[@#/~].*|[A-Za-z_][\w.\-]*=.*|"
+    r"v?\d+(?:\.\d+)+(?:[\-+][\w.]*)?"
+)
+
+
+_CODE_CHARS: Final = frozenset("\"'`(){}[]<>:;")
+
+
+def _password_shaped(word: str) -> bool:
+    return (
+        6 <= len(word) <= 64
+        and char_classes(word) >= 3
+        and sum(c.isalpha() for c in word) >= 2
+        # Quotes, brackets and colons inside make it code or a setting ("getpass('Password", "postgres:16").
+        and _CODE_CHARS.isdisjoint(word)
+        # "Reset-Mail", "Wi-Fi-Router": hyphenated words are language.
+        and _HYPHENATED.fullmatch(word) is None
+        and _NOT_A_PASSWORD_WORD.fullmatch(word) is None
+        # "1Password", "Passwort-Manager": where passwords are kept.
+        and _NEAR_KW.search(word.lower()) is None
+        and acceptable(word, strict=True)
+    )
+
+
+def _near_keyword(t: Text, starts: Sequence[int], taken: Sequence[Hit]) -> list[Hit]:
+    text, low = t.raw, t.low
+    out: list[Hit] = []
+    for p in starts:
+        kw = _NEAR_KW.match(low, p)
+        if kw is None:
+            continue
+        end = kw.end()
+        # In an alphabetic script a space follows the keyword ("passport", "password_hash", "password)" are
+        # other words or code); in Chinese or Japanese the keyword touches the next word. "password: X" and
+        # "password=X" are the keyword rule's, which has read them already.
+        if _is_letter(low[end - 1]) and low[end : end + 1] not in (" ", "\t", "\n"):
+            continue
+        # Another rule already read this keyword's value.
+        if any(p <= h.start < end + 80 for h in taken):
+            continue
+        line_end = low.find("\n", end)
+        line_end = len(low) if line_end < 0 else line_end
+        lo, hi = end, min(line_end, end + 80)
+        if not low[lo:hi].strip(" \t"):
+            # The keyword is its line: the password alone on the next one.
+            if low[low.rfind("\n", 0, p) + 1 : line_end].strip() != kw.group():
+                continue
+            nxt = low.find("\n", line_end + 1)
+            lo, hi = line_end + 1, len(low) if nxt < 0 else nxt
+            if hi - lo > 80 or len(low[lo:hi].split()) != 1:
+                continue
+        for i, m in enumerate(_NEAR_TOKEN.finditer(text, lo, hi)):
+            if i >= _NEAR_WORDS:
+                break
+            start, stop = m.span()
+            while start < stop and text[start] in _NEAR_LEAD:
+                start += 1
+            while stop > start and text[stop - 1] in _NEAR_TRAIL:
+                stop -= 1
+            word = text[start:stop]
+            if _password_shaped(word):
+                out.append(Hit("password", start, stop))
+                break
+            # A sentence that ends before any password gave none.
+            if m.group()[-1:] in ".?!" and not _password_shaped(m.group()):
+                break
+    return out
+
+
 _RULES: Final = (
     _auth_pairs,
     _set_to,
@@ -833,4 +924,5 @@ def find_passwords(t: Text) -> list[Hit]:
     out += _keyword_phrases(t, starts, pairs)
     for rule in _RULES:
         out += rule(t, starts)
+    out += _near_keyword(t, starts, out)
     return out

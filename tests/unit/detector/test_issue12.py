@@ -127,3 +127,41 @@ def test_more_documented_key_formats(token: str) -> None:
 def test_a_planetscale_password_is_a_password() -> None:
     value = "pscale_pw_Zr8kQ2mX7vW1bN9cL3yH6jD0fT4gS5aP2eR7uI"
     assert found(f"mysql://app:{value}@aws.connect.psdb.cloud/db") == [("password", value)]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("пароль від роутера Kq7#vLm2pZ", "Kq7#vLm2pZ"),
+        ("the password I chose yesterday was Tulip77$x", "Tulip77$x"),
+        ("pw so here: fern-lake-rocket82", "fern-lake-rocket82"),
+        ("密码Zx81wQmplk", "Zx81wQmplk"),
+        ("heslo na wifi je Jaro2019!x", "Jaro2019!x"),
+        ("passwordnya melati_2207", "melati_2207"),
+        ("ww Tulpen.4821 gebruiker anna", "Tulpen.4821"),
+        ("الباسورد Qm8#rTz1", "Qm8#rTz1"),
+        ("password\nGh4%kLp9Wz\nthanks", "Gh4%kLp9Wz"),
+        ("the temp password you gave me (Xy7-pQr&2w) fails", "Xy7-pQr&2w"),
+        ("ldapwhoami -x -D cn=admin,dc=corp -w Birch.4410 -H ldap://ldap1", "Birch.4410"),
+        ('conn.setPassword("maple-orbit-lantern7");', "maple-orbit-lantern7"),
+        ("j'ai mis Rx82!kLq comme mot de passe", "Rx82!kLq"),
+    ],
+)
+def test_a_password_a_few_words_after_its_keyword(text: str, value: str) -> None:
+    assert ("password", value) in found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the password is stored in 1Password under Prod",
+        "Passwort vergessen, die Reset-Mail kam nicht",
+        "password_hash TEXT NOT NULL, user_id2 INT",
+        'keyring.set_password("billing-app", username, password)',
+        "my password has 12 characters and a digit",
+        "pw reset link: https://acme.test/r?t=Ab3xYz9Q",
+        "password manager v2.4.1-beta is out",
+    ],
+)
+def test_no_password_near_a_keyword_that_gives_none(text: str) -> None:
+    assert [k for k, _ in found(text) if k == "password"] == []
