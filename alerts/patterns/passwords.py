@@ -888,6 +888,9 @@ def _near_keyword(t: Text, starts: Sequence[int], taken: Sequence[Hit]) -> list[
                 stop -= 1
             word = text[start:stop]
             if _password_shaped(word):
+                # "pass SKU-12345-ab to the api": the verb, handing something on.
+                if kw.group() == "pass" and low.startswith((" to ", " into ", " on "), stop):
+                    break
                 out.append(Hit("password", start, stop))
                 break
             # A sentence that ends before any password gave none.

@@ -165,3 +165,8 @@ def test_a_password_a_few_words_after_its_keyword(text: str, value: str) -> None
 )
 def test_no_password_near_a_keyword_that_gives_none(text: str) -> None:
     assert [k for k, _ in found(text) if k == "password"] == []
+
+
+def test_pass_as_a_verb_hands_something_on() -> None:
+    assert found("pass Build-42x to the next stage") == []
+    assert found("pass Build-42x") == [("password", "Build-42x")]
