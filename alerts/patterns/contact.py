@@ -223,9 +223,10 @@ def find_emails(t: Text) -> list[Hit]:
 
 # --- phone -------------------------------------------------------------------------------------------------
 
-# "tel:+1...", and vCard lines ("TEL;TYPE=CELL:+1 ..."): the only ":" a phone number may follow directly.
+# "tel:+1...", "sms:+1..." links, and vCard lines ("TEL;TYPE=CELL:+1 ..."): the only ":" a phone number may
+# follow directly.
 _PHONE_KEYS: Final = "|".join(
-    f"(?<=(?i:{key}:))" for key in ("tel", "cell", "work", "home", "fax", "voice", "phone")
+    f"(?<=(?i:{key}:))" for key in ("tel", "sms", "cell", "work", "home", "fax", "voice", "phone")
 )
 # A run of digits with the separators phone numbers use. The lookarounds keep it from starting or ending
 # inside a longer run (card numbers, tracking numbers), and every quantifier is bounded.
@@ -272,7 +273,8 @@ _DOTTED_OK: Final = re.compile(
 )
 # Context is read as words: each word of the window is tested against prefixes (str.startswith with a
 # tuple runs in C), which is several times cheaper than searching an alternation pattern.
-_CONTEXT_WORDS: Final = re.compile(r"[^\W\d_]+|[#$€£¥₽№]")
+# (Devanagari's vowel signs and anusvara are marks, not letters, to \w: "नंबर" is one word all the same.)
+_CONTEXT_WORDS: Final = re.compile(r"(?:[^\W\d_]|[\u0900-\u0963\u0970-\u097f])+|[#$€£¥₽№]")
 _PHONE_WORDS: Final = (
     "phone",
     "tel",
@@ -326,14 +328,42 @@ _PHONE_WORDS: Final = (
     "telefoon",
     "手機",
     "연락처",
+    "फोन",
+    "फ़ोन",
+    "هاتف",
+    "جوال",
+    "موبايل",
+    "טלפון",
+    "נייד",
+    "sđt",
+    "điện",
+    "τηλ",
+    "κινητ",
+    "puhelin",
+    "telefonnummer",
 )
 # Words that say "number" without saying which: they mean what the word before them means ("phone number",
 # "order number", "numéro de commande").
-_GENERIC_NUMBER: Final = ("number", "nummer", "numéro", "numero", "número", "номер")
+_GENERIC_NUMBER: Final = (
+    "number",
+    "nummer",
+    "numéro",
+    "numero",
+    "número",
+    "номер",
+    "nomor",
+    "numer",
+    "numara",
+    "नंबर",
+    "νούμερο",
+    "αριθμ",
+    "رقم",
+    "מספר",
+)
 # Abbreviations of "number" mean what the word before them means ("mobile no", "order no") and nothing alone.
 _SHORT_NUMBER: Final = frozenset({"no", "nr", "num", "nº", "n°"})
 # In scripts without spaces the context is one run of characters: these are looked for inside it.
-_CJK_PHONE: Final = ("電話", "电话", "手机", "手機", "携帯", "전화", "연락처")
+_CJK_PHONE: Final = ("電話", "电话", "手机", "手機", "携帯", "전화", "연락처", "联系", "聯繫", "聯絡")
 _CJK_NOT_PHONE: Final = (
     "주문",
     "송장",
@@ -515,6 +545,41 @@ _NEG_WORDS: Final = (
     "sendung",
     "colis",
     "paquete",
+    # Order, tracking and parcel words of the other languages chats are written in.
+    "zamówieni",
+    "objednávk",
+    "tilaus",
+    "sipariş",
+    "siparis",
+    "takip",
+    "kargo",
+    "pesanan",
+    "resi",
+    "παραγγελ",
+    "הזמנה",
+    "משלוח",
+    "طلب",
+    "الطلب",
+    "تتبع",
+    "التتبع",
+    "شحنة",
+    "ऑर्डर",
+    "ट्रैकिंग",
+    "đơn",
+    "vận",
+    "ttn",
+    "ттн",
+    "посилк",
+    "замовлен",
+    "заказ",
+    "відправлен",
+    "отправлен",
+    "zásilk",
+    "lähetys",
+    "ordine",
+    "bestelling",
+    "beställning",
+    "encomenda",
 )
 _NEG_EXACT: Final = frozenset({"id", "no", "v", "po", "ts", "pin", "lot", "ref", "eur", "usd", "zip", "date"})
 

@@ -170,3 +170,28 @@ def test_no_password_near_a_keyword_that_gives_none(text: str) -> None:
 def test_pass_as_a_verb_hands_something_on() -> None:
     assert found("pass Build-42x to the next stage") == []
     assert found("pass Build-42x") == [("password", "Build-42x")]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("nomor saya 0813 5521 7790", "0813 5521 7790"),
+        ("मेरा नंबर 9826143075", "9826143075"),
+        ("联系方式 13812764590", "13812764590"),
+        ("sms:+14155238886", "+14155238886"),
+    ],
+)
+def test_phone_words_of_more_languages(text: str, value: str) -> None:
+    assert found(text) == [("phone", value)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kargo takip numarası 071234567890 güncellenmedi",
+        "رقم التتبع 360095510850",
+        "nomor pesanan 0813 5521 7790",
+    ],
+)
+def test_order_and_tracking_words_of_more_languages(text: str) -> None:
+    assert found(text) == []
