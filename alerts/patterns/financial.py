@@ -15,12 +15,21 @@ from ._text import Text
 # A class repeat, not a repeated group: the engine runs it in one tight loop. Separators are checked after.
 # (Not after "+": "+49 1522 1732634" is a phone number, whatever its Luhn sum.)
 # (Followed by its expiry date, "5371-6145-7950-5502 06/29 133", it still ends there.)
+# (After a hyphen only in Hebrew, where a prefix joins a number with one: "ב-5595 1105 ...", "charged at".)
 _CARD: Final = re.compile(
-    rf"(?<!{WORD}|[-+])(?<!\d[ \-.])\d[\d \-.]{{10,46}}\d(?!{WORD}|[-/]|\.\d|[ \-](?!\d\d/\d\d)\d)"
+    rf"(?<!{WORD}|\+)(?<![^\u05d0-\u05ea]-)(?<!^-)(?<!\d[ \-.])\d[\d \-.]{{10,46}}\d"
+    rf"(?!{WORD}|[-/]|\.\d|[ \-](?!\d\d/\d\d)\d)"
 )
+# A card glued to the word before it, as typed in a hurry ("number4245...", "is4245-8921-...", "CB2500..."):
+# only after a whole word of letters, so a hash or an id ("a3f4111...", "x9_4111...") is not read this way.
+_GLUED_CARD: Final = re.compile(r"\d(?:[ \-]?\d){11,18}(?![\w\-]|[ \-]\d)")
+_LETTERS_BEFORE: Final = re.compile(r"(?<![\w\-])[^\W\d_]{1,12}$")
 _SEPARATOR_RUN: Final = re.compile(r"[ \-.]+")
 # Dots only between groups of four ("4556.7375.8689.9855"): other dotted runs are amounts and versions.
-_DOTTED_CARD: Final = re.compile(r"\d{4}(?:\.\d{4}){3}(?:\.\d{1,3})?")
+# (And American Express's 4-6-5, Diners' 4-6-4 and UATP's 4-5-6 groups: "3445.458252.08738".)
+_DOTTED_CARD: Final = re.compile(
+    r"\d{4}(?:\.\d{4}){3}(?:\.\d{1,3})?|\d{4}\.\d{6}\.\d{4,5}|\d{4}\.\d{5}\.\d{6}"
+)
 _CARD_SEPARATORS: Final = frozenset({" ", "-", "  "})
 _PRODUCT_CODE: Final = re.compile(r"barcode|\bean\b|ean-?13|gtin|\bupc\b|isbn|imei|\bsku\b|article|artikel")
 # "Order number" as people write it in the languages of the chats we read: an order, a parcel or a booking
@@ -124,6 +133,20 @@ def find_cards(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
             if hi - lo <= 13 and _ORDER.search(before):
                 continue
             out.append(Hit("credit_card", start, end))
+    raw = t.raw
+    for anchor in t.iban_anchors:
+        if (
+            anchor == 0
+            or not raw[anchor - 1].isalpha()
+            or _LETTERS_BEFORE.search(raw, max(0, anchor - 12), anchor) is None
+        ):
+            continue
+        m = _GLUED_CARD.match(raw, anchor)
+        if m is None or (claimed and outranked(m.start(), m.end(), "credit_card", claimed)):
+            continue
+        value = m.group()
+        if len(set(_SEPARATOR_RUN.findall(value))) <= 1 and _is_card(value.replace(" ", "").replace("-", "")):
+            out.append(Hit("credit_card", m.start(), m.end()))
     return out
 
 

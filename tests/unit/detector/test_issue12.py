@@ -195,3 +195,26 @@ def test_phone_words_of_more_languages(text: str, value: str) -> None:
 )
 def test_order_and_tracking_words_of_more_languages(text: str) -> None:
     assert found(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("amex 3782.822463.10005 please", "3782.822463.10005"),
+        ("uatp 1234.56789.012346", None),
+        ("card number4111111111111111 exp 0927", "4111111111111111"),
+        ("it is4111-1111-1111-1111 cvv on back", "4111-1111-1111-1111"),
+        ("חייבו אותי ב-4111 1111 1111 1111", "4111 1111 1111 1111"),
+    ],
+)
+def test_cards_dotted_in_their_groups_glued_to_a_word_or_a_hebrew_prefix(
+    text: str, value: str | None
+) -> None:
+    assert found(text) == ([("credit_card", value)] if value else [])
+
+
+@pytest.mark.parametrize(
+    "text", ["sha a3f4111111111111111 ok", "id x_4111111111111111", "range 10-4111111111111111"]
+)
+def test_no_card_inside_a_hash_an_id_or_after_a_hyphen(text: str) -> None:
+    assert [k for k, _ in found(text) if k == "credit_card"] == []
