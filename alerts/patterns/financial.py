@@ -141,12 +141,12 @@ def find_cards(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
             or _LETTERS_BEFORE.search(raw, max(0, anchor - 12), anchor) is None
         ):
             continue
-        m = _GLUED_CARD.match(raw, anchor)
-        if m is None or (claimed and outranked(m.start(), m.end(), "credit_card", claimed)):
+        glued = _GLUED_CARD.match(raw, anchor)
+        if glued is None or (claimed and outranked(glued.start(), glued.end(), "credit_card", claimed)):
             continue
-        value = m.group()
+        value = glued.group()
         if len(set(_SEPARATOR_RUN.findall(value))) <= 1 and _is_card(value.replace(" ", "").replace("-", "")):
-            out.append(Hit("credit_card", m.start(), m.end()))
+            out.append(Hit("credit_card", glued.start(), glued.end()))
     return out
 
 
