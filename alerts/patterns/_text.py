@@ -228,7 +228,18 @@ def _keyword_flags() -> dict[str, int]:
     for word in CLI_COMMANDS:
         words[word] = _CLI
     # (And SQL's IDENTIFIED BY, which passwords.find_passwords reads wherever the word is.)
-    for word in ("cred", "login", "identifiant", "zugangsdaten", "identified"):
+    # (And the calls and DSNs that take a user and a password: connect(...), new PDO(...), user:pw@tcp(...).)
+    for word in (
+        "cred",
+        "login",
+        "identifiant",
+        "zugangsdaten",
+        "identified",
+        "connect",
+        "pdo(",
+        "@tcp(",
+        "@unix(",
+    ):
         words[word] = _CRED
     for word in AS_WORDS:
         words[word] = _AS

@@ -899,7 +899,39 @@ def _near_keyword(t: Text, starts: Sequence[int], taken: Sequence[Hit]) -> list[
     return out
 
 
+# smtp.login("ana@x.it", "pw"), DriverManager.getConnection(url, "user", "pw"), new PDO($dsn, 'user', 'pw'),
+# mysqli_connect('host', 'user', 'pw', 'db'): a login or connect call's string argument after the user's is
+# the password (a DSN or host may come first).
+_LOGIN_CALL: Final = re.compile(
+    r"(?:login|connect(?:ion)?|pdo)[ \t]*\([ \t]*"
+    r"(?:[\"'][^\"'\n]{1,200}[\"'][ \t]*,[ \t]*)?"
+    r"[\"'][^\"'\n]{1,64}[\"'][ \t]*,[ \t]*"
+    r"[\"'](?P<value>[^\"'\n]{3,128})[\"'][ \t]*[,)]"
+)
+# Go's MySQL driver DSN: user:password@tcp(host:port)/db, user:password@unix(/path)/db.
+_GO_DSN: Final = re.compile(r"[\w.\-]{1,64}:(?P<value>[^\s:@/\"']{3,128})@(?:tcp|unix)\(")
+
+
+def _login_calls(t: Text, starts: Sequence[int]) -> list[Hit]:
+    low = t.low
+    out: list[Hit] = []
+    for p in t.cred:
+        m = None
+        if low.startswith(("login", "connect", "pdo("), p):
+            m = _LOGIN_CALL.match(low, p)
+        elif low.startswith(("@tcp(", "@unix("), p):
+            m = _GO_DSN.search(low, max(0, p - 200), p + 6)
+        if m is None:
+            continue
+        start, end = m.span("value")
+        value = t.raw[start:end]
+        if char_classes(value) >= 2 and acceptable(value, strict=False):
+            out.append(Hit("password", start, end))
+    return out
+
+
 _RULES: Final = (
+    _login_calls,
     _auth_pairs,
     _set_to,
     _service_pairs,

@@ -192,8 +192,10 @@ _AWS_SECRET_NAMES: Final = ("aws", "amazon", "secretaccess", "secret_access", "s
 # Django's SECRET_KEY is 40 characters of base64 too: "secret key" alone does not say AWS.
 _AWS_SECRET_CONTEXT: Final = re.compile(r"aws|amazon|secret[_\- ]?access|\bs3\b")
 
+# (A "." after the signature ends the sentence, as long as no fourth segment follows it.)
 _JWT: Final = re.compile(
-    r"(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*(?![A-Za-z0-9_\-.])"
+    r"(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*"
+    r"(?![A-Za-z0-9_\-]|\.[A-Za-z0-9_\-])"
 )
 _BEARER: Final = re.compile(
     r"(?<![A-Za-z])bearer\)?[ \t]*:?[ \t]+(?P<value>[A-Za-z0-9\-._~+/]{12,512}=*)(?![A-Za-z0-9\-._~+/=])"

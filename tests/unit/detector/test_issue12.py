@@ -218,3 +218,24 @@ def test_cards_dotted_in_their_groups_glued_to_a_word_or_a_hebrew_prefix(
 )
 def test_no_card_inside_a_hash_an_id_or_after_a_hyphen(text: str) -> None:
     assert [k for k, _ in found(text) if k == "credit_card"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ('server.login("ops@harbor.io", "Qv7-lake!Pine")', "Qv7-lake!Pine"),
+        ('DriverManager.getConnection(url, "app", "Tq9~mesa=41")', None),
+        ('DriverManager.getConnection("jdbc:mysql://db/app", "app", "Tq9~mesa=41");', "Tq9~mesa=41"),
+        ("$db = new PDO('pgsql:host=db;dbname=app', 'app', 'cedar-moth-77');", "cedar-moth-77"),
+        ("mysqli_connect('db', 'shop', 'Wren#5512', 'shop');", "Wren#5512"),
+        ('sql.Open("mysql", "app:ochre-fern42@tcp(db:3306)/app")', "ochre-fern42"),
+    ],
+)
+def test_the_password_argument_of_a_login_or_connect_call(text: str, value: str | None) -> None:
+    passwords = [v for k, v in found(text) if k == "password"]
+    assert passwords == ([value] if value else [])
+
+
+def test_a_jwt_at_the_end_of_a_sentence() -> None:
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbmEifQ.c2lnbmF0dXJlLWJ5dGVz"
+    assert found(f"here is the token {jwt}.") == [("jwt", jwt)]
