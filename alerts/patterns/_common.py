@@ -156,7 +156,6 @@ _ATTRIBUTE: Final = re.compile(
 )
 
 
-_LAST_SEGMENT: Final = re.compile(r"[^_\-./]{8,}$")
 _STORE_REFERENCE: Final = re.compile(
     r"(?:vault|ssm|sops|awssm|gcpsm|secretsmanager|keyvault|azurekeyvault|ref\+[a-z]+):|op://|arn:aws:"
 )
@@ -184,8 +183,8 @@ def is_placeholder(value: str) -> bool:
     if value.endswith(("EXAMPLE", "EXAMPLEKEY")):
         return True
     # A format's prefix with its body masked: hf_xxxx…, ghp_XXXX…, …/services/TXXXXXXXX/BXXXXXXXX/XXXX….
-    tail = _LAST_SEGMENT.search(value)
-    if tail is not None and tail.group().lower().count(tail.group()[0].lower()) == len(tail.group()):
+    tail = low[max(map(low.rfind, "_-./")) + 1 :]
+    if len(tail) >= 8 and tail.count(tail[0]) == len(tail):
         return True
     # Where the secret is kept, not the secret: vault:secret/data/db#password, op://vault/item/field.
     return (
