@@ -211,22 +211,35 @@ def _speed_worker(name: str, limit: int) -> None:
     print(json.dumps({"rate": throughput(detect, texts, repeats)}))
 
 
-def speed(name: str, limit: int) -> list[float]:
-    """The detector's rate in one fresh process per seed of SPEED_SEEDS (empty: not installed)."""
-    rates = []
+def _one_rate(name: str, seed: int, limit: int) -> float | None:
+    env = os.environ | {"PYTHONHASHSEED": str(seed), "TOKENIZERS_PARALLELISM": "false"}
+    done = subprocess.run(
+        [sys.executable, __file__, "--speed-worker", name, "--limit", str(limit)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rate: float | None = json.loads(done.stdout.strip().splitlines()[-1])["rate"]
+    return rate
+
+
+def speeds(names: list[str], limit: int) -> dict[str, list[float]]:
+    """Each detector's rate in one fresh process per seed of SPEED_SEEDS (an empty list: not installed).
+    The detectors take turns within each seed, so a burst of load on a shared machine slows one process of
+    several detectors rather than every process of one."""
+    rates: dict[str, list[float]] = {name: [] for name in names}
+    missing: set[str] = set()
     for seed in SPEED_SEEDS:
-        env = os.environ | {"PYTHONHASHSEED": str(seed), "TOKENIZERS_PARALLELISM": "false"}
-        done = subprocess.run(
-            [sys.executable, __file__, "--speed-worker", name, "--limit", str(limit)],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        rate = json.loads(done.stdout.strip().splitlines()[-1])["rate"]
-        if rate is None:
-            return []
-        rates.append(rate)
+        for name in names:
+            if name in missing:
+                continue
+            rate = _one_rate(name, seed, limit)
+            if rate is None:
+                missing.add(name)
+                rates[name] = []
+            else:
+                rates[name].append(rate)
     return rates
 
 
@@ -292,7 +305,7 @@ def main() -> None:
         latencies[mix] = latency(long_messages(rows, args.long, mix=mix), scan)
 
     # Speed first, each detector in fresh processes (SPEED_SEEDS), before this one loads any competitor.
-    rates: dict[str, list[float]] = {name: speed(name, args.limit) for name in CONTENDERS}
+    rates = speeds(list(CONTENDERS), args.limit)
     sets = {path.stem: load(path) for path in WRITTEN}
     heldout_rows = [row for rows_of_set in sets.values() for row in rows_of_set]
     results: dict[str, tuple[Scores, float]] = {}
