@@ -167,7 +167,9 @@ _CLI_PASSWORD: Final = re.compile(
 # typo away from the word (as typed in a hurry), and the value must look like a password; after "is" a
 # strong one (three kinds of characters, eight or more). Found from the sign back (signs are rarer than the
 # letter "p").
-_TYPO_SIGNS: Final = (":", "=", "→", "->", " is ")
+# A word of 5 to 10 letters starting with "p", then a sign or " is " (one pass, from each "p": the literal
+# first lets the engine jump between them, the lookbehind after it keeps the word whole).
+_TYPO_KEYWORD: Final = re.compile(r"p(?<![^\W\d_]p)[a-z]{4,9}(?=[ \t]*(?:[:=→]|->)|[ \t]+is[ \t])")
 _TYPO_CONNECTOR: Final = re.compile(r"[ \t]*(?:[:=→]|->)[ \t]*|[ \t]+(?P<cop>is)[ \t]+")
 _TYPO_OF: Final = ("password", "passwort", "passwd")
 _NOT_TYPOS: Final = frozenset(
@@ -195,21 +197,8 @@ def find_misspelled_passwords(t: Text) -> list[Hit]:
     """Passwords after a keyword typed with one slip ("PASSWROD: c0ff33475!", "passwod=fjdD&Ysa67h&B")."""
     text, low = t.raw, t.low
     out: list[Hit] = []
-    connectors = [c for sign in _TYPO_SIGNS if sign in low for c in find_all(low, sign)]
-    for c in connectors:
-        # A keyword starting with "p" ends just before the sign.
-        p = low.rfind("p", max(0, c - 12), c)
-        if p < 0:
-            continue
-        end = c
-        while end > p and low[end - 1] in " \t":
-            end -= 1
-        start = end
-        while start > 0 and end - start <= 10 and "a" <= low[start - 1] <= "z":
-            start -= 1
-        word = low[start:end]
-        if not 5 <= len(word) <= 10 or word[0] != "p" or (start > 0 and low[start - 1].isalpha()):
-            continue
+    for typo in _TYPO_KEYWORD.finditer(low):
+        word, end = typo.group(), typo.end()
         if word in _NOT_TYPOS or not any(_one_edit(word, target) for target in _TYPO_OF):
             continue
         conn = _TYPO_CONNECTOR.match(low, end)
