@@ -94,8 +94,10 @@ def scan(text: str) -> list[Finding]:
     # phone-shaped candidate inside one is not validated.
     if t.iban_anchors or t.iban_words:
         hits.extend(find_ibans(t))
-    if t.runs:
+    if t.runs or t.iban_anchors:
+        # (A card glued to a word is no digit run of its own, only an anchor.)
         hits.extend(find_cards(t, hits))
+    if t.runs:
         hits.extend(find_ssns(t, hits))
     if t.runs or ":" in raw:
         hits.extend(find_ips(t))

@@ -28,20 +28,25 @@ PRIORITY: Final[dict[str, int]] = {
     "private_key": 0,
     "jwt": 1,
     "aws_key": 2,
-    "api_key": 3,
-    "bearer_token": 4,
-    "password": 5,
-    "iban": 6,
-    "credit_card": 7,
-    "ssn": 8,
-    "email": 9,
-    "ip_address": 10,
-    "phone": 11,
+    # A provider's key sent as "Authorization: Bearer <key>" is reported as the bearer token it is used as
+    # (the header says how it is used, its prefix only who issued it).
+    "bearer_key": 3,
+    "api_key": 4,
+    "bearer_token": 5,
+    "password": 6,
+    "iban": 7,
+    "credit_card": 8,
+    "ssn": 9,
+    "email": 10,
+    "ip_address": 11,
+    "phone": 12,
     # A keyword-less random token is reported (as api_key) only where nothing more specific claims it.
-    "loose_api_key": 12,
+    "loose_api_key": 13,
 }
 # Internal kinds and the contract's word for each.
-PUBLIC_KIND: Final[dict[str, str]] = {kind: kind for kind in PRIORITY} | {"loose_api_key": "api_key"}
+PUBLIC_KIND: Final[dict[str, str]] = (
+    {kind: kind for kind in PRIORITY} | {"loose_api_key": "api_key"} | {"bearer_key": "bearer_token"}
+)
 # For each kind, the kinds that win an overlap against it: a finder need not judge a candidate that one of
 # them already holds, the overlap resolver would drop it anyway.
 OUTRANKING: Final[dict[str, frozenset[str]]] = {
@@ -151,6 +156,11 @@ _ATTRIBUTE: Final = re.compile(
 )
 
 
+_STORE_REFERENCE: Final = re.compile(
+    r"(?:vault|ssm|sops|awssm|gcpsm|secretsmanager|keyvault|azurekeyvault|ref\+[a-z]+):|op://|arn:aws:"
+)
+
+
 def is_placeholder(value: str) -> bool:
     """Plain checks in order of cost; most real values fail the first few and return quickly."""
     if not value:
@@ -172,7 +182,16 @@ def is_placeholder(value: str) -> bool:
     # wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY): known to everyone, so no secret.
     if value.endswith(("EXAMPLE", "EXAMPLEKEY")):
         return True
-    return _VERB_PREFIX.match(low) is not None or _PLACEHOLDER_WORD.search(low) is not None
+    # A format's prefix with its body masked: hf_xxxx…, ghp_XXXX…, …/services/TXXXXXXXX/BXXXXXXXX/XXXX….
+    tail = low[max(map(low.rfind, "_-./")) + 1 :]
+    if len(tail) >= 8 and tail.count(tail[0]) == len(tail):
+        return True
+    # Where the secret is kept, not the secret: vault:secret/data/db#password, op://vault/item/field.
+    return (
+        _STORE_REFERENCE.match(low) is not None
+        or _VERB_PREFIX.match(low) is not None
+        or _PLACEHOLDER_WORD.search(low) is not None
+    )
 
 
 # A dotted path of identifiers: model.tokenizer.eos_token, X25519.secret_length, req.body.password.

@@ -53,6 +53,7 @@ _PW_ASCII: Final = (
     "mk",
     "lösen",
     "kata laluan",
+    "ww",
 )
 _PW_OTHER: Final = (
     "парол",
@@ -72,6 +73,8 @@ _PW_OTHER: Final = (
     "รหัสผ่าน",
     "mật khẩu",
     "contraseña",
+    "باسورد",
+    "פאסוורד",
 )
 _SEC_ASCII: Final = ("key", "secret", "token", "credential", "clave", "chave", "jeton")
 _SEC_OTHER: Final = ("ключ", "токен", "clé", "schlüssel")
@@ -186,6 +189,9 @@ KEY_HINTS: Final = (
     "dt0c01.",
     "tfp_",
     "q~",
+    "dckr_",
+    "aio_",
+    "ltai",
 )
 _AT_CLOSERS: Final = " \t)]}>"
 # Command lines that can carry a password flag (alerts.patterns.passwords reads them).
@@ -204,6 +210,7 @@ CLI_COMMANDS: Final = (
     "http",
     "net use",
     "lftp",
+    "ldap",
 )
 # "use X as (the) password" in a few languages.
 AS_WORDS: Final = (" as ", " als ", " comme ", " como ", " come ")
@@ -221,7 +228,18 @@ def _keyword_flags() -> dict[str, int]:
     for word in CLI_COMMANDS:
         words[word] = _CLI
     # (And SQL's IDENTIFIED BY, which passwords.find_passwords reads wherever the word is.)
-    for word in ("cred", "login", "identifiant", "zugangsdaten", "identified"):
+    # (And the calls and DSNs that take a user and a password: connect(...), new PDO(...), user:pw@tcp(...).)
+    for word in (
+        "cred",
+        "login",
+        "identifiant",
+        "zugangsdaten",
+        "identified",
+        "connect",
+        "pdo(",
+        "@tcp(",
+        "@unix(",
+    ):
         words[word] = _CRED
     for word in AS_WORDS:
         words[word] = _AS

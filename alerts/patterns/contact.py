@@ -223,9 +223,10 @@ def find_emails(t: Text) -> list[Hit]:
 
 # --- phone -------------------------------------------------------------------------------------------------
 
-# "tel:+1...", and vCard lines ("TEL;TYPE=CELL:+1 ..."): the only ":" a phone number may follow directly.
+# "tel:+1...", "sms:+1..." links, and vCard lines ("TEL;TYPE=CELL:+1 ..."): the only ":" a phone number may
+# follow directly.
 _PHONE_KEYS: Final = "|".join(
-    f"(?<=(?i:{key}:))" for key in ("tel", "cell", "work", "home", "fax", "voice", "phone")
+    f"(?<=(?i:{key}:))" for key in ("tel", "sms", "cell", "work", "home", "fax", "voice", "phone")
 )
 # A run of digits with the separators phone numbers use. The lookarounds keep it from starting or ending
 # inside a longer run (card numbers, tracking numbers), and every quantifier is bounded.
@@ -260,6 +261,9 @@ def _has_date(cand: str) -> bool:
 
 _SSN_SHAPE: Final = re.compile(r"^\d{3}[- ]\d{2}[- ]\d{4}$")
 _ZIP4: Final = re.compile(r"^\d{5}-\d{4}$")
+_NAMED_SSN: Final = re.compile(
+    r"(?:\bssn|\bss#|social[ \t]security(?:[ \t]number)?)[ \t]*(?:no\.?|#)?[ \t:=#]*$"
+)
 _CEP: Final = re.compile(r"^\d{5}-\d{3}$")
 _THOUSANDS: Final = re.compile(r"^\d{1,3}(?:[ .\u00a0]\d{3})+$")
 # (3-3-4 NANP, 2-2-2-2-2 French, 3-2/3-2-2, 3-4-4 Chinese mobiles, 4-3-4.)
@@ -269,7 +273,8 @@ _DOTTED_OK: Final = re.compile(
 )
 # Context is read as words: each word of the window is tested against prefixes (str.startswith with a
 # tuple runs in C), which is several times cheaper than searching an alternation pattern.
-_CONTEXT_WORDS: Final = re.compile(r"[^\W\d_]+|[#$€£¥₽№]")
+# (Devanagari's vowel signs and anusvara are marks, not letters, to \w: "नंबर" is one word all the same.)
+_CONTEXT_WORDS: Final = re.compile(r"(?:[^\W\d_]|[\u0900-\u0963\u0970-\u097f])+|[#$€£¥₽№]")
 _PHONE_WORDS: Final = (
     "phone",
     "tel",
@@ -323,14 +328,42 @@ _PHONE_WORDS: Final = (
     "telefoon",
     "手機",
     "연락처",
+    "फोन",
+    "फ़ोन",
+    "هاتف",
+    "جوال",
+    "موبايل",
+    "טלפון",
+    "נייד",
+    "sđt",
+    "điện",
+    "τηλ",
+    "κινητ",
+    "puhelin",
+    "telefonnummer",
 )
 # Words that say "number" without saying which: they mean what the word before them means ("phone number",
 # "order number", "numéro de commande").
-_GENERIC_NUMBER: Final = ("number", "nummer", "numéro", "numero", "número", "номер")
+_GENERIC_NUMBER: Final = (
+    "number",
+    "nummer",
+    "numéro",
+    "numero",
+    "número",
+    "номер",
+    "nomor",
+    "numer",
+    "numara",
+    "नंबर",
+    "νούμερο",
+    "αριθμ",
+    "رقم",
+    "מספר",
+)
 # Abbreviations of "number" mean what the word before them means ("mobile no", "order no") and nothing alone.
 _SHORT_NUMBER: Final = frozenset({"no", "nr", "num", "nº", "n°"})
 # In scripts without spaces the context is one run of characters: these are looked for inside it.
-_CJK_PHONE: Final = ("電話", "电话", "手机", "手機", "携帯", "전화", "연락처")
+_CJK_PHONE: Final = ("電話", "电话", "手机", "手機", "携帯", "전화", "연락처", "联系", "聯繫", "聯絡")
 _CJK_NOT_PHONE: Final = (
     "주문",
     "송장",
@@ -512,6 +545,41 @@ _NEG_WORDS: Final = (
     "sendung",
     "colis",
     "paquete",
+    # Order, tracking and parcel words of the other languages chats are written in.
+    "zamówieni",
+    "objednávk",
+    "tilaus",
+    "sipariş",
+    "siparis",
+    "takip",
+    "kargo",
+    "pesanan",
+    "resi",
+    "παραγγελ",
+    "הזמנה",
+    "משלוח",
+    "طلب",
+    "الطلب",
+    "تتبع",
+    "التتبع",
+    "شحنة",
+    "ऑर्डर",
+    "ट्रैकिंग",
+    "đơn",
+    "vận",
+    "ttn",
+    "ттн",
+    "посилк",
+    "замовлен",
+    "заказ",
+    "відправлен",
+    "отправлен",
+    "zásilk",
+    "lähetys",
+    "ordine",
+    "bestelling",
+    "beställning",
+    "encomenda",
 )
 _NEG_EXACT: Final = frozenset({"id", "no", "v", "po", "ts", "pin", "lot", "ref", "eur", "usd", "zip", "date"})
 
@@ -780,6 +848,13 @@ def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
             # 3-2-4 is how SSNs are written (valid or not), never phone numbers.
             if _SSN_SHAPE.match(cand) or _has_date(cand):
                 continue
+            # No national number runs to 13 digits: a longer one written without its country code is a
+            # card, an IMEI, a parcel or a container number ("3406-493430-67498", "357521376599316").
+            if len(digits) >= 13:
+                continue
+            # What follows "SSN" is one, well written or not ("SSN 194-85-716").
+            if _NAMED_SSN.search(before) is not None:
+                continue
             if "." in cand and not _DOTTED_OK.match(cand):
                 continue
             groups = [g for g in _SEPARATORS.split(cand.strip("()")) if g]
@@ -846,12 +921,28 @@ def _names_a_change(word: str) -> bool:
     return word in _VERSION_CHANGE or word.startswith(_CHANGE_STEMS)
 
 
+# Words for something that has versions: "Elasticsearch plugin 8.12.2.1", "pkg libfoo 1.1.1.22".
+_PACKAGE_WORDS: Final = frozenset(
+    "pkg package plugin module chart gem crate addon extension library lib assembly".split()
+)
+# Verbs that only versions undergo ("bumped chart to 9.4.3.2"; not "updated dns to 1.1.1.1").
+_VERSION_ONLY_CHANGE: Final = frozenset(
+    "bump bumped bumping upgrade upgraded upgrading downgrade downgraded downgrading".split()
+)
+
+
 def _after_version_word(before: str) -> bool:
     """Whether the text just before a match ends with a version word, maybe followed by "to"/"from"."""
     words = _WORDS_BEFORE.findall(before)
     if not words:
         return False
-    if words[-1] in _VERSION_WORDS:
+    # AssemblyVersion("6.0.12.1"), ClientVersion=7.3.2.11: an identifier that names a version.
+    if words[-1] in _VERSION_WORDS or words[-1].endswith("version"):
+        return True
+    # A package's name and then its version, or the package word right before it.
+    if words[-1] in _PACKAGE_WORDS or (len(words) > 1 and words[-2] in _PACKAGE_WORDS):
+        return True
+    if len(words) > 2 and words[-1] in _LINKING and words[-3] in _VERSION_ONLY_CHANGE:
         return True
     # "upgrade to 7.4.39.107", "version of 1.2.3.4", "upgraded from 9.16.9.4 to 9.16.9.5"; not a product's
     # name ("user ubuntu from 9.66.75.12").
@@ -863,6 +954,39 @@ def _after_version_word(before: str) -> bool:
 
 
 _IPV6: Final = re.compile(rf"(?<!{WORD}|[:.])(?=[0-9A-Fa-f.]{{0,4}}:)[0-9A-Fa-f:.]{{2,45}}(?!{WORD}|:)")
+
+
+# Addresses that name a protocol's role, the same on every network: the cloud instance-metadata endpoint
+# and 224.0.0.0/24, the multicast block kept for local protocols (mDNS 224.0.0.251, OSPF, VRRP...).
+def _protocol_constant(address: str) -> bool:
+    return address == "169.254.169.254" or address.startswith("224.0.0.")
+
+
+# The ranges kept for documentation (RFC 5737: 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24; RFC 3849:
+# 2001:db8::/32) are examples when the words around say so ("docs example 192.0.2.44", "(RFC 5737)"); a
+# log line holding one is still an address someone wrote there.
+_DOC_RANGES: Final = ("192.0.2.", "198.51.100.", "203.0.113.", "2001:db8:", "2001:0db8:")
+_DOC_WORDS: Final = re.compile(
+    r"\b(?:docs?|documentation|example|examples|rfc[ \t]?(?:5737|3849)|test-net)\b"
+)
+
+
+def _documentation_address(address: str, low: str, start: int, end: int) -> bool:
+    if not address.lower().startswith(_DOC_RANGES):
+        return False
+    before = " ".join(_WORDS_BEFORE.findall(low[max(0, start - 24) : start])[-2:])
+    return _DOC_WORDS.search(before) is not None or _DOC_WORDS.search(low, end, end + 32) is not None
+
+
+def _ipv6(cand: str) -> ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.IPv6Address(cand)
+    except ValueError:
+        return None
+
+
+# "broadcast 10.0.0.255", "netmask 255.255.255.0": a network's own addresses, not a machine's.
+_NETWORK_WORDS: Final = frozenset({"broadcast", "netmask", "mask", "subnet", "bcast"})
 
 
 def _ipv4_matches(t: Text) -> list[re.Match[str]]:
@@ -881,18 +1005,21 @@ def find_ips(t: Text) -> list[Hit]:
         for m in _ipv4_matches(t):
             before = low[max(0, m.start() - 48) : m.start()]
             # Only the words right before count: "build 42, server 10.0.0.1" is an address.
-            tail = before.rstrip(" \t:=#.")
+            tail = before.rstrip(" \t:=#.(\"'")
             if (
                 (tail[-1:].isalpha() and _after_version_word(tail))
                 or _BUILT_NAME.search(before) is not None
                 or (before.endswith("/") and before[-2:-1].isalpha())
                 or tail.endswith("§")
+                or tail[tail.rfind(" ") + 1 :] in _NETWORK_WORDS
                 or ("." in (head := text[max(0, m.start() - 60) : m.start()]) and _PACKAGE_NAME.search(head))
             ):
                 continue
             # 0.x.x.x ("this network"), netmasks and loopback (127.x.x.x, every machine's own) describe no
             # one's machine.
-            if m.group().startswith(("0.", "255.", "127.")):
+            if m.group().startswith(("0.", "255.", "127.")) or _protocol_constant(m.group()):
+                continue
+            if _documentation_address(m.group(), low, m.start(), m.end()):
                 continue
             out.append(Hit("ip_address", m.start(), m.end()))
     # IPv6: compressed forms hold "::"; full ones are long unbroken tokens with seven colons.
@@ -904,11 +1031,16 @@ def find_ips(t: Text) -> list[Hit]:
         cand = m.group().rstrip(".")
         if cand.count(":") < 2 or not any(c.isdigit() for c in cand):
             continue
-        try:
-            address = ipaddress.IPv6Address(cand)
-        except ValueError:
-            continue
+        address = _ipv6(cand)
+        if address is None:
+            # A full address then its port, written without brackets ("2a02:…:d2f9:443").
+            head, _, port = cand.rpartition(":")
+            if cand.count(":") != 8 or not port.isdigit() or (address := _ipv6(head)) is None:
+                continue
+            cand = head
         if address.is_loopback or address.is_unspecified:  # ::1 and ::
+            continue
+        if _documentation_address(cand, low, m.start(), m.start() + len(cand)):
             continue
         out.append(Hit("ip_address", m.start(), m.start() + len(cand)))
     return out

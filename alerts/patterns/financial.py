@@ -15,15 +15,31 @@ from ._text import Text
 # A class repeat, not a repeated group: the engine runs it in one tight loop. Separators are checked after.
 # (Not after "+": "+49 1522 1732634" is a phone number, whatever its Luhn sum.)
 # (Followed by its expiry date, "5371-6145-7950-5502 06/29 133", it still ends there.)
+# (After a hyphen only in Hebrew, where a prefix joins a number with one: "ב-5595 1105 ...", "charged at".)
 _CARD: Final = re.compile(
-    rf"(?<!{WORD}|[-+])(?<!\d[ \-.])\d[\d \-.]{{10,46}}\d(?!{WORD}|[-/]|\.\d|[ \-](?!\d\d/\d\d)\d)"
+    rf"(?<!{WORD}|\+)(?<![^\u05d0-\u05ea]-)(?<!^-)(?<!\d[ \-.])\d[\d \-.]{{10,46}}\d"
+    rf"(?!{WORD}|[-/]|\.\d|[ \-](?!\d\d/\d\d)\d)"
 )
+# A card glued to the word before it, as typed in a hurry ("number4245...", "is4245-8921-...", "CB2500..."):
+# only after a whole word of letters, so a hash or an id ("a3f4111...", "x9_4111...") is not read this way.
+_GLUED_CARD: Final = re.compile(r"\d(?:[ \-]?\d){11,18}(?![\w\-]|[ \-]\d)")
+_LETTERS_BEFORE: Final = re.compile(r"(?<![\w\-])[^\W\d_]{1,12}$")
 _SEPARATOR_RUN: Final = re.compile(r"[ \-.]+")
 # Dots only between groups of four ("4556.7375.8689.9855"): other dotted runs are amounts and versions.
-_DOTTED_CARD: Final = re.compile(r"\d{4}(?:\.\d{4}){3}(?:\.\d{1,3})?")
+# (And American Express's 4-6-5, Diners' 4-6-4 and UATP's 4-5-6 groups: "3445.458252.08738".)
+_DOTTED_CARD: Final = re.compile(
+    r"\d{4}(?:\.\d{4}){3}(?:\.\d{1,3})?|\d{4}\.\d{6}\.\d{4,5}|\d{4}\.\d{5}\.\d{6}"
+)
 _CARD_SEPARATORS: Final = frozenset({" ", "-", "  "})
 _PRODUCT_CODE: Final = re.compile(r"barcode|\bean\b|ean-?13|gtin|\bupc\b|isbn|imei|\bsku\b|article|artikel")
-_ORDER: Final = re.compile(r"order|invoice|tracking|ticket|booking|reference|bestell|commande|pedido|заказ")
+# "Order number" as people write it in the languages of the chats we read: an order, a parcel or a booking
+# number is what a 3-2-4 or 12-13-digit number after it is.
+_ORDER_WORDS: Final = (
+    r"order|invoice|tracking|ticket|booking|reference|bestell|commande|pedido|encomenda|ordine|bestelling|"
+    r"beställning|zamówieni|objednávk|tilaus|sipari[şs]|rendelés|заказ|замовлен|παραγγελ|הזמנה|طلب|ऑर्डर|"
+    r"pesanan|đơn[ \t]hàng|订单|訂單|注文|주문"
+)
+_ORDER: Final = re.compile(_ORDER_WORDS)
 
 
 def _card_brand_ok(d: str) -> bool:
@@ -117,6 +133,20 @@ def find_cards(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
             if hi - lo <= 13 and _ORDER.search(before):
                 continue
             out.append(Hit("credit_card", start, end))
+    raw = t.raw
+    for anchor in t.iban_anchors:
+        if (
+            anchor == 0
+            or not raw[anchor - 1].isalpha()
+            or _LETTERS_BEFORE.search(raw, max(0, anchor - 12), anchor) is None
+        ):
+            continue
+        glued = _GLUED_CARD.match(raw, anchor)
+        if glued is None or (claimed and outranked(glued.start(), glued.end(), "credit_card", claimed)):
+            continue
+        value = glued.group()
+        if len(set(_SEPARATOR_RUN.findall(value))) <= 1 and _is_card(value.replace(" ", "").replace("-", "")):
+            out.append(Hit("credit_card", glued.start(), glued.end()))
     return out
 
 
@@ -285,7 +315,7 @@ _SSN_CONTEXT: Final = re.compile(
 )
 # Words that say what else a 3-2-4 number is: an order, a part, a case, a phone...
 _SSN_NEG: Final = re.compile(
-    r"(?:order|invoice|tracking|ref|ticket|case|account|acct|phone|tel|call|fax|routing|zip|\bpart|"
+    rf"(?:{_ORDER_WORDS}|ref|case|account|acct|phone|tel|call|fax|routing|zip|\bpart|"
     r"\bitem|article|artikel|\bsku|serial|model|\blot\b|batch|\bpo\b|bestell|commande|pedido|"
     r"заказ|claim|policy|member|employee|badge)"
 )

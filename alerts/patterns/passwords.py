@@ -64,7 +64,10 @@ _CONN: Final = (
     # Kubernetes env and similar lists: "- name: DB_PASSWORD" then "value: ..." on the next line.
     r"[\"']?[ \t]*\r?\n[ \t]*value[ \t]*:[ \t]*|"
     # <add key="SmtpPassword" value="..."/>: the keyword names the setting, the value attribute holds it.
-    r"[\"'][ \t]+value[ \t]*=[ \t]*)|"
+    r"[\"'][ \t]+value[ \t]*=[ \t]*|"
+    # ds.setPassword("..."), withPassword('...'): a setter's one string argument (not set_password("app",
+    # user, pw), whose first argument names a service).
+    r"\([ \t]*(?=\"[^\"\n]*\"[ \t]*\)|'[^'\n]*'[ \t]*\)))|"
     r"(?P<cop>[ \t]+(?:is|was|will[ \t]be|has[ \t]been|should[ \t]be|ist|lautet|war|est|c'est|c’est|"
     r"était|sera|"
     r"es|era|será|é|"
@@ -123,6 +126,10 @@ def _keyword_starts(t: Text) -> list[int]:
         if low[p - 1] in _PROCLITICS and (p == 1 or not _is_letter(low[p - 2])):
             out.append(p)
             continue
+        # ... and "the" as two ("الباسورد").
+        if low[max(0, p - 2) : p] == "ال" and (p == 2 or not _is_letter(low[p - 3])):
+            out.append(p)
+            continue
         if q > 0 and _is_letter(low[q - 1]):
             continue
         prefix = low[q:p]
@@ -134,7 +141,8 @@ def _keyword_starts(t: Text) -> list[int]:
 
 # "set/change the password to X" and "use X as (the) password".
 _USE_AS: Final = re.compile(
-    rf"\b(?:use|using|utilise|utilisez|usa|usar|benutze|nutze|verwende|try)[ \t]+{_VALUE}[ \t]+"
+    rf"\b(?:use|using|utilise|utilisez|usa|usar|benutze|nutze|verwende|try|set|put|chose|picked|mis|mets|"
+    rf"choisi|puse|elegí|coloquei|escolhi|messo|scelto|gekozen|gewählt)[ \t]+{_VALUE}[ \t]+"
     rf"(?:as|als|comme|como|come)[ \t]+(?:the[ \t]+|your[ \t]+|my[ \t]+|a[ \t]+|das[ \t]+|le[ \t]+|"
     rf"el[ \t]+|la[ \t]+)?"
     rf"(?:new[ \t]+|neues[ \t]+|nouveau[ \t]+)?(?:{_STRONG_KW})\b"
@@ -150,13 +158,18 @@ _CLI_PASSWORD: Final = re.compile(
     # Windows: net use Z: \\server\share /user:DOMAIN\name PASSWORD
     r"|net[ \t]+use\b[^\n|;&]{0,200}?[ \t]/user:[^\s/]{1,64}[ \t]+(?=[^\s/])"
     # lftp -u user,password
-    r"|lftp\b[^\n|;&]{0,160}?[ \t]-u[ \t]+[^\s,]{1,64},)" + _VALUE
+    r"|lftp\b[^\n|;&]{0,160}?[ \t]-u[ \t]+[^\s,]{1,64},"
+    # OpenLDAP's tools: -w passwd (the bind password; -W prompts for it).
+    r"|ldap(?:search|modify|add|delete|whoami|passwd|compare|modrdn|exop)\b[^\n|;&]{0,160}?[ \t]-w[ \t]+)"
+    + _VALUE
 )
 # A misspelled keyword before ':' or 'is' ("PASSWROD: c0ff33475!", "my pasword is Gp3jCEqKF&Tu"): one
 # typo away from the word (as typed in a hurry), and the value must look like a password; after "is" a
 # strong one (three kinds of characters, eight or more). Found from the sign back (signs are rarer than the
 # letter "p").
-_TYPO_SIGNS: Final = (":", "=", "→", "->", " is ")
+# A word of 5 to 10 letters starting with "p", then a sign or " is " (one pass, from each "p": the literal
+# first lets the engine jump between them, the lookbehind after it keeps the word whole).
+_TYPO_KEYWORD: Final = re.compile(r"p(?<![^\W\d_]p)[a-z]{4,9}(?=[ \t]*(?:[:=→]|->)|[ \t]+is[ \t])")
 _TYPO_CONNECTOR: Final = re.compile(r"[ \t]*(?:[:=→]|->)[ \t]*|[ \t]+(?P<cop>is)[ \t]+")
 _TYPO_OF: Final = ("password", "passwort", "passwd")
 _NOT_TYPOS: Final = frozenset(
@@ -184,21 +197,8 @@ def find_misspelled_passwords(t: Text) -> list[Hit]:
     """Passwords after a keyword typed with one slip ("PASSWROD: c0ff33475!", "passwod=fjdD&Ysa67h&B")."""
     text, low = t.raw, t.low
     out: list[Hit] = []
-    connectors = [c for sign in _TYPO_SIGNS if sign in low for c in find_all(low, sign)]
-    for c in connectors:
-        # A keyword starting with "p" ends just before the sign.
-        p = low.rfind("p", max(0, c - 12), c)
-        if p < 0:
-            continue
-        end = c
-        while end > p and low[end - 1] in " \t":
-            end -= 1
-        start = end
-        while start > 0 and end - start <= 10 and "a" <= low[start - 1] <= "z":
-            start -= 1
-        word = low[start:end]
-        if not 5 <= len(word) <= 10 or word[0] != "p" or (start > 0 and low[start - 1].isalpha()):
-            continue
+    for typo in _TYPO_KEYWORD.finditer(low):
+        word, end = typo.group(), typo.end()
         if word in _NOT_TYPOS or not any(_one_edit(word, target) for target in _TYPO_OF):
             continue
         conn = _TYPO_CONNECTOR.match(low, end)
@@ -608,6 +608,10 @@ def _url_credentials(t: Text, starts: Sequence[int]) -> list[Hit]:
     text = t.raw
     for lo, hi in merged_windows(t.url, 22, 200, len(text)):
         for m in _URL_CRED.finditer(t.low, lo, hi):
+            # mysql://<user:password>@host: the documentation's template of a URL.
+            user = text[m.start() : m.start("value")].split("://", 1)[-1]
+            if user.startswith(("<", "{", "[")):
+                continue
             if acceptable(text[m.start("value") : m.end("value")], strict=False):
                 out.append(Hit("password", m.start("value"), m.end("value")))
     return out
@@ -801,7 +805,122 @@ def _service_pairs(t: Text, starts: Sequence[int]) -> list[Hit]:
     return out
 
 
+# "пароль від wi-fi 07h*je49FRv", "the password I set yesterday was Bayern25$", "密码mmnz30BXC", "pw so
+# here: tiger-cloud-tiger50": chat puts a few words of its own between the keyword and the password, in any
+# language. Within the next five words on the keyword's line (or alone on the next line, after a keyword that
+# ends its own), the first word shaped like a password (three kinds of characters, two letters, six or more
+# characters) is the password; prose, e-mail addresses, links, versions, handles and settings are not.
+_NEAR_KW: Final = re.compile(rf"(?:{_STRONG_KW}|{_WEAK_KW}|ww|باسورد|פאסוורד)(?:-?nya)?")
+_NEAR_WORDS: Final = 5
+_NEAR_TOKEN: Final = re.compile(r"[^\s\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af，。、！？；：「」（）]+")
+_NEAR_LEAD: Final = "\"'`«“„「『(<[:"
+_NEAR_TRAIL: Final = "\"'`»”“」』)>],.;:?"
+_NOT_A_PASSWORD_WORD: Final = re.compile(
+    r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}|[a-z][a-z0-9+.\-]*://.*|www\..*|[@#/~].*|[A-Za-z_][\w.\-]*=.*|"
+    r"v?\d+(?:\.\d+)+(?:[\-+][\w.]*)?"
+)
+
+
+_CODE_CHARS: Final = frozenset("\"'`(){}[]<>:;")
+
+
+def _password_shaped(word: str) -> bool:
+    return (
+        6 <= len(word) <= 64
+        and char_classes(word) >= 3
+        and sum(c.isalpha() for c in word) >= 2
+        # Quotes, brackets and colons inside make it code or a setting ("getpass('Password", "postgres:16").
+        and _CODE_CHARS.isdisjoint(word)
+        # "Reset-Mail", "Wi-Fi-Router": hyphenated words are language.
+        and _HYPHENATED.fullmatch(word) is None
+        and _NOT_A_PASSWORD_WORD.fullmatch(word) is None
+        # "1Password", "Passwort-Manager": where passwords are kept.
+        and _NEAR_KW.search(word.lower()) is None
+        and acceptable(word, strict=True)
+    )
+
+
+def _near_keyword(t: Text, starts: Sequence[int], taken: Sequence[Hit]) -> list[Hit]:
+    text, low = t.raw, t.low
+    out: list[Hit] = []
+    for p in starts:
+        kw = _NEAR_KW.match(low, p)
+        if kw is None:
+            continue
+        end = kw.end()
+        # In an alphabetic script a space follows the keyword ("passport", "password_hash", "password)" are
+        # other words or code); in Chinese or Japanese the keyword touches the next word. "password: X" and
+        # "password=X" are the keyword rule's, which has read them already.
+        if _is_letter(low[end - 1]) and low[end : end + 1] not in (" ", "\t", "\n"):
+            continue
+        # Another rule already read this keyword's value.
+        if any(p <= h.start < end + 80 for h in taken):
+            continue
+        line_end = low.find("\n", end)
+        line_end = len(low) if line_end < 0 else line_end
+        lo, hi = end, min(line_end, end + 80)
+        if not low[lo:hi].strip(" \t"):
+            # The keyword is its line: the password alone on the next one.
+            if low[low.rfind("\n", 0, p) + 1 : line_end].strip() != kw.group():
+                continue
+            nxt = low.find("\n", line_end + 1)
+            lo, hi = line_end + 1, len(low) if nxt < 0 else nxt
+            if hi - lo > 80 or len(low[lo:hi].split()) != 1:
+                continue
+        for i, m in enumerate(_NEAR_TOKEN.finditer(text, lo, hi)):
+            if i >= _NEAR_WORDS:
+                break
+            start, stop = m.span()
+            while start < stop and text[start] in _NEAR_LEAD:
+                start += 1
+            while stop > start and text[stop - 1] in _NEAR_TRAIL:
+                stop -= 1
+            word = text[start:stop]
+            if _password_shaped(word):
+                # "pass SKU-12345-ab to the api": the verb, handing something on.
+                if kw.group() == "pass" and low.startswith((" to ", " into ", " on "), stop):
+                    break
+                out.append(Hit("password", start, stop))
+                break
+            # A sentence that ends before any password gave none.
+            if m.group()[-1:] in ".?!" and not _password_shaped(m.group()):
+                break
+    return out
+
+
+# smtp.login("ana@x.it", "pw"), DriverManager.getConnection(url, "user", "pw"), new PDO($dsn, 'user', 'pw'),
+# mysqli_connect('host', 'user', 'pw', 'db'): a login or connect call's string argument after the user's is
+# the password (a DSN or host may come first).
+_LOGIN_CALL: Final = re.compile(
+    r"(?:login|connect(?:ion)?|pdo)[ \t]*\([ \t]*"
+    r"(?:[\"'][^\"'\n]{1,200}[\"'][ \t]*,[ \t]*)?"
+    r"[\"'][^\"'\n]{1,64}[\"'][ \t]*,[ \t]*"
+    r"[\"'](?P<value>[^\"'\n]{3,128})[\"'][ \t]*[,)]"
+)
+# Go's MySQL driver DSN: user:password@tcp(host:port)/db, user:password@unix(/path)/db.
+_GO_DSN: Final = re.compile(r"[\w.\-]{1,64}:(?P<value>[^\s:@/\"']{3,128})@(?:tcp|unix)\(")
+
+
+def _login_calls(t: Text, starts: Sequence[int]) -> list[Hit]:
+    low = t.low
+    out: list[Hit] = []
+    for p in t.cred:
+        m = None
+        if low.startswith(("login", "connect", "pdo("), p):
+            m = _LOGIN_CALL.match(low, p)
+        elif low.startswith(("@tcp(", "@unix("), p):
+            m = _GO_DSN.search(low, max(0, p - 200), p + 6)
+        if m is None:
+            continue
+        start, end = m.span("value")
+        value = t.raw[start:end]
+        if char_classes(value) >= 2 and acceptable(value, strict=False):
+            out.append(Hit("password", start, end))
+    return out
+
+
 _RULES: Final = (
+    _login_calls,
     _auth_pairs,
     _set_to,
     _service_pairs,
@@ -829,4 +948,5 @@ def find_passwords(t: Text) -> list[Hit]:
     out += _keyword_phrases(t, starts, pairs)
     for rule in _RULES:
         out += rule(t, starts)
+    out += _near_keyword(t, starts, out)
     return out

@@ -101,6 +101,13 @@ VENDOR_FORMATS: Final[tuple[tuple[str, str], ...]] = (
     ("Contentful", r"CFPAT-[A-Za-z0-9_\-]{43}"),
     ("Dynatrace", r"dt0c01\.[A-Z0-9]{24}\.[A-Z0-9]{64}"),
     ("Typeform", r"tfp_[A-Za-z0-9_\-]{40,}"),
+    ("Docker Hub personal and organization access tokens", r"dckr_(?:pat|oat)_[A-Za-z0-9_\-]{27,}"),
+    ("Shippo", r"shippo_(?:live|test)_[a-f0-9]{40}"),
+    ("NuGet API key", r"oy2[a-z0-9]{43}"),
+    ("ReadMe", r"rdme_[a-z0-9]{70}"),
+    ("Adafruit IO", r"aio_[A-Za-z0-9]{28}"),
+    ("Airtable personal access token", r"pat[A-Za-z0-9]{14}\.[a-f0-9]{64}"),
+    ("Alibaba Cloud AccessKey ID", r"LTAI[A-Za-z0-9]{12,20}"),
     # Discord bot token: the bot's id in base64 (its digits make the first letter M, N or O), a timestamp
     # and an HMAC.
     ("Discord bot", r"[MNO][A-Za-z0-9_\-]{23,27}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,38}"),
@@ -185,8 +192,10 @@ _AWS_SECRET_NAMES: Final = ("aws", "amazon", "secretaccess", "secret_access", "s
 # Django's SECRET_KEY is 40 characters of base64 too: "secret key" alone does not say AWS.
 _AWS_SECRET_CONTEXT: Final = re.compile(r"aws|amazon|secret[_\- ]?access|\bs3\b")
 
+# (A "." after the signature ends the sentence, as long as no fourth segment follows it.)
 _JWT: Final = re.compile(
-    r"(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*(?![A-Za-z0-9_\-.])"
+    r"(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*"
+    r"(?![A-Za-z0-9_\-]|\.[A-Za-z0-9_\-])"
 )
 _BEARER: Final = re.compile(
     r"(?<![A-Za-z])bearer\)?[ \t]*:?[ \t]+(?P<value>[A-Za-z0-9\-._~+/]{12,512}=*)(?![A-Za-z0-9\-._~+/=])"
@@ -300,16 +309,20 @@ def find_prefixed_keys(t: Text) -> list[Hit]:
             # token (find_bearer reports it), not an API key; a personal access token (ghp_) stays a key.
             if low.startswith(_OAUTH_ACCESS) and "bearer" in t.low[max(0, m.start() - 10) : m.start()]:
                 continue
-            out.append(Hit("api_key", m.start(), m.end()))
+            # PlanetScale's pscale_pw_ is a database password (the password slot of its connection URL).
+            out.append(Hit("password" if low.startswith("pscale_pw_") else "api_key", m.start(), m.end()))
     if "/bot" in text:
         for m in _TELEGRAM_IN_URL.finditer(text):
             out.append(Hit("api_key", m.start(1), m.end(1)))
     if "hooks.slack.com" in text:
         for m in _SLACK_WEBHOOK.finditer(text):
-            out.append(Hit("api_key", m.start(), m.end()))
+            # (Not the documentation's .../services/TXXXXXXXX/BXXXXXXXX/XXXXXXXX...: its secret is masked.)
+            if not is_placeholder(m.group()):
+                out.append(Hit("api_key", m.start(), m.end()))
     if "/api/webhooks/" in text or ".webhook.office.com/" in text:
         for m in _CHAT_WEBHOOK.finditer(text):
-            out.append(Hit("api_key", m.start(), m.end()))
+            if not is_placeholder(m.group()):
+                out.append(Hit("api_key", m.start(), m.end()))
     return out
 
 
@@ -488,6 +501,9 @@ def find_bearer(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
         if m is None:
             continue
         start, end = m.start("value"), m.end("value")
+        if any(h.kind == "api_key" and h.start == start and h.end == end for h in claimed):
+            out.append(Hit("bearer_key", start, end))
+            continue
         if outranked(start, end, "bearer_token", claimed):
             continue
         if _secretish(t.raw[start:end]):

@@ -1178,6 +1178,8 @@ HANDWRITTEN_POSITIVE += [
     ("-H 'authorization: Bearer AbCdEf123456GhIjKl789012'", [("bearer_token", "AbCdEf123456GhIjKl789012")]),
 ]
 HANDWRITTEN_NEGATIVE += [
+    # Slack's documentation webhook: its secret is all X (a positive here until issue 12).
+    "SLACK_WEBHOOK=https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
     "Lost my password again lol",
     "what is your email?",
     "send me an email",
@@ -1290,10 +1292,6 @@ HANDWRITTEN_POSITIVE += [
     (
         "Token ghs_16C7e42F292c6912E7710c838347Ae178B4a for the app",
         [("api_key", "ghs_16C7e42F292c6912E7710c838347Ae178B4a")],
-    ),
-    (
-        "SLACK_WEBHOOK=https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
-        [("api_key", "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX")],
     ),
     (
         "-----BEGIN RSA PRIVATE KEY----- MIIEowIBAAKCAQEAvZ3... truncated "

@@ -26,7 +26,7 @@ def test_outranking_kinds_follow_the_priorities() -> None:
     from alerts.patterns import PRIORITY
     from alerts.patterns._common import OUTRANKING
 
-    secrets = {"private_key", "jwt", "aws_key", "api_key"}
+    secrets = {"private_key", "jwt", "aws_key", "bearer_key", "api_key"}
     assert secrets == OUTRANKING["bearer_token"]
     assert secrets | {"bearer_token", "password", "iban"} == OUTRANKING["credit_card"]
     assert OUTRANKING["credit_card"] | {"credit_card"} == OUTRANKING["ssn"]
