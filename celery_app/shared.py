@@ -2,8 +2,9 @@
 that carries the request id, and where a message's status and result live (one Redis key per message id).
 Importing it builds nothing.
 
-service_1 writes ``queued`` (only if no worker got there first); workers write ``processing``, then
-``done`` with the result or ``failed``. Values are JSON: ``{"status", "result", "updated"}``.
+service_1 writes ``queued`` (only if no worker got there first); workers write ``processing`` (when their
+analyses take long enough for a client to see it), then ``done`` with the result or ``failed``. Values
+are JSON: ``{"status", "result", "updated"}``.
 """
 
 from __future__ import annotations
