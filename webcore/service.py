@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 
 import uvloop
@@ -53,6 +54,10 @@ def serve(app: web.Application, host: str, port: int) -> None:
     """Runs until SIGINT/SIGTERM, then lets requests in flight finish (graceful shutdown).
 
     What ``web.run_app`` does, with a runner whose connections answer malformed HTTP in JSON."""
+    # What exists now (modules, the detector's tables, phonenumbers' metadata: ~70k objects) lives as long
+    # as the process. Frozen, the cyclic GC stops walking it on every full collection (~30 ms each, the
+    # p99 spikes under load: bench.ingest's p99 went from ~50 to ~25 ms).
+    gc.freeze()
     loop = uvloop.new_event_loop()
     asyncio.set_event_loop(loop)
     main = loop.create_task(_run(app, host, port))
