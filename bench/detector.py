@@ -237,7 +237,6 @@ def speeds(names: list[str], limit: int) -> dict[str, list[float]]:
             rate = _one_rate(name, seed, limit)
             if rate is None:
                 missing.add(name)
-                rates[name] = []
             else:
                 rates[name].append(rate)
     return rates

@@ -888,9 +888,10 @@ def _near_keyword(t: Text, starts: Sequence[int], taken: Sequence[Hit]) -> list[
     return out
 
 
-# smtp.login("ana@x.it", "pw"), DriverManager.getConnection(url, "user", "pw"), new PDO($dsn, 'user', 'pw'),
-# mysqli_connect('host', 'user', 'pw', 'db'): a login or connect call's string argument after the user's is
-# the password (a DSN or host may come first).
+# smtp.login("ana@x.it", "pw"), DriverManager.getConnection("jdbc:...", "user", "pw"), new PDO('pgsql:...',
+# 'user', 'pw'), mysqli_connect('host', 'user', 'pw', 'db'): a login or connect call's string argument after
+# the user's is the password (a quoted DSN or host may come first; after a variable, getConnection(url, "a",
+# "b"), which string is which is not known, so nothing is reported).
 _LOGIN_CALL: Final = re.compile(
     r"(?:login|connect(?:ion)?|pdo)[ \t]*\([ \t]*"
     r"(?:[\"'][^\"'\n]{1,200}[\"'][ \t]*,[ \t]*)?"
