@@ -87,20 +87,51 @@ _json_default = JsonEncoder().default
 
 def pack_entry(created: float, record: dict[str, Any] | str) -> bytes:
     """One forward-protocol entry ``[EventTime, record]`` from a record's fields or its JSON line."""
-    if isinstance(record, str):
-        record = json.loads(record)
-    seconds = int(created)
-    # [EventTime, record] as msgpack: a 2-array, then EventTime as fixext8 of type 0 (seconds, nanoseconds),
-    # written directly: fluent-logger's EventTime object costs more than the whole record's packing.
-    head = _ENTRY_HEAD + _EVENT_TIME.pack(seconds, int((created - seconds) * 1e9))
-    packed: bytes
+    return EntryPacker().pack(created, record)
+
+
+class EntryPacker:
+    """Packs forward-protocol entries with one reused msgpack ``Packer``: ``msgpack.packb`` builds a Packer
+    per call, which costs more than packing the record. One thread at a time (the pipeline's writer)."""
+
+    def __init__(self) -> None:
+        self._packer = msgpack.Packer(use_bin_type=True, default=_json_default)
+
+    def pack(self, created: float, record: dict[str, Any] | str) -> bytes:
+        if isinstance(record, str):
+            record = _fields_of_line(record)
+        seconds = int(created)
+        # [EventTime, record] as msgpack: a 2-array, then EventTime as fixext8 of type 0 (seconds,
+        # nanoseconds), written directly: fluent-logger's EventTime object costs more than the record.
+        head = _ENTRY_HEAD + _EVENT_TIME.pack(seconds, int((created - seconds) * 1e9))
+        try:
+            # A Packer that raises starts its next pack empty.
+            packed: bytes = self._packer.pack(record)
+            return head + packed
+        except (OverflowError, ValueError, TypeError):
+            return head + _pack_plainly(record)
+
+
+def _fields_of_line(line: str) -> dict[str, Any]:
+    """The fields of a line a configured formatter rendered: its JSON object, or the line as a message."""
     try:
-        packed = msgpack.packb(record, use_bin_type=True, default=_json_default)
-    except (OverflowError, ValueError, TypeError):
-        # An int beyond 64 bits, a nested oddity: take the JSON route, which renders everything.
-        plain = json.loads(json.dumps(record, default=_json_default))
-        packed = msgpack.packb(plain, use_bin_type=True, default=str)
-    return head + packed
+        fields = json.loads(line)
+    except ValueError:
+        return {"message": line}
+    return fields if isinstance(fields, dict) else {"message": line}
+
+
+def _pack_plainly(record: dict[str, Any]) -> bytes:
+    """A record msgpack refused (an int beyond 64 bits, a lone surrogate, a nested oddity), packed anyway:
+    this runs on the writer thread, where an exception would stop every later record."""
+    try:
+        # The JSON route renders everything the JSON line does.
+        plain: Any = json.loads(json.dumps(record, default=_json_default))
+    except (ValueError, TypeError, RecursionError):
+        plain = {str(key): str(value) for key, value in record.items()}
+    # A lone surrogate has no UTF-8: it travels as "?" (the file's line keeps its \\ud800 escape).
+    packed: bytes = msgpack.packb(plain, use_bin_type=True, default=str, unicode_errors="replace")
+    return packed
 
 
 _ENTRY_HEAD = b"\x92\xd7\x00"

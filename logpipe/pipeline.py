@@ -1,14 +1,15 @@
 """The handler every process logs through: render once on the caller's thread, write and ship in batches.
 
 The caller's thread stamps the record (service, request id, event, static fields, ``record_id``), renders
-it once (``JsonLineFormatter.render``: the fields and the JSON line), packs the same fields as a
-forward-protocol entry, and appends the pair to a deque. That is all: no queue hand-off that wakes another
-thread per record, no lock.
+it once (``JsonLineFormatter.render``: the fields and the JSON line), and appends both to a deque. That is
+all: no queue hand-off that wakes another thread per record, no lock.
 
 One writer thread wakes on a timer (``flush_interval``) or when the deque passes ``flush_records``, writes
-every line waiting with one ``write`` (size-rotated file), and hands the entries to the ``FluentForwarder``
-as one batch. Background threads that wake per record take the GIL from the event loop once per record;
-this one takes it a few dozen times a second, and spends its time in system calls that release it.
+every line waiting with one ``write`` (size-rotated file), packs the same fields as forward-protocol
+entries with one reused msgpack Packer (a Packer per record, as ``msgpack.packb`` makes, cost the caller
+more than rendering the line), and hands them to the ``FluentForwarder`` as one batch. Background threads
+that wake per record take the GIL from the event loop once per record; this one takes it a few dozen
+times a second.
 """
 
 from __future__ import annotations
@@ -25,7 +26,10 @@ from typing import Any
 
 from logpipe.context import request_id_var
 from logpipe.formatter import JsonLineFormatter
-from logpipe.forward import FluentForwarder, pack_entry
+from logpipe.forward import EntryPacker, FluentForwarder
+
+# A record waiting for the writer: when it was made, its fields (or a foreign formatter's text) and its line.
+Pending = tuple[float, dict[str, Any] | str, bytes]
 
 
 class RotatingWriter:
@@ -42,6 +46,10 @@ class RotatingWriter:
         return os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
     def write_lines(self, lines: list[bytes]) -> None:
+        if self.max_bytes <= 0 or self._size + sum(map(len, lines)) + len(lines) <= self.max_bytes:
+            # The usual batch: it fits before the next rotation, one write.
+            self._write(lines)
+            return
         pending: list[bytes] = []
         size = self._size
         for line in lines:
@@ -107,7 +115,8 @@ class PipelineHandler(logging.Handler):
         self.flush_interval = flush_interval
         self.flush_records = flush_records
         self._writer = RotatingWriter(path, max_bytes=rotate_bytes, backups=rotate_backups)
-        self._pending: collections.deque[tuple[bytes, bytes | None] | threading.Event] = collections.deque()
+        self._pending: collections.deque[Pending | threading.Event] = collections.deque()
+        self._packer = EntryPacker()
         self._wake = threading.Event()
         self._stopping = False
         # Unique across processes and restarts (random prefix), cheap per record (a counter).
@@ -134,14 +143,14 @@ class PipelineHandler(logging.Handler):
                 d["event"] = "log"
             for name, value in self.fields.items():
                 d.setdefault(name, value)
-            d["record_id"] = f"{self._id_prefix}{next(self._ids):x}"
+            d["record_id"] = f"{self._id_prefix}{next(self._ids)}"
             formatter = self.formatter
             if isinstance(formatter, JsonLineFormatter):
                 fields, line = formatter.render(record)
                 self._enqueue(record.created, fields, line)
             else:
-                line = self.format(record).encode()
-                self._enqueue(record.created, line.decode(), line)
+                text = self.format(record)
+                self._enqueue(record.created, text, text.encode())
         except Exception:
             self.handleError(record)
 
@@ -186,7 +195,7 @@ class PipelineHandler(logging.Handler):
             "event": event,
             "request_id": request_id if request_id is not None else request_id_var.get(),
             "message": message,
-            "record_id": f"{self._id_prefix}{next(self._ids):x}",
+            "record_id": f"{self._id_prefix}{next(self._ids)}",
         }
         fields.update(extra)
         for name, value in self.fields.items():
@@ -194,9 +203,9 @@ class PipelineHandler(logging.Handler):
         self._enqueue(created, fields, formatter.dumps(fields))
 
     def _enqueue(self, created: float, fields: dict[str, Any] | str, line: bytes) -> None:
-        entry = pack_entry(created, fields) if self.forwarder is not None else None
-        self._pending.append((line, entry))
-        if len(self._pending) >= self.flush_records:
+        pending = self._pending
+        pending.append((created, fields, line))
+        if len(pending) >= self.flush_records:
             self._wake.set()
 
     # -- the writer thread -------------------------------------------------------------------------------
@@ -212,7 +221,7 @@ class PipelineHandler(logging.Handler):
     def _drain(self) -> None:
         pending = self._pending
         while pending:
-            batch: list[tuple[bytes, bytes | None]] = []
+            batch: list[Pending] = []
             markers: list[threading.Event] = []
             while pending and len(batch) < 4096:
                 item = pending.popleft()
@@ -224,17 +233,18 @@ class PipelineHandler(logging.Handler):
             for marker in markers:
                 marker.set()
 
-    def _write(self, batch: list[tuple[bytes, bytes | None]]) -> None:
+    def _write(self, batch: list[Pending]) -> None:
         if not batch:
             return
         try:
-            self._writer.write_lines([line for line, _ in batch])
+            self._writer.write_lines([line for _, _, line in batch])
         except OSError as exc:
             # The disk is full or gone: the central log still gets the records, and the next batch tries
             # the file again.
             sys.stderr.write(f"logpipe: cannot write {self.path}: {exc}\n")
         if self.forwarder is not None:
-            self.forwarder.submit_many([entry for _, entry in batch if entry is not None])
+            pack = self._packer.pack
+            self.forwarder.submit_many([pack(created, fields) for created, fields, _ in batch])
 
     def flush(self) -> None:
         """Returns once everything logged before the call is in the file (and handed to the forwarder)."""

@@ -294,3 +294,35 @@ def test_a_filter_or_formatter_set_on_the_pipeline_later_still_sees_every_event(
     lines = (tmp_path / "later.txt").read_text().splitlines()
     assert [json.loads(line)["message"] for line in lines[:2]] == ["before", "filtered"]
     assert lines[2:] == ["INFO plain text"]
+
+
+def test_one_entry_packer_serves_a_batch_after_a_record_it_could_not_pack_directly() -> None:
+    """The writer reuses one Packer for every entry: one that raised (an int past 64 bits takes the JSON
+    route) must leave nothing of itself in the next entry."""
+    import msgpack
+
+    from logpipe.forward import EntryPacker
+
+    packer = EntryPacker()
+    records = [{"n": 1, "big": 2**70}, {"n": 2, "text": "é\ud800"}, {"n": 3}]
+    payload = b"".join(packer.pack(1_700_000_000.25, record) for record in records)
+    unpacker = msgpack.Unpacker(raw=False, ext_hook=lambda code, data: (code, len(data)))
+    unpacker.feed(payload)
+    entries = list(unpacker)
+    assert [entry[0] for entry in entries] == [(0, 8)] * 3
+    assert [entry[1]["n"] for entry in entries] == [1, 2, 3]
+    assert entries[0][1]["big"] == str(2**70)
+    assert entries[1][1]["text"] == "é?"
+
+
+def test_an_entry_from_a_line_that_is_not_json_carries_it_as_its_message() -> None:
+    """logging.toml may name any formatter, and the writer thread packs what it rendered: a line that is not
+    a JSON object reaches the stream as its message instead of stopping that thread."""
+    import msgpack
+
+    from logpipe.forward import EntryPacker
+
+    packer = EntryPacker()
+    for line in ("plain text, not JSON", "[1, 2]"):
+        _, fields = msgpack.unpackb(packer.pack(1.5, line), raw=False, ext_hook=lambda code, data: code)
+        assert fields == {"message": line}
