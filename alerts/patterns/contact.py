@@ -225,8 +225,14 @@ def find_emails(t: Text) -> list[Hit]:
 
 # "tel:+1...", "sms:+1..." links, and vCard lines ("TEL;TYPE=CELL:+1 ..."): the only ":" a phone number may
 # follow directly.
-_PHONE_KEYS: Final = "|".join(
-    f"(?<=(?i:{key}:))" for key in ("tel", "sms", "cell", "work", "home", "fax", "voice", "phone")
+_PHONE_KEYS: Final = (
+    "|".join(f"(?<=(?i:{key}:))" for key in ("tel", "sms", "cell", "work", "home", "fax", "voice", "phone"))
+    + "|"
+    + "|".join(
+        # "ph.07817 195022", "Tel.0221 ...": an abbreviation of phone and its dot, the number glued to it.
+        f"(?<=(?<![^\\W\\d_])(?i:{key})\\.)"
+        for key in ("ph", "tel", "mob", "fax", "tlf", "tfn")
+    )
 )
 # A run of digits with the separators phone numbers use. The lookarounds keep it from starting or ending
 # inside a longer run (card numbers, tracking numbers), and every quantifier is bounded.
@@ -236,7 +242,10 @@ _PHONE: Final = re.compile(
     # (?<![0-9]) first: inside a digit run every position fails there at once instead of after the eight
     # assertions below, and an ASCII digit before a number fails all of them anyway.
     rf"(?<![0-9])(?:(?<!{WORD}|[+.:/#\-])|{_PHONE_KEYS})(?<!\d[ .\-])"
-    rf"(?:\+|00)?[(]?\d[\d \-.()\u00a0]{{5,22}}\d"
+    rf"(?:(?:\+|00)?[(]?\d[\d \-.()\u00a0]{{5,22}}\d|"
+    # German, Austrian and Swiss writing: the area code with its trunk 0, a slash, the subscriber's
+    # number ("089/3393912", "0221/4855310").
+    rf"0\d{{1,4}}[ ]?/[ ]?\d[\d \-]{{3,14}}\d)"
     rf"(?!{WORD}|[\-/]|[ .]\d|\.\w)"
 )  # run only inside the digit-run windows of Text.numeric
 _DATE: Final = re.compile(
@@ -321,6 +330,8 @@ _PHONE_WORDS: Final = (
     "anruf",
     "kontakt",
     "contatt",
+    "contato",
+    "contacto",
     "joindre",
     "liga",
     "telemóvel",
@@ -331,6 +342,12 @@ _PHONE_WORDS: Final = (
     "फोन",
     "फ़ोन",
     "هاتف",
+    # "call", "contact" (with and without the article): "يرجى الاتصال بي على ...".
+    "اتصل",
+    "اتصال",
+    "الاتصال",
+    "تواصل",
+    "التواصل",
     "جوال",
     "موبايل",
     "טלפון",
@@ -363,7 +380,7 @@ _GENERIC_NUMBER: Final = (
 # Abbreviations of "number" mean what the word before them means ("mobile no", "order no") and nothing alone.
 _SHORT_NUMBER: Final = frozenset({"no", "nr", "num", "nº", "n°"})
 # In scripts without spaces the context is one run of characters: these are looked for inside it.
-_CJK_PHONE: Final = ("電話", "电话", "手机", "手機", "携帯", "전화", "연락처", "联系", "聯繫", "聯絡")
+_CJK_PHONE: Final = ("電話", "电话", "手机", "手機", "携帯", "전화", "연락", "联系", "聯繫", "聯絡", "連絡")
 _CJK_NOT_PHONE: Final = (
     "주문",
     "송장",
@@ -528,6 +545,9 @@ _NEG_WORDS: Final = (
     "item",
     "kunden",
     "customer",
+    # "numéro client", "codice cliente", "número de cliente": French and the Romance languages put the
+    # qualifier after the word for number, so the nearest word is the one that says whose number it is.
+    "client",
     "katalog",
     "замовлен",
     "№",
@@ -581,7 +601,10 @@ _NEG_WORDS: Final = (
     "beställning",
     "encomenda",
 )
-_NEG_EXACT: Final = frozenset({"id", "no", "v", "po", "ts", "pin", "lot", "ref", "eur", "usd", "zip", "date"})
+# ("art": German's Art.-Nr., the article number; whole only, or it would swallow "artist".)
+_NEG_EXACT: Final = frozenset(
+    {"id", "no", "v", "po", "ts", "pin", "lot", "ref", "eur", "usd", "zip", "date", "art"}
+)
 
 
 # Short words must match whole ("id", "no", "po" are not the start of "idea", "nous", "pouvez"); longer ones
@@ -631,6 +654,12 @@ def _phone_context(window: str) -> int:
             previous = said
         previous_says_other = says_other
     return verdict
+
+
+def _phone_word_after(low: str, end: int) -> bool:
+    """A phone word of a script without spaces within a few characters after the number."""
+    after = low[end : end + 8]
+    return after[:1] >= "\u2e80" and any(k in after for k in _CJK_PHONE)
 
 
 def _says_not_a_phone(window: str) -> bool:
@@ -770,8 +799,10 @@ def _phone_matches(t: Text, claimed: Sequence[Hit]) -> list[re.Match[str]]:
     IP address...) already stands: it would win the overlap anyway, and validating is the costly part."""
     out: list[re.Match[str]] = []
     for lo, hi in t.numeric(7):
-        # A leading "+" or "(" sits just before the digit run.
-        for m in _PHONE.finditer(t.raw, max(0, lo - 2), hi):
+        # A leading "+" or "(" sits just before the digit run; an area code and a slash ("0221/") before
+        # a few more characters (the window starts two before the run).
+        back = 8 if t.raw.startswith("/", lo + 1) else 2
+        for m in _PHONE.finditer(t.raw, max(0, lo - back), hi):
             start, end = m.start(), m.end()
             if not outranked(start, end, "phone", claimed):
                 out.append(m)
@@ -782,7 +813,10 @@ _HTTP_STATUS: Final = re.compile(r"HTTP/\d(?:\.\d)?\"[ \t]*$")
 _HEX_NEIGHBOUR: Final = re.compile(r"(?<![0-9A-Fa-f])(?=[0-9]*[a-fA-F])[0-9A-Fa-f]{4} $")
 _HEX_NEIGHBOUR_AFTER: Final = re.compile(r" (?=[0-9]*[a-fA-F])[0-9A-Fa-f]{4}(?![0-9A-Za-z])")
 _IBAN_HEAD: Final = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){0,2} ?$")
-_SEPARATORS: Final = re.compile(r"[ \-.()\u00a0]+")
+_SEPARATORS: Final = re.compile(r"[ \-.()/\u00a0]+")
+# 0X XX XX XX XX in any separator: how France (and Belgium, Morocco...) write a number; no date runs to
+# five groups, so "07-05-09-02-88" is no 7 May 2009.
+_PAIRS: Final = re.compile(r"^0\d(?:[ .\-]\d\d){4}$")
 _AFTER_END: Final = re.compile(r"[/,;|\n]")
 _COMPACT_DATE: Final = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])$")
 
@@ -794,6 +828,16 @@ def _placeholder_number(digits: str) -> bool:
     if len(digits) == 7 and digits.startswith("55501"):
         return True
     return tail.count(tail[0]) == len(tail) or digits in _ASCENDING or digits in _DESCENDING
+
+
+def _fictional_nanp(digits: str, international: bool) -> bool:
+    """A whole North American number in 555-0100..0199 ("(212) 555-0115", "+1 415 555 0136"): the range
+    kept for films, demos and training material."""
+    if international:
+        national = digits[1:] if digits.startswith("1") else ""
+    else:
+        national = digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
+    return len(national) == 10 and national[3:8] == "55501"
 
 
 _ASCENDING: Final = "01234567890123456789"
@@ -839,6 +883,9 @@ def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
         ):
             continue
         before = low[max(0, start - 40) : start]
+        # A fictional number is someone's only when the text says so ("my cell is (212) 555-0187").
+        if _fictional_nanp(digits, international) and _phone_context(before) <= 0:
+            continue
         if international:
             normal = "+" + cand[2:] if cand.startswith("00") else cand
             if normal[1:2] in ("0", " ", "-", "("):  # no country code starts with 0
@@ -846,7 +893,7 @@ def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
         else:
             normal = cand
             # 3-2-4 is how SSNs are written (valid or not), never phone numbers.
-            if _SSN_SHAPE.match(cand) or _has_date(cand):
+            if _SSN_SHAPE.match(cand) or (_has_date(cand) and _PAIRS.match(cand) is None):
                 continue
             # No national number runs to 13 digits: a longer one written without its country code is a
             # card, an IMEI, a parcel or a container number ("3406-493430-67498", "357521376599316").
@@ -867,6 +914,9 @@ def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
             if (start > 0 and t.raw[start - 1] == "〒") or _CEP.match(cand):
                 continue
             context = _phone_context(before)
+            # Japanese and Korean say what a number is for after it ("08012345678までご連絡ください").
+            if context == 0 and _phone_word_after(low, end):
+                context = 1
             # "512 756 372" reads as a large number, "10001-2345" as a ZIP+4 code, unless the text says
             # it is a phone number.
             if context <= 0 and (_THOUSANDS.match(cand) or _ZIP4.match(cand)):

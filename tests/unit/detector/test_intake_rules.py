@@ -1,0 +1,58 @@
+"""Rules added while tuning on the message-intake set (r12), each on examples of our own: what the
+detector must find, and what it must leave alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from alerts import scan
+
+
+def found(text: str) -> list[tuple[str, str]]:
+    return [(f.kind, text[f.start : f.end]) for f in scan(text)]
+
+
+# --- phone numbers -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        # Five pairs are a French number, not a date followed by more digits.
+        ("nouveau numéro : 06-12-48-73-95, merci", "06-12-48-73-95"),
+        # An abbreviation of "phone" and its dot, the number glued to it.
+        ("ph.07834 561209", "07834 561209"),
+        # Area code, slash, subscriber: how German-speaking countries write a number.
+        ("Büro: 030/4458123", "030/4458123"),
+        ("Telefon 0221/9547120 (ab 9 Uhr)", "0221/9547120"),
+        # Japanese says what the number is for after it.
+        ("明日の件、09076543210までご連絡ください。", "09076543210"),
+        # "Call me on" in Arabic, "contact" in Portuguese.
+        ("من فضلك اتصل بي على 0561234987", "0561234987"),
+        ("Contato: 936 184 207.", "936 184 207"),
+        # A fictional 555-01xx number is someone's when the text says it is their phone.
+        ("call me on (646) 555-0142", "(646) 555-0142"),
+    ],
+)
+def test_phone_numbers_in_more_national_writings(text: str, number: str) -> None:
+    assert found(text) == [("phone", number)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Whose number it is comes after the word for number: a customer's, not a phone.
+        "numéro client 48213957",
+        "codice cliente 3391845720",
+        # Art.-Nr.: an article number.
+        "Art.-Nr. 0160-5521-73, Farbe Blau",
+        # NANP keeps 555-0100..0199 for fiction; without a word that makes it someone's, it is a prop.
+        "(646) 555-0142 is the number the actors dial",
+        "Demo: +1 312 555 0177 from the manual",
+        # A slash after a year or a lone digit is no area code.
+        "Rechnung 2024/1234567",
+        "graph.07834 561209",
+    ],
+)
+def test_numbers_that_are_not_phones(text: str) -> None:
+    assert found(text) == []
