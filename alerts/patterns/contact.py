@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Final, NamedTuple
@@ -940,6 +941,8 @@ def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
 
 _OCTET: Final = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IPV4: Final = re.compile(rf"(?<!{WORD}|[.\-])(?:{_OCTET}\.){{3}}{_OCTET}(?!{WORD}|-|\.\d)")
+# The host flag of mysql, psql, redis-cli, mongo... with the address glued to it: "-h172.16.5.9".
+_HOST_FLAG: Final = re.compile(rf"-(?<![\w\-]-)h((?:{_OCTET}\.){{3}}{_OCTET})(?!{WORD}|-|\.\d)")
 # Words after which a dotted quad is a version number ("upgrade to 7.4.39.107", "Android 14.0.0.133").
 _VERSION_WORDS: Final = frozenset(
     """version ver release build firmware patch update upgrade downgrade bump bumped v r rev revision sdk
@@ -1039,6 +1042,35 @@ def _ipv6(cand: str) -> ipaddress.IPv6Address | None:
 _NETWORK_WORDS: Final = frozenset({"broadcast", "netmask", "mask", "subnet", "bcast"})
 
 
+# "Build 8.23.16.46 (firmware), same bug as in 6.8.10.36": once a line has named one dotted quad a version,
+# its other quads are versions too, unless the words right before one name an address or it is in a
+# private range (which no version scheme reaches by chance as often as networks use it).
+_ADDRESS_WORDS: Final = frozenset(
+    """ip ips ipv4 address addr addresses host hostname server gateway gw dns nameserver resolver client src
+    dst source destination peer remote proxy router ping inet node upstream origin endpoint vpn bind listen
+    listening connect connecting connected""".split()
+)
+_PRIVATE_V4: Final = re.compile(r"(?:10|127|192\.168|172\.(?:1[6-9]|2\d|3[01]))\.")
+
+
+def _named_an_address(before: str) -> bool:
+    return any(w in _ADDRESS_WORDS for w in _WORDS_BEFORE.findall(before)[-2:])
+
+
+def _not_beside_a_version(text: str, versions: list[int], unnamed: list[tuple[Hit, str]]) -> list[Hit]:
+    """The hits of ``unnamed`` (each with the text before it) that no version shares a line with, or that an
+    address word names."""
+    if not versions:
+        return [hit for hit, _ in unnamed]
+    newlines = list(find_all(text, "\n"))
+    lines = {bisect_left(newlines, v) for v in versions}
+    return [
+        hit
+        for hit, before in unnamed
+        if bisect_left(newlines, hit.start) not in lines or _named_an_address(before)
+    ]
+
+
 def _ipv4_matches(t: Text) -> list[re.Match[str]]:
     out: list[re.Match[str]] = []
     raw = t.raw
@@ -1051,6 +1083,14 @@ def _ipv4_matches(t: Text) -> list[re.Match[str]]:
 def find_ips(t: Text) -> list[Hit]:
     out: list[Hit] = []
     text, low = t.raw, t.low
+    # Documentation-range addresses wait for the end: one the words call an example makes all of them
+    # examples ("server 203.0.113.4 as in the docs, gateway 203.0.113.1").
+    documentation: list[Hit] = []
+    example = False
+    # Quads read as versions, and public ones no address word names: versions too on the same line as one
+    # (see _ADDRESS_WORDS).
+    versions: list[int] = []
+    unnamed: list[tuple[Hit, str]] = []
     if "." in text:
         for m in _ipv4_matches(t):
             before = low[max(0, m.start() - 48) : m.start()]
@@ -1064,17 +1104,31 @@ def find_ips(t: Text) -> list[Hit]:
                 or tail[tail.rfind(" ") + 1 :] in _NETWORK_WORDS
                 or ("." in (head := text[max(0, m.start() - 60) : m.start()]) and _PACKAGE_NAME.search(head))
             ):
+                versions.append(m.start())
                 continue
             # 0.x.x.x ("this network"), netmasks and loopback (127.x.x.x, every machine's own) describe no
             # one's machine.
             if m.group().startswith(("0.", "255.", "127.")) or _protocol_constant(m.group()):
                 continue
-            if _documentation_address(m.group(), low, m.start(), m.end()):
+            hit = Hit("ip_address", m.start(), m.end())
+            if m.group().startswith(_DOC_RANGES):
+                example = example or _documentation_address(m.group(), low, m.start(), m.end())
+                documentation.append(hit)
                 continue
-            out.append(Hit("ip_address", m.start(), m.end()))
+            if _PRIVATE_V4.match(m.group()) is None:
+                unnamed.append((hit, before))
+                continue
+            out.append(hit)
+        out.extend(_not_beside_a_version(text, versions, unnamed))
+        if "-h" in text:
+            out.extend(
+                Hit("ip_address", m.start(1), m.end(1))
+                for m in _HOST_FLAG.finditer(text)
+                if not m.group(1).startswith(("0.", "127."))
+            )
     # IPv6: compressed forms hold "::"; full ones are long unbroken tokens with seven colons.
     if text.count(":") < 2:
-        return out
+        return out if example else out + documentation
     six = merged_windows(list(find_all(text, "::")), 40, 40, len(text))
     six += [(lo, hi) for lo, hi in t.long_tokens() if text.count(":", lo, hi) >= 7]
     for m in (m for lo, hi in sorted(set(six)) for m in _IPV6.finditer(text, lo, hi)):
@@ -1090,7 +1144,10 @@ def find_ips(t: Text) -> list[Hit]:
             cand = head
         if address.is_loopback or address.is_unspecified:  # ::1 and ::
             continue
-        if _documentation_address(cand, low, m.start(), m.start() + len(cand)):
+        hit = Hit("ip_address", m.start(), m.start() + len(cand))
+        if cand.lower().startswith(_DOC_RANGES):
+            example = example or _documentation_address(cand, low, m.start(), m.start() + len(cand))
+            documentation.append(hit)
             continue
-        out.append(Hit("ip_address", m.start(), m.start() + len(cand)))
-    return out
+        out.append(hit)
+    return out if example else out + documentation

@@ -56,3 +56,40 @@ def test_phone_numbers_in_more_national_writings(text: str, number: str) -> None
 )
 def test_numbers_that_are_not_phones(text: str) -> None:
     assert found(text) == []
+
+
+# --- IP addresses ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        # A host flag with the address glued to it.
+        ("mysqldump -uroot -h172.16.105.9 shop > shop.sql", "172.16.105.9"),
+        ("psql -h10.1.2.3 -U app", "10.1.2.3"),
+        # Beside a version, an address the words name, or a private one, is still an address.
+        ("firmware 5.2.18.40 pushed to host 9.1.33.7", "9.1.33.7"),
+        ("firmware 5.2.18.40 pushed to 10.4.7.21", "10.4.7.21"),
+        # ... and one on another line.
+        ("Build 5.2.18.40 ok\nblocked 9.1.33.7 after 5 attempts", "9.1.33.7"),
+    ],
+)
+def test_addresses_found(text: str, address: str) -> None:
+    assert [(k, v) for k, v in found(text) if k == "ip_address"] == [("ip_address", address)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The other quads of a line that named one a version.
+        "Build 5.2.18.40 (firmware), regression since 9.1.33.7",
+        # One documentation address the words call an example makes the others examples.
+        "Point the client at 198.51.100.20 as the example shows, and the resolver at 192.0.2.53.",
+    ],
+)
+def test_versions_and_examples_beside_others(text: str) -> None:
+    assert found(text) == []
+
+
+def test_a_documentation_address_alone_is_still_reported() -> None:
+    assert found("X-Forwarded-For: 192.0.2.1") == [("ip_address", "192.0.2.1")]
