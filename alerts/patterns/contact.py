@@ -96,6 +96,34 @@ _SPELLED_DOT: Final = re.compile(rf"(?i)[ \t(\[{{<](?:{DOT_WORDS})[ \t)\]}}>]")
 _MAIL_DOMAINS: Final = frozenset({"mail", "email", "live", "me", "home", "work"})
 
 
+# "ssh -i key deploy@bastion.example.fr", "rsync -a dist/ web@host:/srv": the login of a remote shell or copy,
+# a user on a host, not a mailbox. (Its arguments only: a few of them, no sentence punctuation between.)
+_REMOTE_COMMANDS: Final = ("ssh", "scp", "sftp", "rsync", "mosh", "sshfs")
+_REMOTE_LOGIN: Final = re.compile(
+    r"(?<![\w\-])(?:ssh|scp|sftp|rsync|mosh|autossh|sshfs|ssh-copy-id)(?:[ \t]+[^\s,;|&]{1,80}){0,6}[ \t]+$"
+)
+# The domains RFC 2606 keeps for documentation, with a role's or a form's name before them
+# ("user@example.com", "admin@example.org"): the template of an address. (A person's name there is still
+# reported: example domains also stand in for real ones in pasted data.)
+_EXAMPLE_DOMAINS: Final = frozenset({"example.com", "example.org", "example.net"})
+_GENERIC_LOCAL: Final = frozenset(
+    """user username user1 user2 admin administrator root someone somebody name yourname your.name you me
+    email mail test tester demo sample example foo bar foobar info contact first.last firstname.lastname
+    name.surname""".split()
+)
+
+
+def _remote_login(text: str, start: int) -> bool:
+    line = max(text.rfind("\n", max(0, start - 200), start) + 1, start - 200)
+    window = text[line:start]
+    return any(c in window for c in _REMOTE_COMMANDS) and _REMOTE_LOGIN.search(window) is not None
+
+
+def _template_address(value: str) -> bool:
+    local, _, domain = value.lower().rpartition("@")
+    return (domain in _EXAMPLE_DOMAINS or domain.endswith(".example")) and local in _GENERIC_LOCAL
+
+
 def _dotted(part: str) -> bool:
     return _SPELLED_DOT.search(part) is not None
 
@@ -128,6 +156,8 @@ def _plain_emails(text: str) -> list[Hit]:
         if value.startswith("git@") and text.startswith(":", m.end()):
             continue
         if mail_header(text, m.start()) in _MESSAGE_ID_HEADERS:
+            continue
+        if _template_address(value) or _remote_login(text, m.start()):
             continue
         out.append(Hit("email", m.start(), m.end()))
         while 0 <= at < m.end():

@@ -93,3 +93,35 @@ def test_versions_and_examples_beside_others(text: str) -> None:
 
 def test_a_documentation_address_alone_is_still_reported() -> None:
     assert found("X-Forwarded-For: 192.0.2.1") == [("ip_address", "192.0.2.1")]
+
+
+# --- e-mail addresses --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A remote shell's or copy's login: a user on a host.
+        "ssh -i ~/.ssh/ops_key ops@jump.kettleworks.io",
+        "scp backup.tgz ana@files.lindqvist.se:/tmp",
+        "rsync -avz ./site/ www@web.kettleworks.io:/var/www",
+        # A role's name at a documentation domain: the template of an address.
+        "Contact: user@example.com, admin@example.org",
+        "mail: someone@example.net",
+    ],
+)
+def test_logins_and_template_addresses_are_no_emails(text: str) -> None:
+    assert found(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        # "ssh" in a sentence, then an address further on, is still a mailbox.
+        ("I can't ssh in, so mail me at ana@lindqvist.se", "ana@lindqvist.se"),
+        # A person's name at an example domain stands in for a real address in pasted data.
+        ("write to maria.kovacs@example.org", "maria.kovacs@example.org"),
+    ],
+)
+def test_addresses_beside_those_rules(text: str, address: str) -> None:
+    assert found(text) == [("email", address)]
