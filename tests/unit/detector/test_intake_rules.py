@@ -125,3 +125,38 @@ def test_logins_and_template_addresses_are_no_emails(text: str) -> None:
 )
 def test_addresses_beside_those_rules(text: str, address: str) -> None:
     assert found(text) == [("email", address)]
+
+
+# --- passwords ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # Piped into a login that reads its password from standard input.
+        ("echo 9fQ-rr2%Lm | docker login ghcr.io -u ana --password-stdin", "9fQ-rr2%Lm"),
+        ("printf '%s' 'Zt7!pq-Wv' | helm registry login reg.x.io -u ci --password-stdin", "Zt7!pq-Wv"),
+        # A grant type naming the password is not the value; the next parameter still gives it.
+        ("curl -d 'grant_type=password&username=bo&password=Kx9!mmq2' https://id.x.io/t", "Kx9!mmq2"),
+        ("user/password: admin/Drag0n!23", "Drag0n!23"),
+    ],
+)
+def test_passwords_found(text: str, value: str) -> None:
+    assert [(k, v) for k, v in found(text) if k == "password"] == [("password", value)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "echo $CI_REGISTRY_PASSWORD | docker login -u ci --password-stdin",
+        "cat pw.txt | docker login -u ci --password-stdin",
+        # A variable named after the password, in code.
+        'db.execute("SET PASSWORD = %(pw)s", {"pw": rotated_pw})',
+        # The keyword is a file of a path: what follows is the next argument.
+        "podman run -e MARIADB_PASSWORD_FILE=/run/secrets/maria_pw mariadb:11.2",
+        # The keyword is the value of an option: the field to read, then the secret's path.
+        "vault kv get -field=password kv/billing/replica",
+    ],
+)
+def test_password_words_that_give_no_password(text: str) -> None:
+    assert found(text) == []
