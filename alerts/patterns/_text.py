@@ -192,6 +192,10 @@ KEY_HINTS: Final = (
     "dckr_",
     "aio_",
     "ltai",
+    "rubygems_",
+    "sqp_",
+    "sqa_",
+    "squ_",
 )
 _AT_CLOSERS: Final = " \t)]}>"
 # Command lines that can carry a password flag (alerts.patterns.passwords reads them).

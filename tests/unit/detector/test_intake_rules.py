@@ -160,3 +160,34 @@ def test_passwords_found(text: str, value: str) -> None:
 )
 def test_password_words_that_give_no_password(text: str) -> None:
     assert found(text) == []
+
+
+# --- keys, SSNs, IBANs -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "sqp_a6dcc12ce0bc599f3f30c8f62e232e3514de3892",  # SonarQube project token
+        "squ_0f9e8d7c6b5a49382716a5b4c3d2e1f0a9b8c7d6",  # SonarQube user token
+        "rubygems_bdcfab7c3e44af9a43b5762ebd157ce37b223be8ca1ac646",
+        # An Azure client secret one character longer than today's issue.
+        "Xy71Q~aB3cD4eF5gH6iJ7kL8mN9oP0qR1sT2uV3wZ",
+    ],
+)
+def test_more_vendor_keys_without_a_keyword(key: str) -> None:
+    assert found(f'ok so I pasted "{key}" in the config') == [("api_key", key)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Il numero di protocollo è 512-44-9081", "codice cliente 512-44-9081", "expediente 512-44-9081"],
+)
+def test_case_and_customer_numbers_are_no_ssn(text: str) -> None:
+    assert found(text) == []
+
+
+def test_an_iban_glued_to_its_name() -> None:
+    assert found("IBANDE89370400440532013000") == [("iban", "DE89370400440532013000")]
+    # (Its check digits still decide.)
+    assert found("IBANDE89370400440532013001") == []
