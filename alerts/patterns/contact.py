@@ -256,14 +256,12 @@ def find_emails(t: Text) -> list[Hit]:
 
 # "tel:+1...", "sms:+1..." links, and vCard lines ("TEL;TYPE=CELL:+1 ..."): the only ":" a phone number may
 # follow directly.
+# (Keys grouped by length, one lookbehind each, behind a test of the sign itself: a position after any other
+# character fails at one test instead of one per key.)
 _PHONE_KEYS: Final = (
-    "|".join(f"(?<=(?i:{key}:))" for key in ("tel", "sms", "cell", "work", "home", "fax", "voice", "phone"))
-    + "|"
-    + "|".join(
-        # "ph.07817 195022", "Tel.0221 ...": an abbreviation of phone and its dot, the number glued to it.
-        f"(?<=(?<![^\\W\\d_])(?i:{key})\\.)"
-        for key in ("ph", "tel", "mob", "fax", "tlf", "tfn")
-    )
+    r"(?<=:)(?:(?<=(?i:tel|sms|fax):)|(?<=(?i:cell|work|home):)|(?<=(?i:voice|phone):))"
+    # "ph.07817 195022", "Tel.0221 ...": an abbreviation of phone and its dot, the number glued to it.
+    r"|(?<=\.)(?:(?<=(?<![^\W\d_])(?i:ph)\.)|(?<=(?<![^\W\d_])(?i:tel|mob|fax|tlf|tfn)\.))"
 )
 # A run of digits with the separators phone numbers use. The lookarounds keep it from starting or ending
 # inside a longer run (card numbers, tracking numbers), and every quantifier is bounded.
@@ -777,23 +775,40 @@ def _region_table() -> list[_Region]:
 _REGION_TABLE: Final = _region_table()
 
 
+def _by_length() -> dict[int, tuple[tuple[int, str], ...]]:
+    """For each count of digits, the (country code, trunk prefix to strip or "") readings that give a
+    possible length, in the table's order."""
+    table: dict[int, list[tuple[int, str]]] = {}
+    for region in _REGION_TABLE:
+        prefix = region.national_prefix
+        for n in range(1, 20):
+            if n in region.lengths:
+                table.setdefault(n, []).append((region.country_code, ""))
+            if prefix and n - len(prefix) in region.lengths:
+                table.setdefault(n, []).append((region.country_code, prefix))
+    return {n: tuple(readings) for n, readings in table.items()}
+
+
+# (A loop over every region cost a test of lengths and prefix per region; the readings of each length are
+# few.)
+_BY_LENGTH: Final = _by_length()
+
+
 def _valid_national(digits: str) -> bool:
     """Valid as a national number of any region we know. The number is built directly (trunk prefix
     stripped) instead of parsed per region: parsing is the expensive part and the region loop repeats it."""
-    n = len(digits)
-    for region in _REGION_TABLE:
-        candidates = []
-        if n in region.lengths:
-            candidates.append(digits)
-        prefix = region.national_prefix
-        if prefix and digits.startswith(prefix) and n - len(prefix) in region.lengths:
-            candidates.append(digits[len(prefix) :])
-        for national in candidates:
+    significant: dict[str, str] = {}  # by the prefix stripped: most readings share one
+    for country_code, prefix in _BY_LENGTH.get(len(digits), ()):
+        nsn = significant.get(prefix)
+        if nsn is None:
+            if not digits.startswith(prefix):
+                continue
+            national = digits[len(prefix) :]
             # The national significant number as phonenumbers would hold it: one leading zero kept (Italy's
             # landlines), the rest as an integer.
-            nsn = ("0" if national[0] == "0" else "") + str(int(national))
-            if is_valid(region.country_code, nsn):
-                return True
+            nsn = significant[prefix] = ("0" if national[0] == "0" else "") + str(int(national))
+        if is_valid(country_code, nsn):
+            return True
     return False
 
 

@@ -196,6 +196,10 @@ def _one_edit(a: str, b: str) -> bool:
 def find_misspelled_passwords(t: Text) -> list[Hit]:
     """Passwords after a keyword typed with one slip ("PASSWROD: c0ff33475!", "passwod=fjdD&Ysa67h&B")."""
     text, low = t.raw, t.low
+    # The pattern wants a sign or " is " after the word: most messages hold neither, and this runs on every
+    # message (the pattern's pass over the whole text cost 4% of a scan).
+    if not ("=" in low or ":" in low or "→" in low or "->" in low or "is " in low or "is\t" in low):
+        return []
     out: list[Hit] = []
     for typo in _TYPO_KEYWORD.finditer(low):
         word, end = typo.group(), typo.end()
