@@ -99,7 +99,7 @@ def scan(text: str) -> list[Finding]:
         hits.extend(find_cards(t, hits))
     if t.runs:
         hits.extend(find_ssns(t, hits))
-    if t.runs or ":" in raw:
+    if t.runs or ":" in raw or "-h" in raw:  # (-h: a host flag with the address glued to it)
         hits.extend(find_ips(t))
     if t.runs:
         hits.extend(find_phones(t, hits))

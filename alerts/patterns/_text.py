@@ -192,6 +192,10 @@ KEY_HINTS: Final = (
     "dckr_",
     "aio_",
     "ltai",
+    "rubygems_",
+    "sqp_",
+    "sqa_",
+    "squ_",
 )
 _AT_CLOSERS: Final = " \t)]}>"
 # Command lines that can carry a password flag (alerts.patterns.passwords reads them).
@@ -369,6 +373,17 @@ class Text:
         "url",
     )
 
+    pw: list[int]
+    sec: list[int]
+    at: list[tuple[int, int]]
+    bearer: list[int]
+    url: list[int]
+    cli: list[int]
+    cred: list[int]
+    as_words: list[tuple[int, int]]
+    key_hints: list[int]
+    iban_words: list[int]  # ends of "iban" and transfer words
+
     def __init__(self, raw: str) -> None:
         # Finders read a copy in which no-break and other typographic spaces are spaces and full-width
         # forms are ASCII ("4226\u00a04177…", "０９０－７９６３", "x＠y.jp"), as NFKC would make them but
@@ -377,21 +392,31 @@ class Text:
             raw = plain_forms(raw)
         self.raw = raw
         self.low = low = lower_same_length(raw)
-        self.pw: list[int] = []
-        self.sec: list[int] = []
-        self.at: list[tuple[int, int]] = []
-        self.bearer: list[int] = []
-        self.url: list[int] = []
-        self.cli: list[int] = []
-        self.cred: list[int] = []
-        self.as_words: list[tuple[int, int]] = []
-        self.key_hints: list[int] = []
         self._long: list[tuple[int, int]] | None = None
         self._windows: dict[int, list[tuple[int, int]]] = {}
-        self.iban_words: list[int] = []  # ends of "iban" and transfer words
         self.runs, self.iban_anchors = numeric_runs(low)
+        keywords = find_keywords(low)
+        if not keywords:
+            # Most messages hold no trigger word: one empty list for every int list and one for the pairs
+            # (nothing appends to them after this), instead of nine. Finders only read them.
+            none: list[int] = []
+            no_pairs: list[tuple[int, int]] = []
+            self.pw = self.sec = self.bearer = self.url = self.cli = self.cred = none
+            self.key_hints = self.iban_words = none
+            self.at = self.as_words = no_pairs
+            return
+        self.pw = []
+        self.sec = []
+        self.at = []
+        self.bearer = []
+        self.url = []
+        self.cli = []
+        self.cred = []
+        self.as_words = []
+        self.key_hints = []
+        self.iban_words = []
         pw, sec = self.pw, self.sec
-        for index, start, end in find_keywords(low):
+        for index, start, end in keywords:
             flags = _FLAGS[index]
             if flags & _PW:
                 pw.append(start)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Final, NamedTuple
@@ -95,6 +96,34 @@ _SPELLED_DOT: Final = re.compile(rf"(?i)[ \t(\[{{<](?:{DOT_WORDS})[ \t)\]}}>]")
 _MAIL_DOMAINS: Final = frozenset({"mail", "email", "live", "me", "home", "work"})
 
 
+# "ssh -i key deploy@bastion.example.fr", "rsync -a dist/ web@host:/srv": the login of a remote shell or copy,
+# a user on a host, not a mailbox. (Its arguments only: a few of them, no sentence punctuation between.)
+_REMOTE_COMMANDS: Final = ("ssh", "scp", "sftp", "rsync", "mosh", "sshfs")
+_REMOTE_LOGIN: Final = re.compile(
+    r"(?<![\w\-])(?:ssh|scp|sftp|rsync|mosh|autossh|sshfs|ssh-copy-id)(?:[ \t]+[^\s,;|&]{1,80}){0,6}[ \t]+$"
+)
+# The domains RFC 2606 keeps for documentation, with a role's or a form's name before them
+# ("user@example.com", "admin@example.org"): the template of an address. (A person's name there is still
+# reported: example domains also stand in for real ones in pasted data.)
+_EXAMPLE_DOMAINS: Final = frozenset({"example.com", "example.org", "example.net"})
+_GENERIC_LOCAL: Final = frozenset(
+    """user username user1 user2 admin administrator root someone somebody name yourname your.name you me
+    email mail test tester demo sample example foo bar foobar info contact first.last firstname.lastname
+    name.surname""".split()
+)
+
+
+def _remote_login(text: str, start: int) -> bool:
+    line = max(text.rfind("\n", max(0, start - 200), start) + 1, start - 200)
+    window = text[line:start]
+    return any(c in window for c in _REMOTE_COMMANDS) and _REMOTE_LOGIN.search(window) is not None
+
+
+def _template_address(value: str) -> bool:
+    local, _, domain = value.lower().rpartition("@")
+    return (domain in _EXAMPLE_DOMAINS or domain.endswith(".example")) and local in _GENERIC_LOCAL
+
+
 def _dotted(part: str) -> bool:
     return _SPELLED_DOT.search(part) is not None
 
@@ -127,6 +156,8 @@ def _plain_emails(text: str) -> list[Hit]:
         if value.startswith("git@") and text.startswith(":", m.end()):
             continue
         if mail_header(text, m.start()) in _MESSAGE_ID_HEADERS:
+            continue
+        if _template_address(value) or _remote_login(text, m.start()):
             continue
         out.append(Hit("email", m.start(), m.end()))
         while 0 <= at < m.end():
@@ -225,8 +256,12 @@ def find_emails(t: Text) -> list[Hit]:
 
 # "tel:+1...", "sms:+1..." links, and vCard lines ("TEL;TYPE=CELL:+1 ..."): the only ":" a phone number may
 # follow directly.
-_PHONE_KEYS: Final = "|".join(
-    f"(?<=(?i:{key}:))" for key in ("tel", "sms", "cell", "work", "home", "fax", "voice", "phone")
+# (Keys grouped by length, one lookbehind each, behind a test of the sign itself: a position after any other
+# character fails at one test instead of one per key.)
+_PHONE_KEYS: Final = (
+    r"(?<=:)(?:(?<=(?i:tel|sms|fax):)|(?<=(?i:cell|work|home):)|(?<=(?i:voice|phone):))"
+    # "ph.07817 195022", "Tel.0221 ...": an abbreviation of phone and its dot, the number glued to it.
+    r"|(?<=\.)(?:(?<=(?<![^\W\d_])(?i:ph)\.)|(?<=(?<![^\W\d_])(?i:tel|mob|fax|tlf|tfn)\.))"
 )
 # A run of digits with the separators phone numbers use. The lookarounds keep it from starting or ending
 # inside a longer run (card numbers, tracking numbers), and every quantifier is bounded.
@@ -236,7 +271,10 @@ _PHONE: Final = re.compile(
     # (?<![0-9]) first: inside a digit run every position fails there at once instead of after the eight
     # assertions below, and an ASCII digit before a number fails all of them anyway.
     rf"(?<![0-9])(?:(?<!{WORD}|[+.:/#\-])|{_PHONE_KEYS})(?<!\d[ .\-])"
-    rf"(?:\+|00)?[(]?\d[\d \-.()\u00a0]{{5,22}}\d"
+    rf"(?:(?:\+|00)?[(]?\d[\d \-.()\u00a0]{{5,22}}\d|"
+    # German, Austrian and Swiss writing: the area code with its trunk 0, a slash, the subscriber's
+    # number ("089/3393912", "0221/4855310").
+    rf"0\d{{1,4}}[ ]?/[ ]?\d[\d \-]{{3,14}}\d)"
     rf"(?!{WORD}|[\-/]|[ .]\d|\.\w)"
 )  # run only inside the digit-run windows of Text.numeric
 _DATE: Final = re.compile(
@@ -321,6 +359,8 @@ _PHONE_WORDS: Final = (
     "anruf",
     "kontakt",
     "contatt",
+    "contato",
+    "contacto",
     "joindre",
     "liga",
     "telemóvel",
@@ -331,6 +371,12 @@ _PHONE_WORDS: Final = (
     "फोन",
     "फ़ोन",
     "هاتف",
+    # "call", "contact" (with and without the article): "يرجى الاتصال بي على ...".
+    "اتصل",
+    "اتصال",
+    "الاتصال",
+    "تواصل",
+    "التواصل",
     "جوال",
     "موبايل",
     "טלפון",
@@ -363,7 +409,7 @@ _GENERIC_NUMBER: Final = (
 # Abbreviations of "number" mean what the word before them means ("mobile no", "order no") and nothing alone.
 _SHORT_NUMBER: Final = frozenset({"no", "nr", "num", "nº", "n°"})
 # In scripts without spaces the context is one run of characters: these are looked for inside it.
-_CJK_PHONE: Final = ("電話", "电话", "手机", "手機", "携帯", "전화", "연락처", "联系", "聯繫", "聯絡")
+_CJK_PHONE: Final = ("電話", "电话", "手机", "手機", "携帯", "전화", "연락", "联系", "聯繫", "聯絡", "連絡")
 _CJK_NOT_PHONE: Final = (
     "주문",
     "송장",
@@ -528,6 +574,9 @@ _NEG_WORDS: Final = (
     "item",
     "kunden",
     "customer",
+    # "numéro client", "codice cliente", "número de cliente": French and the Romance languages put the
+    # qualifier after the word for number, so the nearest word is the one that says whose number it is.
+    "client",
     "katalog",
     "замовлен",
     "№",
@@ -581,7 +630,10 @@ _NEG_WORDS: Final = (
     "beställning",
     "encomenda",
 )
-_NEG_EXACT: Final = frozenset({"id", "no", "v", "po", "ts", "pin", "lot", "ref", "eur", "usd", "zip", "date"})
+# ("art": German's Art.-Nr., the article number; whole only, or it would swallow "artist".)
+_NEG_EXACT: Final = frozenset(
+    {"id", "no", "v", "po", "ts", "pin", "lot", "ref", "eur", "usd", "zip", "date", "art"}
+)
 
 
 # Short words must match whole ("id", "no", "po" are not the start of "idea", "nous", "pouvez"); longer ones
@@ -631,6 +683,12 @@ def _phone_context(window: str) -> int:
             previous = said
         previous_says_other = says_other
     return verdict
+
+
+def _phone_word_after(low: str, end: int) -> bool:
+    """A phone word of a script without spaces within a few characters after the number."""
+    after = low[end : end + 8]
+    return after[:1] >= "\u2e80" and any(k in after for k in _CJK_PHONE)
 
 
 def _says_not_a_phone(window: str) -> bool:
@@ -717,23 +775,40 @@ def _region_table() -> list[_Region]:
 _REGION_TABLE: Final = _region_table()
 
 
+def _by_length() -> dict[int, tuple[tuple[int, str], ...]]:
+    """For each count of digits, the (country code, trunk prefix to strip or "") readings that give a
+    possible length, in the table's order."""
+    table: dict[int, list[tuple[int, str]]] = {}
+    for region in _REGION_TABLE:
+        prefix = region.national_prefix
+        for n in range(1, 20):
+            if n in region.lengths:
+                table.setdefault(n, []).append((region.country_code, ""))
+            if prefix and n - len(prefix) in region.lengths:
+                table.setdefault(n, []).append((region.country_code, prefix))
+    return {n: tuple(readings) for n, readings in table.items()}
+
+
+# (A loop over every region cost a test of lengths and prefix per region; the readings of each length are
+# few.)
+_BY_LENGTH: Final = _by_length()
+
+
 def _valid_national(digits: str) -> bool:
     """Valid as a national number of any region we know. The number is built directly (trunk prefix
     stripped) instead of parsed per region: parsing is the expensive part and the region loop repeats it."""
-    n = len(digits)
-    for region in _REGION_TABLE:
-        candidates = []
-        if n in region.lengths:
-            candidates.append(digits)
-        prefix = region.national_prefix
-        if prefix and digits.startswith(prefix) and n - len(prefix) in region.lengths:
-            candidates.append(digits[len(prefix) :])
-        for national in candidates:
+    significant: dict[str, str] = {}  # by the prefix stripped: most readings share one
+    for country_code, prefix in _BY_LENGTH.get(len(digits), ()):
+        nsn = significant.get(prefix)
+        if nsn is None:
+            if not digits.startswith(prefix):
+                continue
+            national = digits[len(prefix) :]
             # The national significant number as phonenumbers would hold it: one leading zero kept (Italy's
             # landlines), the rest as an integer.
-            nsn = ("0" if national[0] == "0" else "") + str(int(national))
-            if is_valid(region.country_code, nsn):
-                return True
+            nsn = significant[prefix] = ("0" if national[0] == "0" else "") + str(int(national))
+        if is_valid(country_code, nsn):
+            return True
     return False
 
 
@@ -770,8 +845,10 @@ def _phone_matches(t: Text, claimed: Sequence[Hit]) -> list[re.Match[str]]:
     IP address...) already stands: it would win the overlap anyway, and validating is the costly part."""
     out: list[re.Match[str]] = []
     for lo, hi in t.numeric(7):
-        # A leading "+" or "(" sits just before the digit run.
-        for m in _PHONE.finditer(t.raw, max(0, lo - 2), hi):
+        # A leading "+" or "(" sits just before the digit run; an area code and a slash ("0221/") before
+        # a few more characters (the window starts two before the run).
+        back = 8 if t.raw.startswith("/", lo + 1) else 2
+        for m in _PHONE.finditer(t.raw, max(0, lo - back), hi):
             start, end = m.start(), m.end()
             if not outranked(start, end, "phone", claimed):
                 out.append(m)
@@ -782,7 +859,10 @@ _HTTP_STATUS: Final = re.compile(r"HTTP/\d(?:\.\d)?\"[ \t]*$")
 _HEX_NEIGHBOUR: Final = re.compile(r"(?<![0-9A-Fa-f])(?=[0-9]*[a-fA-F])[0-9A-Fa-f]{4} $")
 _HEX_NEIGHBOUR_AFTER: Final = re.compile(r" (?=[0-9]*[a-fA-F])[0-9A-Fa-f]{4}(?![0-9A-Za-z])")
 _IBAN_HEAD: Final = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){0,2} ?$")
-_SEPARATORS: Final = re.compile(r"[ \-.()\u00a0]+")
+_SEPARATORS: Final = re.compile(r"[ \-.()/\u00a0]+")
+# 0X XX XX XX XX in any separator: how France (and Belgium, Morocco...) write a number; no date runs to
+# five groups, so "07-05-09-02-88" is no 7 May 2009.
+_PAIRS: Final = re.compile(r"^0\d(?:[ .\-]\d\d){4}$")
 _AFTER_END: Final = re.compile(r"[/,;|\n]")
 _COMPACT_DATE: Final = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])$")
 
@@ -794,6 +874,16 @@ def _placeholder_number(digits: str) -> bool:
     if len(digits) == 7 and digits.startswith("55501"):
         return True
     return tail.count(tail[0]) == len(tail) or digits in _ASCENDING or digits in _DESCENDING
+
+
+def _fictional_nanp(digits: str, international: bool) -> bool:
+    """A whole North American number in 555-0100..0199 ("(212) 555-0115", "+1 415 555 0136"): the range
+    kept for films, demos and training material."""
+    if international:
+        national = digits[1:] if digits.startswith("1") else ""
+    else:
+        national = digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
+    return len(national) == 10 and national[3:8] == "55501"
 
 
 _ASCENDING: Final = "01234567890123456789"
@@ -839,6 +929,9 @@ def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
         ):
             continue
         before = low[max(0, start - 40) : start]
+        # A fictional number is someone's only when the text says so ("my cell is (212) 555-0187").
+        if _fictional_nanp(digits, international) and _phone_context(before) <= 0:
+            continue
         if international:
             normal = "+" + cand[2:] if cand.startswith("00") else cand
             if normal[1:2] in ("0", " ", "-", "("):  # no country code starts with 0
@@ -846,7 +939,7 @@ def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
         else:
             normal = cand
             # 3-2-4 is how SSNs are written (valid or not), never phone numbers.
-            if _SSN_SHAPE.match(cand) or _has_date(cand):
+            if _SSN_SHAPE.match(cand) or (_has_date(cand) and _PAIRS.match(cand) is None):
                 continue
             # No national number runs to 13 digits: a longer one written without its country code is a
             # card, an IMEI, a parcel or a container number ("3406-493430-67498", "357521376599316").
@@ -867,6 +960,9 @@ def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
             if (start > 0 and t.raw[start - 1] == "〒") or _CEP.match(cand):
                 continue
             context = _phone_context(before)
+            # Japanese and Korean say what a number is for after it ("08012345678までご連絡ください").
+            if context == 0 and _phone_word_after(low, end):
+                context = 1
             # "512 756 372" reads as a large number, "10001-2345" as a ZIP+4 code, unless the text says
             # it is a phone number.
             if context <= 0 and (_THOUSANDS.match(cand) or _ZIP4.match(cand)):
@@ -890,6 +986,8 @@ def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
 
 _OCTET: Final = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IPV4: Final = re.compile(rf"(?<!{WORD}|[.\-])(?:{_OCTET}\.){{3}}{_OCTET}(?!{WORD}|-|\.\d)")
+# The host flag of mysql, psql, redis-cli, mongo... with the address glued to it: "-h172.16.5.9".
+_HOST_FLAG: Final = re.compile(rf"-(?<![\w\-]-)h((?:{_OCTET}\.){{3}}{_OCTET})(?!{WORD}|-|\.\d)")
 # Words after which a dotted quad is a version number ("upgrade to 7.4.39.107", "Android 14.0.0.133").
 _VERSION_WORDS: Final = frozenset(
     """version ver release build firmware patch update upgrade downgrade bump bumped v r rev revision sdk
@@ -989,6 +1087,35 @@ def _ipv6(cand: str) -> ipaddress.IPv6Address | None:
 _NETWORK_WORDS: Final = frozenset({"broadcast", "netmask", "mask", "subnet", "bcast"})
 
 
+# "Build 8.23.16.46 (firmware), same bug as in 6.8.10.36": once a line has named one dotted quad a version,
+# its other quads are versions too, unless the words right before one name an address or it is in a
+# private range (which no version scheme reaches by chance as often as networks use it).
+_ADDRESS_WORDS: Final = frozenset(
+    """ip ips ipv4 address addr addresses host hostname server gateway gw dns nameserver resolver client src
+    dst source destination peer remote proxy router ping inet node upstream origin endpoint vpn bind listen
+    listening connect connecting connected""".split()
+)
+_PRIVATE_V4: Final = re.compile(r"(?:10|127|192\.168|172\.(?:1[6-9]|2\d|3[01]))\.")
+
+
+def _named_an_address(before: str) -> bool:
+    return any(w in _ADDRESS_WORDS for w in _WORDS_BEFORE.findall(before)[-2:])
+
+
+def _not_beside_a_version(text: str, versions: list[int], unnamed: list[tuple[Hit, str]]) -> list[Hit]:
+    """The hits of ``unnamed`` (each with the text before it) that no version shares a line with, or that an
+    address word names."""
+    if not versions:
+        return [hit for hit, _ in unnamed]
+    newlines = list(find_all(text, "\n"))
+    lines = {bisect_left(newlines, v) for v in versions}
+    return [
+        hit
+        for hit, before in unnamed
+        if bisect_left(newlines, hit.start) not in lines or _named_an_address(before)
+    ]
+
+
 def _ipv4_matches(t: Text) -> list[re.Match[str]]:
     out: list[re.Match[str]] = []
     raw = t.raw
@@ -1001,6 +1128,14 @@ def _ipv4_matches(t: Text) -> list[re.Match[str]]:
 def find_ips(t: Text) -> list[Hit]:
     out: list[Hit] = []
     text, low = t.raw, t.low
+    # Documentation-range addresses wait for the end: one the words call an example makes all of them
+    # examples ("server 203.0.113.4 as in the docs, gateway 203.0.113.1").
+    documentation: list[Hit] = []
+    example = False
+    # Quads read as versions, and public ones no address word names: versions too on the same line as one
+    # (see _ADDRESS_WORDS).
+    versions: list[int] = []
+    unnamed: list[tuple[Hit, str]] = []
     if "." in text:
         for m in _ipv4_matches(t):
             before = low[max(0, m.start() - 48) : m.start()]
@@ -1014,17 +1149,31 @@ def find_ips(t: Text) -> list[Hit]:
                 or tail[tail.rfind(" ") + 1 :] in _NETWORK_WORDS
                 or ("." in (head := text[max(0, m.start() - 60) : m.start()]) and _PACKAGE_NAME.search(head))
             ):
+                versions.append(m.start())
                 continue
             # 0.x.x.x ("this network"), netmasks and loopback (127.x.x.x, every machine's own) describe no
             # one's machine.
             if m.group().startswith(("0.", "255.", "127.")) or _protocol_constant(m.group()):
                 continue
-            if _documentation_address(m.group(), low, m.start(), m.end()):
+            hit = Hit("ip_address", m.start(), m.end())
+            if m.group().startswith(_DOC_RANGES):
+                example = example or _documentation_address(m.group(), low, m.start(), m.end())
+                documentation.append(hit)
                 continue
-            out.append(Hit("ip_address", m.start(), m.end()))
+            if _PRIVATE_V4.match(m.group()) is None:
+                unnamed.append((hit, before))
+                continue
+            out.append(hit)
+        out.extend(_not_beside_a_version(text, versions, unnamed))
+        if "-h" in text:
+            out.extend(
+                Hit("ip_address", m.start(1), m.end(1))
+                for m in _HOST_FLAG.finditer(text)
+                if not m.group(1).startswith(("0.", "127."))
+            )
     # IPv6: compressed forms hold "::"; full ones are long unbroken tokens with seven colons.
     if text.count(":") < 2:
-        return out
+        return out if example else out + documentation
     six = merged_windows(list(find_all(text, "::")), 40, 40, len(text))
     six += [(lo, hi) for lo, hi in t.long_tokens() if text.count(":", lo, hi) >= 7]
     for m in (m for lo, hi in sorted(set(six)) for m in _IPV6.finditer(text, lo, hi)):
@@ -1040,7 +1189,10 @@ def find_ips(t: Text) -> list[Hit]:
             cand = head
         if address.is_loopback or address.is_unspecified:  # ::1 and ::
             continue
-        if _documentation_address(cand, low, m.start(), m.start() + len(cand)):
+        hit = Hit("ip_address", m.start(), m.start() + len(cand))
+        if cand.lower().startswith(_DOC_RANGES):
+            example = example or _documentation_address(cand, low, m.start(), m.start() + len(cand))
+            documentation.append(hit)
             continue
-        out.append(Hit("ip_address", m.start(), m.start() + len(cand)))
-    return out
+        out.append(hit)
+    return out if example else out + documentation

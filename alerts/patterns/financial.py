@@ -253,6 +253,8 @@ _IBAN: Final = re.compile(
 _IBAN_ANY_CASE: Final = re.compile(
     r"[a-z](?<![a-z0-9][a-z])[a-z] ?\d{2}[ \-]{0,2}[a-z0-9][a-z0-9 \-]{9,60}[a-z0-9](?![a-z0-9])"
 )
+# Glued to the word: "IBANGR72...", "iban:de89..." is the other pattern's (a word character before it).
+_IBAN_GLUED: Final = re.compile(r"[a-z]{2}\d{2}[ \-]{0,2}[a-z0-9][a-z0-9 \-]{9,60}[a-z0-9](?![a-z0-9])")
 # ISO 13616: letters count as 10..35 in the mod-97 check.
 _IBAN_DIGITS: Final = str.maketrans({chr(ord("A") + i): str(10 + i) for i in range(26)})
 
@@ -276,6 +278,13 @@ def find_ibans(t: Text) -> list[Hit]:
         after = merged_windows(named, 0, 72, len(raw))
         candidates += [
             m for lo, hi in after for m in _IBAN_ANY_CASE.finditer(low, lo, hi) if m.start() not in seen
+        ]
+        candidates += [
+            m
+            for end in named
+            if low.endswith("iban", 0, end)
+            and low[end : end + 1].isalpha()
+            and (m := _IBAN_GLUED.match(low, end, min(len(low), end + 72))) is not None
         ]
     for m in candidates:
         value = raw[m.start() : m.end()]
@@ -317,7 +326,10 @@ _SSN_CONTEXT: Final = re.compile(
 _SSN_NEG: Final = re.compile(
     rf"(?:{_ORDER_WORDS}|ref|case|account|acct|phone|tel|call|fax|routing|zip|\bpart|"
     r"\bitem|article|artikel|\bsku|serial|model|\blot\b|batch|\bpo\b|bestell|commande|pedido|"
-    r"заказ|claim|policy|member|employee|badge)"
+    r"заказ|claim|policy|member|employee|badge|"
+    # Case files, codes and customers in the languages that say so ("codice pratica", "expediente").
+    r"codice|código|codigo|pratica|dossier|expediente|aktenzeichen|vorgang|protocollo|protocolo|client|"
+    r"kunde|customer)"
 )
 
 
