@@ -186,20 +186,23 @@ class PipelineHandler(logging.Handler):
         formatter = self.formatter
         assert isinstance(formatter, JsonLineFormatter)
         created = time.time()
-        extra = dict(extra)
-        request_id = extra.pop("request_id", None)
         fields: dict[str, Any] = {
             "time": formatter.clock.iso(created),
             "level": logging.getLevelName(level),
-            "service": extra.pop("service", self.service),
+            "service": self.service,
             "event": event,
-            "request_id": request_id if request_id is not None else request_id_var.get(),
+            "request_id": None,
             "message": message,
             "record_id": f"{self._id_prefix}{next(self._ids)}",
         }
-        fields.update(extra)
-        for name, value in self.fields.items():
-            fields.setdefault(name, value)
+        if extra:
+            # An event's own service or request_id takes the default's place, as with a LogRecord.
+            fields.update(extra)
+        if fields["request_id"] is None:
+            fields["request_id"] = request_id_var.get()
+        if self.fields:
+            for name, value in self.fields.items():
+                fields.setdefault(name, value)
         self._enqueue(created, fields, formatter.dumps(fields))
 
     def _enqueue(self, created: float, fields: dict[str, Any] | str, line: bytes) -> None:
