@@ -7,9 +7,11 @@ all: no queue hand-off that wakes another thread per record, no lock.
 One writer thread wakes on a timer (``flush_interval``) or when the deque passes ``flush_records``, writes
 every line waiting with one ``write`` (size-rotated file), packs the same fields as forward-protocol
 entries with one reused msgpack Packer (a Packer per record, as ``msgpack.packb`` makes, cost the caller
-more than rendering the line), and hands them to the ``FluentForwarder`` as one batch. Background threads
-that wake per record take the GIL from the event loop once per record; this one takes it a few dozen
-times a second.
+more than rendering the line), and hands them to the ``FluentForwarder`` as one batch. Packing the line
+itself would copy it exactly, but costs a JSON parse, and orjson reads ints past 64 bits as floats; the
+fields hold the caller's values, which nothing here changes after logging them. Background threads that
+wake per record take the GIL from the event loop once per record; this one takes it a few dozen times a
+second.
 """
 
 from __future__ import annotations

@@ -239,6 +239,9 @@ def log_event(
     root logger, which has just the pipeline), the event goes to it directly, without a LogRecord: the
     same line, a third of the cost. Anything else configured (a handler added by logging.toml, a test's
     capture) gets an ordinary record.
+
+    The line is rendered at the call; the stream's copy is packed from the same fields by the writer thread
+    a moment later (as with the standard library's QueueHandler): pass values nobody changes afterwards.
     """
     if not logger.isEnabledFor(level):
         return
