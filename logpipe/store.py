@@ -15,7 +15,7 @@ from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -26,12 +26,13 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _RELOAD_TAIL_BYTES = 64 * 1024 * 1024
 
 
-def _dumps(line: dict[str, Any]) -> str:
+def _dumps(line: dict[str, Any]) -> bytes:
     try:
-        return orjson.dumps(line, default=str).decode()
+        return orjson.dumps(line, default=str)
     except TypeError:
-        # Lone surrogates (undecodable client bytes) or an int past 64 bits: the standard encoder copes.
-        return json.dumps(line, ensure_ascii=False, default=str)
+        # Lone surrogates (undecodable client bytes) or an int past 64 bits: the standard encoder copes, and
+        # a surrogate becomes a \\udcXX escape, so the line is still valid JSON and UTF-8.
+        return json.dumps(line, ensure_ascii=False, default=str).encode("utf-8", "backslashreplace")
 
 
 def safe_tag(tag: str) -> str:
@@ -72,7 +73,7 @@ class CentralStore:
         self.recent = RecentIds(dedup_ids)
         self.clock = UtcClock()
         self.open_files = max(1, open_files)
-        self._files: OrderedDict[tuple[str, str], TextIO] = OrderedDict()
+        self._files: OrderedDict[tuple[str, str], BinaryIO] = OrderedDict()
         self.written = 0
         self.duplicates = 0
 
@@ -92,7 +93,7 @@ class CentralStore:
 
     def write(self, tag: str, entries: Iterable[tuple[float, dict[str, Any]]]) -> tuple[int, int]:
         """Appends the new records, flushed to the OS before returning; returns (written, duplicates)."""
-        batches: dict[tuple[str, str], list[str]] = {}
+        batches: dict[tuple[str, str], list[bytes]] = {}
         written = duplicates = 0
         pending: set[str] = set()
         tag_dir = safe_tag(tag)
@@ -109,8 +110,7 @@ class CentralStore:
             written += 1
         for key, lines in batches.items():
             f = self._file(key)
-            # Text with lone surrogates (undecodable client bytes) becomes \\udcXX escapes: still valid JSON.
-            f.write("\n".join(lines) + "\n")
+            f.write(b"\n".join(lines) + b"\n")
             f.flush()
         # Only once the lines are out: a failed write must leave these ids free for the retry.
         for rid in pending:
@@ -119,7 +119,7 @@ class CentralStore:
         self.duplicates += duplicates
         return written, duplicates
 
-    def _file(self, key: tuple[str, str]) -> TextIO:
+    def _file(self, key: tuple[str, str]) -> BinaryIO:
         f = self._files.get(key)
         if f is not None:
             self._files.move_to_end(key)
@@ -128,11 +128,11 @@ class CentralStore:
         path = self.directory / tag_dir / f"{day}.log"
         path.parent.mkdir(parents=True, exist_ok=True)
         torn = _ends_without_newline(path)
-        f = path.open("a", encoding="utf-8", errors="backslashreplace")
+        f = path.open("ab")
         if torn:
             # A collector killed mid-line left half a record (never acked, so it comes again): end that
             # line so the next record starts clean.
-            f.write("\n")
+            f.write(b"\n")
         self._files[key] = f
         while len(self._files) > self.open_files:
             _, oldest = self._files.popitem(last=False)

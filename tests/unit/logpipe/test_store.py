@@ -84,3 +84,14 @@ def test_recent_ids_are_bounded() -> None:
     for rid in "abcd":
         recent.add(rid)
     assert len(recent) == 3 and "a" not in recent and "d" in recent
+
+
+def test_a_lone_surrogate_is_stored_as_an_escape_in_a_valid_line(tmp_path: Path) -> None:
+    """Undecodable client bytes arrive as lone surrogates (the collector decodes with surrogateescape): the
+    line stays valid UTF-8 and JSON, and reads back to the same text."""
+    store = CentralStore(tmp_path)
+    store.write("t", [(T, {"message": "caf\udce9", "record_id": "s"})])
+    store.close()
+    raw = next(tmp_path.glob("t/*.log")).read_bytes()
+    raw.decode("utf-8")
+    assert json.loads(raw)["message"] == "caf\udce9"
