@@ -6,12 +6,11 @@ all: no queue hand-off that wakes another thread per record, no lock.
 
 One writer thread wakes on a timer (``flush_interval``) or when the deque passes ``flush_records``, writes
 every line waiting with one ``write`` (size-rotated file), packs the same fields as forward-protocol
-entries with one reused msgpack Packer (a Packer per record, as ``msgpack.packb`` makes, cost the caller
-more than rendering the line), and hands them to the ``FluentForwarder`` as one batch. Packing the line
-itself would copy it exactly, but costs a JSON parse, and orjson reads ints past 64 bits as floats; the
-fields hold the caller's values, which nothing here changes after logging them. Background threads that
-wake per record take the GIL from the event loop once per record; this one takes it a few dozen times a
-second.
+entries (``pack_entry``; packing on the caller's thread cost it more than rendering the line), and hands
+them to the ``FluentForwarder`` as one batch. Packing the line itself would copy it exactly, but costs a
+JSON parse, and orjson reads ints past 64 bits as floats; the fields hold the caller's values, which
+nothing here changes after logging them. Background threads that wake per record take the GIL from the
+event loop once per record; this one takes it a few dozen times a second.
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from typing import Any
 
 from logpipe.context import request_id_var
 from logpipe.formatter import JsonLineFormatter
-from logpipe.forward import EntryPacker, FluentForwarder
+from logpipe.forward import FluentForwarder, pack_entry
 
 # A record waiting for the writer: when it was made, its fields (or a foreign formatter's text) and its line.
 Pending = tuple[float, dict[str, Any] | str, bytes]
@@ -118,7 +117,6 @@ class PipelineHandler(logging.Handler):
         self.flush_records = flush_records
         self._writer = RotatingWriter(path, max_bytes=rotate_bytes, backups=rotate_backups)
         self._pending: collections.deque[Pending | threading.Event] = collections.deque()
-        self._packer = EntryPacker()
         self._wake = threading.Event()
         self._stopping = False
         # Unique across processes and restarts (random prefix), cheap per record (a counter).
@@ -248,8 +246,7 @@ class PipelineHandler(logging.Handler):
             # the file again.
             sys.stderr.write(f"logpipe: cannot write {self.path}: {exc}\n")
         if self.forwarder is not None:
-            pack = self._packer.pack
-            self.forwarder.submit_many([pack(created, fields) for created, fields, _ in batch])
+            self.forwarder.submit_many([pack_entry(created, fields) for created, fields, _ in batch])
 
     def flush(self) -> None:
         """Returns once everything logged before the call is in the file (and handed to the forwarder)."""

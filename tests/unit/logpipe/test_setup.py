@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from logpipe import bind_request_id, get_logger, log_event, setup_logging
 from logpipe.settings import DEFAULT_CONFIG, LogSettings, fluent_enabled
@@ -296,16 +298,15 @@ def test_a_filter_or_formatter_set_on_the_pipeline_later_still_sees_every_event(
     assert lines[2:] == ["INFO plain text"]
 
 
-def test_one_entry_packer_serves_a_batch_after_a_record_it_could_not_pack_directly() -> None:
-    """The writer reuses one Packer for every entry: one that raised (an int past 64 bits takes the JSON
-    route) must leave nothing of itself in the next entry."""
+def test_a_batch_keeps_every_record_after_one_that_could_not_be_packed_directly() -> None:
+    """An int past 64 bits or a lone surrogate takes the JSON route on the writer thread; the records around
+    it are packed as usual and all three reach the stream."""
     import msgpack
 
-    from logpipe.forward import EntryPacker
+    from logpipe.forward import pack_entry
 
-    packer = EntryPacker()
     records = [{"n": 1, "big": 2**70}, {"n": 2, "text": "é\ud800"}, {"n": 3}]
-    payload = b"".join(packer.pack(1_700_000_000.25, record) for record in records)
+    payload = b"".join(pack_entry(1_700_000_000.25, record) for record in records)
     unpacker = msgpack.Unpacker(raw=False, ext_hook=lambda code, data: (code, len(data)))
     unpacker.feed(payload)
     entries = list(unpacker)
@@ -320,9 +321,34 @@ def test_an_entry_from_a_line_that_is_not_json_carries_it_as_its_message() -> No
     a JSON object reaches the stream as its message instead of stopping that thread."""
     import msgpack
 
-    from logpipe.forward import EntryPacker
+    from logpipe.forward import pack_entry
 
-    packer = EntryPacker()
     for line in ("plain text, not JSON", "[1, 2]"):
-        _, fields = msgpack.unpackb(packer.pack(1.5, line), raw=False, ext_hook=lambda code, data: code)
+        _, fields = msgpack.unpackb(pack_entry(1.5, line), raw=False, ext_hook=lambda code, data: code)
         assert fields == {"message": line}
+
+
+# Lone surrogates and ints past 64 bits take the JSON route, tested above.
+_TEXT = st.text(st.characters(exclude_categories=("Cs",)))
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1) | st.floats(allow_nan=False) | _TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(record=st.dictionaries(_TEXT, _JSON_VALUES, max_size=8), created=st.floats(0, 2**32 - 1))
+def test_an_entry_unpacks_to_the_record_and_its_time(record: dict, created: float) -> None:
+    """What the collector reads back (msgpack) is the record the writer packed, with its EventTime."""
+    import msgpack
+
+    from logpipe.forward import pack_entry
+
+    when, fields = msgpack.unpackb(
+        pack_entry(created, record), raw=False, ext_hook=lambda code, data: (code, data), strict_map_key=False
+    )
+    expected = msgpack.unpackb(msgpack.packb(record, use_bin_type=True), raw=False, strict_map_key=False)
+    assert fields == expected
+    code, data = when
+    seconds, nanos = int.from_bytes(data[:4], "big"), int.from_bytes(data[4:], "big")
+    assert code == 0 and seconds == int(created) and nanos < 10**9
