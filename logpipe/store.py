@@ -21,6 +21,7 @@ import orjson
 
 from logpipe.clock import UtcClock
 
+_orjson_dumps = orjson.dumps
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 # Reading a day file back to seed the dedup set looks at its last part only.
 _RELOAD_TAIL_BYTES = 64 * 1024 * 1024
@@ -28,7 +29,13 @@ _RELOAD_TAIL_BYTES = 64 * 1024 * 1024
 
 def _dumps(line: dict[str, Any]) -> bytes:
     try:
-        return orjson.dumps(line, default=str)
+        # Without a default first: passing one sends orjson down a slower path, and records from our own
+        # senders never need it.
+        return _orjson_dumps(line)
+    except TypeError:
+        pass
+    try:
+        return _orjson_dumps(line, default=str)
     except TypeError:
         # Lone surrogates (undecodable client bytes) or an int past 64 bits: the standard encoder copes, and
         # a surrogate becomes a \\udcXX escape, so the line is still valid JSON and UTF-8.
@@ -58,12 +65,16 @@ class RecentIds:
         return len(self._ids)
 
     def add(self, rid: str) -> None:
-        if rid in self._ids:
-            return
-        self._ids.add(rid)
-        self._order.append(rid)
-        while len(self._order) > self.limit:
-            self._ids.discard(self._order.popleft())
+        self.add_many((rid,))
+
+    def add_many(self, rids: Iterable[str]) -> None:
+        ids, order = self._ids, self._order
+        for rid in rids:
+            if rid not in ids:
+                ids.add(rid)
+                order.append(rid)
+        while len(order) > self.limit:
+            ids.discard(order.popleft())
 
 
 class CentralStore:
@@ -98,23 +109,30 @@ class CentralStore:
         pending: set[str] = set()
         tag_dir = safe_tag(tag)
         clock = self.clock
+        recent = self.recent
+        iso = clock.iso
+        day = ""
+        lines: list[bytes] = []
         for seconds, record in entries:
             rid = record.get("record_id")
             if isinstance(rid, str):
-                if rid in self.recent or rid in pending:
+                if rid in recent or rid in pending:
                     duplicates += 1
                     continue
                 pending.add(rid)
-            line = {**record, "tag": tag, "time": clock.iso(seconds)}
-            batches.setdefault((tag_dir, clock.day), []).append(_dumps(line))
+            line = _dumps({**record, "tag": tag, "time": iso(seconds)})
+            if clock.day != day:
+                # A batch spans a midnight rarely: the lines of each day go to that day's file.
+                day = clock.day
+                lines = batches.setdefault((tag_dir, day), [])
+            lines.append(line)
             written += 1
-        for key, lines in batches.items():
+        for key, day_lines in batches.items():
             f = self._file(key)
-            f.write(b"\n".join(lines) + b"\n")
+            f.write(b"\n".join(day_lines) + b"\n")
             f.flush()
         # Only once the lines are out: a failed write must leave these ids free for the retry.
-        for rid in pending:
-            self.recent.add(rid)
+        recent.add_many(pending)
         self.written += written
         self.duplicates += duplicates
         return written, duplicates

@@ -40,6 +40,23 @@ def test_layout_and_fields(tmp_path: Path) -> None:
     assert lines(tmp_path / "app.service_1" / "2026-11-30.log")[0]["message"] == "tomorrow"
 
 
+def test_one_batch_across_midnight_goes_to_each_days_file_in_order(tmp_path: Path) -> None:
+    """A sender's batch can straddle midnight (and a late record can follow an early one): each line goes to
+    its own day's file, and each file keeps the batch's order."""
+    store = CentralStore(tmp_path)
+    midnight = datetime(2026, 11, 30, tzinfo=UTC).timestamp()
+    batch = [
+        (midnight - 1, {"n": 1}),
+        (midnight + 1, {"n": 2}),
+        (midnight - 0.5, {"n": 3}),
+        (midnight + 2, {"n": 4}),
+    ]
+    assert store.write("t", batch) == (4, 0)
+    store.close()
+    assert [r["n"] for r in lines(tmp_path / "t" / "2026-11-29.log")] == [1, 3]
+    assert [r["n"] for r in lines(tmp_path / "t" / "2026-11-30.log")] == [2, 4]
+
+
 def test_duplicates_are_dropped_within_and_across_batches(tmp_path: Path) -> None:
     store = CentralStore(tmp_path)
     assert store.write("t", [(T, {"record_id": "a"}), (T, {"record_id": "a"}), (T, {"record_id": "b"})]) == (
