@@ -19,7 +19,7 @@ from ._common import (
     outranked,
     shannon_entropy,
 )
-from ._text import Text
+from ._text import AWS_ID_PREFIXES, Text
 
 _B: Final = r"(?<![A-Za-z0-9_\-])"  # a token starts here, not inside a longer one
 _E: Final = r"(?![A-Za-z0-9_\-])"
@@ -184,9 +184,7 @@ _GENERIC: Final = re.compile(
 
 # No lookbehind in front: the engine then jumps from one "A" to the next at C speed; find_aws checks the
 # character before.
-_AWS_ID: Final = re.compile(
-    r"(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])"
-)
+_AWS_ID: Final = re.compile("(?:" + "|".join(AWS_ID_PREFIXES) + ")" + r"[A-Z0-9]{16}(?![A-Za-z0-9])")
 _ASCII_ALNUM: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 _AWS_SECRET: Final = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
 # The names a 40-character AWS secret can be assigned to: made of these words, or naming AWS.
@@ -448,15 +446,16 @@ def find_aws(t: Text) -> list[Hit]:
     if not t.long_tokens():
         return out
     raw, low = t.raw, t.low
+    # (The keyword automaton found every key id's first four letters already: no pass without them.)
     ids = [
         m
-        for m in _AWS_ID.finditer(raw)
+        for m in (_AWS_ID.finditer(raw) if t.aws_ids else ())
         if (m.start() == 0 or raw[m.start() - 1] not in _ASCII_ALNUM) and not is_placeholder(m.group()[4:])
     ]
     for m in ids:
         out.append(Hit("aws_key", m.start(), m.end()))
     # A secret key counts only near an AWS word or an access key id: without either, nothing to look for.
-    if not ids and not t.aws_hint and "access" not in low and "s3" not in low:
+    if not ids and not t.aws_words:
         return out
     # A secret key is 40 characters: shorter words cannot hold one.
     secrets = [m for lo, hi in t.long_tokens() if hi - lo >= 40 for m in _AWS_SECRET.finditer(raw, lo, hi)]
