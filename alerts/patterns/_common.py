@@ -102,6 +102,31 @@ def shannon_entropy(value: str) -> float:
     return math.log2(n) - math.fsum([_C_LOG_C[value.count(ch)] for ch in set(value)]) / n
 
 
+# Slack for the rounding of shannon_entropy's arithmetic (errors near 1e-15 at 128 characters): a bound
+# decides only when it clears the threshold by more than this.
+_BOUND_SLACK: Final = 1e-9
+
+
+def entropy_at_least(value: str, bits: float) -> bool:
+    """``shannon_entropy(value) >= bits``, mostly without counting each character (a count per distinct
+    character was the costliest part of judging a token). The number of distinct characters d bounds the
+    entropy from both sides: at most log2(d); at least what it is with every repeat on one character,
+    log2(n) - r*log2(r)/n with r = n - d + 1 (c*log2(c) is convex, so that spread of the counts has the
+    largest sum). Only a value whose bounds straddle ``bits`` is counted."""
+    if len(value) > 128:
+        value = value[:128]
+    n = len(value)
+    if not n:
+        return 0.0 >= bits
+    distinct = len(set(value))
+    if math.log2(distinct) < bits - _BOUND_SLACK:
+        return False
+    r = n - distinct + 1
+    if math.log2(n) - r * math.log2(r) / n >= bits + _BOUND_SLACK:
+        return True
+    return shannon_entropy(value) >= bits
+
+
 def char_classes(value: str) -> int:
     """How many of lower case, upper case, digits and other characters the value mixes (C-speed checks)."""
     lower = value.upper() != value

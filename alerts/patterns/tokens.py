@@ -12,12 +12,12 @@ from typing import Final
 from ._common import (
     Hit,
     char_classes,
+    entropy_at_least,
     find_all,
     is_placeholder,
     looks_like_code_reference,
     mail_header,
     outranked,
-    shannon_entropy,
 )
 from ._text import AWS_ID_PREFIXES, Text
 
@@ -239,7 +239,7 @@ def _secretish(value: str, *, min_len: int = 16) -> bool:
         return False
     if is_placeholder(value) or looks_like_code_reference(value) or _NAME_ONLY.fullmatch(value) is not None:
         return False
-    return shannon_entropy(value) >= 3.0
+    return entropy_at_least(value, 3.0)
 
 
 _BODY_PARTS: Final = re.compile(r"[_\-.]")
@@ -257,7 +257,7 @@ def _placeholder_body(value: str) -> bool:
     if len(body) < 8:
         body = value
     # (Under 2.5 bits a character takes few distinct characters: most keys are ruled out by their set.)
-    return len(set(body)) <= 16 and shannon_entropy(body) < 2.5
+    return len(set(body)) <= 16 and not entropy_at_least(body, 2.5)
 
 
 # "Authorization: Token 2da0e39...", "Authorization: Bot ...", "Authorization: SSWS ...": a scheme other
@@ -476,7 +476,7 @@ def find_aws(t: Text) -> list[Hit]:
                 continue
         if not (_AWS_SECRET_CONTEXT.search(near) or any(abs(i.start() - m.start()) < 300 for i in ids)):
             continue
-        if (any(map(str.isdigit, value)) or "/" in value or "+" in value) and shannon_entropy(value) >= 4.0:
+        if (any(map(str.isdigit, value)) or "/" in value or "+" in value) and entropy_at_least(value, 4.0):
             out.append(Hit("aws_key", m.start(), m.end()))
     return out
 
@@ -618,7 +618,7 @@ def find_loose_tokens(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
         value = m.group()
         if value.lower() == value or value.upper() == value:
             continue
-        if _TWO_DIGITS.search(value) is None or shannon_entropy(value) < 3.8:
+        if _TWO_DIGITS.search(value) is None or not entropy_at_least(value, 3.8):
             continue
         # Inside a URL it is a document or object id, which is what links are made of.
         line_start = max(text.rfind(" ", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
