@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from ahocorasick_rs import AhoCorasick
+from ahocorasick_rs import AhoCorasick, Implementation
 
 from ..masking import SPELLED_AT
 from ._common import joins_token
@@ -277,7 +277,9 @@ _FLAGS: Final = list(_WORD_FLAGS.values())
 _START_BITS: Final = (_PW, _SEC, _BEARER, _URL, _CLI, _CRED, _KEY, _AWS_ID, _AWS_WORD)
 _INTO: Final = [tuple(i for i, bit in enumerate(_START_BITS) if flags & bit) for flags in _FLAGS]
 _NEEDS_END: Final = _AS | _AT | _IBAN
-_KEYWORDS: Final = AhoCorasick(list(_WORD_FLAGS))
+# A DFA, not the default's NFA for this many words: a quarter fewer instructions per message (about 2 ms
+# and 1.5 MB to build at import).
+_KEYWORDS: Final = AhoCorasick(list(_WORD_FLAGS), implementation=Implementation.DFA)
 
 
 # Lone surrogates (U+D800..U+DFFF) are valid in a Python str and in JSON ("\ud800") but not in UTF-8,
@@ -289,9 +291,9 @@ _SURROGATE: Final = re.compile("[\ud800-\udfff]")
 def find_keywords(low: str) -> list[tuple[int, int, int]]:
     """(index in _WORD_FLAGS, start, end) of every trigger word, by end (ahocorasick_rs, Rust)."""
     try:
-        return _KEYWORDS.find_matches_as_indexes(low, overlapping=True)
+        return _KEYWORDS.find_matches_as_indexes(low, True)  # (overlapping: positional is cheaper)
     except UnicodeEncodeError:
-        return _KEYWORDS.find_matches_as_indexes(_SURROGATE.sub("\ufffd", low), overlapping=True)
+        return _KEYWORDS.find_matches_as_indexes(_SURROGATE.sub("\ufffd", low), True)
 
 
 # One character for one: typographic spaces and the ideographic space; full-width digits, letters and the
