@@ -17,6 +17,12 @@ WORD: Final = rf"[^\W{_SPACELESS}]"
 _WORD_CHAR: Final = re.compile(WORD)
 
 
+# What str.isdigit and str.isalnum drop, as one C pass instead of a generator over the characters. (The
+# engine's \d is str.isdecimal: used only on candidates whose digits a \d in their pattern matched.)
+NOT_DIGIT: Final = re.compile(r"\D")
+NOT_ALNUM: Final = re.compile(r"[\W_]")  # (\w is str.isalnum and "_")
+
+
 def joins_token(ch: str) -> bool:
     """Whether a token next to ``ch`` is part of a longer word (a1b2c3, user_42), not standing alone."""
     return _WORD_CHAR.match(ch) is not None
@@ -265,6 +271,8 @@ def mail_header(text: str, pos: int) -> str:
 
 def outranked(start: int, end: int, kind: str, claimed: Sequence[Hit]) -> bool:
     """Whether a hit of a kind that wins against ``kind`` already overlaps start..end."""
+    if not claimed:
+        return False
     kinds = OUTRANKING[kind]
     return any(h.start < end and start < h.end and h.kind in kinds for h in claimed)
 

@@ -348,6 +348,9 @@ def numeric_runs(low: str) -> tuple[list[tuple[int, int, int]], list[int]]:
             start, run = start + space, run[space:]
             if not run[:1].isdigit():
                 continue
+        if run.isdigit():  # (unbroken, as most are: no separator to count)
+            runs.append((start, run_end, len(run)))
+            continue
         digits = len(run) - run.count(" ") - run.count("-") - run.count(".")
         if "(" in run or ")" in run or "\u00a0" in run:
             digits -= run.count("(") + run.count(")") + run.count("\u00a0")
@@ -379,7 +382,6 @@ def plain_forms(raw: str) -> str:
 class Text:
     __slots__ = (
         "_long",
-        "_windows",
         "as_words",
         "at",
         "aws_ids",
@@ -420,7 +422,6 @@ class Text:
         self.raw = raw
         self.low = low = lower_same_length(raw)
         self._long: list[tuple[int, int]] | None = None
-        self._windows: dict[int, list[tuple[int, int]]] = {}
         self.runs, self.iban_anchors = numeric_runs(low)
         keywords = find_keywords(low)
         if not keywords:
@@ -479,12 +480,9 @@ class Text:
     def numeric(self, min_digits: int) -> list[tuple[int, int]]:
         """Windows (start, end) around digit runs holding at least ``min_digits`` digits; the end reaches a
         little past the run so that end-of-match lookaheads see the real next characters."""
-        windows = self._windows.get(min_digits)
-        if windows is None:
-            limit = len(self.raw)
-            windows = [(max(0, s - 2), min(limit, e + 3)) for s, e, n in self.runs if n >= min_digits]
-            self._windows[min_digits] = windows
-        return windows
+        # (Each finder asks once, each for its own count: nothing to keep.)
+        limit = len(self.raw)
+        return [(max(0, s - 2), min(limit, e + 3)) for s, e, n in self.runs if n >= min_digits]
 
     def release_long_tokens(self, spans: list[tuple[int, int]]) -> None:
         """Forget the long tokens inside ``spans`` (the lines of a private key already found): no other

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import Final
 
-from ._common import WORD, Hit, luhn_ok, merged_windows, outranked
+from ._common import NOT_ALNUM, WORD, Hit, luhn_ok, merged_windows, outranked
 from ._text import Text
 
 # --- payment cards -----------------------------------------------------------------------------------------
@@ -304,7 +304,7 @@ def find_ibans(t: Text) -> list[Hit]:
         if count < length or (cut < len(value) and value[cut] not in " -"):
             continue
         iban = value[:cut]
-        compact = "".join(c for c in iban if c.isalnum()).upper()
+        compact = NOT_ALNUM.sub("", iban).upper()
         if not iban_ok(compact):
             continue
         out.append(Hit("iban", m.start(), m.start() + cut))
