@@ -98,12 +98,16 @@ _SSN_HINTS: Final = (
 _PW_STEMS: Final = frozenset(_PW_ASCII + _PW_OTHER)
 _SEC_STEMS: Final = frozenset(_SEC_ASCII + _SEC_OTHER)
 _PW, _SEC, _BEARER, _URL, _CLI, _CRED, _AS, _AT, _KEY, _IBAN = 1, 2, 4, 8, 16, 32, 64, 128, 256, 512
-_AWS_ID, _AWS_WORD = 1024, 2048
+_AWS_ID, _AWS_WORD, _TYPO = 1024, 2048, 4096
 # The four letters every AWS access key id starts with (alerts.patterns.tokens._AWS_ID is built from them):
 # a text without one, in any case, holds no key id.
 AWS_ID_PREFIXES: Final = ("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "ABIA", "ACCA")
 # Words without which find_aws looks for no secret key (unless a key id is there).
 AWS_WORDS: Final = ("aws", "amazon", "access", "s3")
+# Every word one slip away from "password", "passwort" or "passwd" holds one of these: a slip at the fourth
+# letter or later leaves "pas", one before it leaves "word", "wort" or "wd" (a swap of two neighbours moves
+# at most the fourth). find_misspelled_passwords reads no text without one.
+TYPO_STEMS: Final = ("pas", "wor", "wd")
 # Lower-cased pieces of which every issuer-prefixed key format of alerts.patterns.tokens._PREFIXED holds
 # one (except Twilio's SK/AC ids, which find_prefixed_keys finds by their length): a word without any
 # cannot be such a key. tests/unit/detector/test_engine.py holds the two lists together.
@@ -265,6 +269,8 @@ def _keyword_flags() -> dict[str, int]:
         words[prefix.lower()] = words.get(prefix.lower(), 0) | _AWS_ID
     for word in AWS_WORDS:
         words[word] = words.get(word, 0) | _AWS_WORD
+    for stem in TYPO_STEMS:
+        words[stem] = words.get(stem, 0) | _TYPO
     return words
 
 
@@ -274,7 +280,7 @@ _WORD_FLAGS: Final = _keyword_flags()
 _FLAGS: Final = list(_WORD_FLAGS.values())
 # For each word, which of Text's lists of starts it goes into (positions in _START_BITS): a loop over the
 # few it has, instead of a test of every flag for every word found.
-_START_BITS: Final = (_PW, _SEC, _BEARER, _URL, _CLI, _CRED, _KEY, _AWS_ID, _AWS_WORD)
+_START_BITS: Final = (_PW, _SEC, _BEARER, _URL, _CLI, _CRED, _KEY, _AWS_ID, _AWS_WORD, _TYPO)
 _INTO: Final = [tuple(i for i, bit in enumerate(_START_BITS) if flags & bit) for flags in _FLAGS]
 _NEEDS_END: Final = _AS | _AT | _IBAN
 # A DFA, not the default's NFA for this many words: a quarter fewer instructions per message (about 2 ms
@@ -397,6 +403,7 @@ class Text:
         "raw",
         "runs",
         "sec",
+        "typo_stems",
         "url",
     )
 
@@ -412,6 +419,7 @@ class Text:
     iban_words: list[int]  # ends of "iban" and transfer words
     aws_ids: list[int]  # starts of AWS_ID_PREFIXES, in any case
     aws_words: list[int]  # starts of AWS_WORDS
+    typo_stems: list[int]  # starts of TYPO_STEMS
 
     def __init__(self, raw: str) -> None:
         # Finders read a copy in which no-break and other typographic spaces are spaces and full-width
@@ -430,11 +438,11 @@ class Text:
             none: list[int] = []
             no_pairs: list[tuple[int, int]] = []
             self.pw = self.sec = self.bearer = self.url = self.cli = self.cred = none
-            self.key_hints = self.iban_words = self.aws_ids = self.aws_words = none
+            self.key_hints = self.iban_words = self.aws_ids = self.aws_words = self.typo_stems = none
             self.at = self.as_words = no_pairs
             return
         # (In the order of _START_BITS.)
-        starts: tuple[list[int], ...] = ([], [], [], [], [], [], [], [], [])
+        starts: tuple[list[int], ...] = ([], [], [], [], [], [], [], [], [], [])
         (
             self.pw,
             self.sec,
@@ -445,6 +453,7 @@ class Text:
             self.key_hints,
             self.aws_ids,
             self.aws_words,
+            self.typo_stems,
         ) = starts
         self.at = []
         self.as_words = []
