@@ -606,12 +606,12 @@ def find_loose_tokens(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
     for lo, hi in t.long_tokens():
         word = text[lo:hi]
         # Cheap first: a random token mixes cases; most long words (URLs, hashes, prose) do not.
-        if word.lower() == word or word.upper() == word or any(a <= lo < b for a, b in pem):
+        if word.lower() == word or word.upper() == word or (pem and any(a <= lo < b for a, b in pem)):
             continue
         # data:image/png;base64,... is an inlined file.
         if "base64," in word:
             continue
-        if any(h.start < hi and lo < h.end for h in claimed):
+        if claimed and any(h.start < hi and lo < h.end for h in claimed):
             continue
         windows.append((lo, hi))
     for m in (m for lo, hi in windows for m in _LOOSE.finditer(text, lo, hi)):
