@@ -176,7 +176,8 @@ _PLACEHOLDER_EXACT: Final = frozenset(
 
 _MASK_STRIP: Final = "".join(sorted(_MASK_CHARS))
 # "insert_password", "enter-key-here": an instruction, not a value.
-_VERB_PREFIX: Final = re.compile(r"(?:insert|enter|replace|put|add)[_\- ]")
+_VERBS: Final = ("insert", "enter", "replace", "put", "add")
+_VERB_PREFIX: Final = re.compile("(?:" + "|".join(_VERBS) + r")[_\- ]")
 _PLACEHOLDER_WORD: Final = re.compile("|".join(_PLACEHOLDER_WORDS))
 _CODE_WORD: Final = re.compile(r"environ|getenv|process\.env|secrets\.")
 _CALL: Final = re.compile(r"[A-Za-z_][\w.]*\(")
@@ -214,13 +215,16 @@ def is_placeholder(value: str) -> bool:
     if value.endswith(("EXAMPLE", "EXAMPLEKEY")):
         return True
     # A format's prefix with its body masked: hf_xxxx…, ghp_XXXX…, …/services/TXXXXXXXX/BXXXXXXXX/XXXX….
-    tail = low[max(map(low.rfind, "_-./")) + 1 :]
-    if len(tail) >= 8 and tail.count(tail[0]) == len(tail):
-        return True
+    # (Only when the last eight characters are one: the search for the last separator costs more.)
+    if low[-8:] == low[-1] * 8:
+        tail = low[max(map(low.rfind, "_-./")) + 1 :]
+        if len(tail) >= 8 and tail.count(tail[0]) == len(tail):
+            return True
     # Where the secret is kept, not the secret: vault:secret/data/db#password, op://vault/item/field.
+    # (Each reference holds a ":" and each verb starts the value: tested before the patterns are tried.)
     return (
-        _STORE_REFERENCE.match(low) is not None
-        or _VERB_PREFIX.match(low) is not None
+        (":" in low and _STORE_REFERENCE.match(low) is not None)
+        or (low.startswith(_VERBS) and _VERB_PREFIX.match(low) is not None)
         or _PLACEHOLDER_WORD.search(low) is not None
     )
 
