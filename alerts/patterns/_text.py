@@ -324,8 +324,11 @@ def lower_same_length(text: str) -> str:
 
 
 def numeric_runs(low: str) -> tuple[list[tuple[int, int, int]], list[int]]:
-    """(start, end, digits) of each run of digits and number separators that starts a word, and the starts
-    of every run of six or more characters (where an IBAN can be)."""
+    """(lo, hi, digits) of each run of digits and number separators that starts a word, and the starts of
+    every run of six or more characters (where an IBAN can be). lo..hi is the window Text.numeric gives
+    out: from two characters before the run to three after it, so that end-of-match lookaheads see the
+    real next characters (made here once, not in each finder's call)."""
+    limit = len(low)
     runs: list[tuple[int, int, int]] = []
     anchors: list[int] = []
     # A search from the last run's end, not finditer: this runs on every message, and finditer's scanner
@@ -354,13 +357,14 @@ def numeric_runs(low: str) -> tuple[list[tuple[int, int, int]], list[int]]:
             start, run = start + space, run[space:]
             if not run[:1].isdigit():
                 continue
+        lo, hi = start - 2 if start > 2 else 0, run_end + 3 if run_end + 3 < limit else limit
         if run.isdigit():  # (unbroken, as most are: no separator to count)
-            runs.append((start, run_end, len(run)))
+            runs.append((lo, hi, len(run)))
             continue
         digits = len(run) - run.count(" ") - run.count("-") - run.count(".")
         if "(" in run or ")" in run or "\u00a0" in run:
             digits -= run.count("(") + run.count(")") + run.count("\u00a0")
-        runs.append((start, run_end, digits))
+        runs.append((lo, hi, digits))
     return runs, anchors
 
 
@@ -490,8 +494,7 @@ class Text:
         """Windows (start, end) around digit runs holding at least ``min_digits`` digits; the end reaches a
         little past the run so that end-of-match lookaheads see the real next characters."""
         # (Each finder asks once, each for its own count: nothing to keep.)
-        limit = len(self.raw)
-        return [(max(0, s - 2), min(limit, e + 3)) for s, e, n in self.runs if n >= min_digits]
+        return [(lo, hi) for lo, hi, n in self.runs if n >= min_digits]
 
     def release_long_tokens(self, spans: list[tuple[int, int]]) -> None:
         """Forget the long tokens inside ``spans`` (the lines of a private key already found): no other
