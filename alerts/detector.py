@@ -72,7 +72,8 @@ def scan(text: str) -> list[Finding]:
     if long_tokens:
         if "eyJ" in raw:
             hits.extend(find_jwts(t))
-        hits.extend(find_aws(t))
+        if t.aws_ids or t.aws_words:  # (without either find_aws has nothing to look for)
+            hits.extend(find_aws(t))
         hits.extend(find_prefixed_keys(t))
     if t.sec:
         hits.extend(find_generic_secrets(t))

@@ -45,6 +45,7 @@ _SPELLED_AT: Final = re.compile(
     rf"(?i)\s*[(\[{{<]\s*(?:{AT_WORDS}|@)\s*[)\]}}>]\s*|\s+(?:{AT_WORDS})\s+|\s*@\s*"
 )
 _SPELLED_DOT: Final = re.compile(rf"(?i)\s*[(\[{{<]\s*(?:{DOT_WORDS})\s*[)\]}}>]\s*|\s+(?:{DOT_WORDS})\s+")
+_SPELLED_OR_ENCODED: Final = re.compile(r"[\s(\[{<＠]|%40")
 # The issuer prefix of a provider key says whose key leaked without revealing any of the secret part.
 _KEY_PREFIX: Final = re.compile(
     r"^(?:gh[pousr]_|github_pat_|glpat-|(?:sk|rk|pk)_(?:live|test)_|whsec_|xox[abposr]-|xapp-|AIza|ya29\.|"
@@ -60,8 +61,12 @@ def _mask_part(part: str) -> str:
 
 
 def _mask_email(value: str) -> str:
-    normal = _SPELLED_DOT.sub(".", _SPELLED_AT.sub("@", value.replace("%40", "@").replace("＠", "@")))
-    normal = normal.replace(" ", "")
+    # (A plain address is its own normal form: the two substitutions, the costliest part, need a space, a
+    # bracket or an encoded or full-width "@".)
+    normal = value
+    if _SPELLED_OR_ENCODED.search(value) is not None:
+        normal = _SPELLED_DOT.sub(".", _SPELLED_AT.sub("@", value.replace("%40", "@").replace("＠", "@")))
+        normal = normal.replace(" ", "")
     if "@" not in normal:
         return f"[email:{len(value)} chars]"
     local, _, domain = normal.partition("@")
@@ -70,9 +75,12 @@ def _mask_email(value: str) -> str:
     return f"{_mask_part(local)}@{_mask_part(labels[0])}" + (f".{tld}" if tld else "")
 
 
+_NOT_ALNUM: Final = re.compile(r"[\W_]")  # (\w is str.isalnum and "_")
+
+
 def _mask_digits(value: str, keep: int) -> str:
-    chars = [c for c in value if c.isalnum()]
-    tail = "".join(chars[-keep:]) if keep and len(chars) > 2 * keep else ""
+    chars = _NOT_ALNUM.sub("", value)
+    tail = chars[-keep:] if keep and len(chars) > 2 * keep else ""
     return "*" * max(len(chars) - len(tail), 4) + tail
 
 

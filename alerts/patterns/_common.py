@@ -17,6 +17,12 @@ WORD: Final = rf"[^\W{_SPACELESS}]"
 _WORD_CHAR: Final = re.compile(WORD)
 
 
+# What str.isdigit and str.isalnum drop, as one C pass instead of a generator over the characters. (The
+# engine's \d is str.isdecimal: used only on candidates whose digits a \d in their pattern matched.)
+NOT_DIGIT: Final = re.compile(r"\D")
+NOT_ALNUM: Final = re.compile(r"[\W_]")  # (\w is str.isalnum and "_")
+
+
 def joins_token(ch: str) -> bool:
     """Whether a token next to ``ch`` is part of a longer word (a1b2c3, user_42), not standing alone."""
     return _WORD_CHAR.match(ch) is not None
@@ -102,6 +108,31 @@ def shannon_entropy(value: str) -> float:
     return math.log2(n) - math.fsum([_C_LOG_C[value.count(ch)] for ch in set(value)]) / n
 
 
+# Slack for the rounding of shannon_entropy's arithmetic (errors near 1e-15 at 128 characters): a bound
+# decides only when it clears the threshold by more than this.
+_BOUND_SLACK: Final = 1e-9
+
+
+def entropy_at_least(value: str, bits: float) -> bool:
+    """``shannon_entropy(value) >= bits``, mostly without counting each character (a count per distinct
+    character was the costliest part of judging a token). The number of distinct characters d bounds the
+    entropy from both sides: at most log2(d); at least what it is with every repeat on one character,
+    log2(n) - r*log2(r)/n with r = n - d + 1 (c*log2(c) is convex, so that spread of the counts has the
+    largest sum). Only a value whose bounds straddle ``bits`` is counted."""
+    if len(value) > 128:
+        value = value[:128]
+    n = len(value)
+    if not n:
+        return 0.0 >= bits
+    distinct = len(set(value))
+    if math.log2(distinct) < bits - _BOUND_SLACK:
+        return False
+    r = n - distinct + 1
+    if math.log2(n) - r * math.log2(r) / n >= bits + _BOUND_SLACK:
+        return True
+    return shannon_entropy(value) >= bits
+
+
 def char_classes(value: str) -> int:
     """How many of lower case, upper case, digits and other characters the value mixes (C-speed checks)."""
     lower = value.upper() != value
@@ -145,9 +176,9 @@ _PLACEHOLDER_EXACT: Final = frozenset(
 
 _MASK_STRIP: Final = "".join(sorted(_MASK_CHARS))
 # "insert_password", "enter-key-here": an instruction, not a value.
-_VERB_PREFIX: Final = re.compile(r"(?:insert|enter|replace|put|add)[_\- ]")
+_VERBS: Final = ("insert", "enter", "replace", "put", "add")
+_VERB_PREFIX: Final = re.compile("(?:" + "|".join(_VERBS) + r")[_\- ]")
 _PLACEHOLDER_WORD: Final = re.compile("|".join(_PLACEHOLDER_WORDS))
-_CODE_WORD: Final = re.compile(r"environ|getenv|process\.env|secrets\.")
 _CALL: Final = re.compile(r"[A-Za-z_][\w.]*\(")
 # Attribute references of configuration code, Terraform (var., local., data., module.) and CI templates.
 _ATTRIBUTE: Final = re.compile(
@@ -183,13 +214,16 @@ def is_placeholder(value: str) -> bool:
     if value.endswith(("EXAMPLE", "EXAMPLEKEY")):
         return True
     # A format's prefix with its body masked: hf_xxxx…, ghp_XXXX…, …/services/TXXXXXXXX/BXXXXXXXX/XXXX….
-    tail = low[max(map(low.rfind, "_-./")) + 1 :]
-    if len(tail) >= 8 and tail.count(tail[0]) == len(tail):
-        return True
+    # (Only when the last eight characters are one: the search for the last separator costs more.)
+    if low[-8:] == low[-1] * 8:
+        tail = low[max(map(low.rfind, "_-./")) + 1 :]
+        if len(tail) >= 8 and tail.count(tail[0]) == len(tail):
+            return True
     # Where the secret is kept, not the secret: vault:secret/data/db#password, op://vault/item/field.
+    # (Each reference holds a ":" and each verb starts the value: tested before the patterns are tried.)
     return (
-        _STORE_REFERENCE.match(low) is not None
-        or _VERB_PREFIX.match(low) is not None
+        (":" in low and _STORE_REFERENCE.match(low) is not None)
+        or (low.startswith(_VERBS) and _VERB_PREFIX.match(low) is not None)
         or _PLACEHOLDER_WORD.search(low) is not None
     )
 
@@ -213,7 +247,10 @@ def _is_dotted_identifier(value: str) -> bool:
 def looks_like_code_reference(value: str) -> bool:
     """``os.environ["X"]``, ``getenv("X")``, ``process.env.X``, ``settings.PASSWORD``,
     ``req.body.password``: code, not a value."""
-    if _CODE_WORD.search(value.lower()) is not None or _is_dotted_identifier(value):
+    # (Four substring tests: a search for their alternation reads every character and costs more.)
+    low = value.lower()
+    code_word = "environ" in low or "getenv" in low or "process.env" in low or "secrets." in low
+    if code_word or _is_dotted_identifier(value):
         return True
     # getpass.getpass('Password: ') reads as far as the quote: a call either way.
     if "(" in value and value.rstrip(";,").endswith((")", "(")) and _CALL.match(value) is not None:
@@ -240,6 +277,8 @@ def mail_header(text: str, pos: int) -> str:
 
 def outranked(start: int, end: int, kind: str, claimed: Sequence[Hit]) -> bool:
     """Whether a hit of a kind that wins against ``kind`` already overlaps start..end."""
+    if not claimed:
+        return False
     kinds = OUTRANKING[kind]
     return any(h.start < end and start < h.end and h.kind in kinds for h in claimed)
 

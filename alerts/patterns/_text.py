@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from ahocorasick_rs import AhoCorasick
+from ahocorasick_rs import AhoCorasick, Implementation
 
 from ..masking import SPELLED_AT
 from ._common import joins_token
@@ -98,6 +98,16 @@ _SSN_HINTS: Final = (
 _PW_STEMS: Final = frozenset(_PW_ASCII + _PW_OTHER)
 _SEC_STEMS: Final = frozenset(_SEC_ASCII + _SEC_OTHER)
 _PW, _SEC, _BEARER, _URL, _CLI, _CRED, _AS, _AT, _KEY, _IBAN = 1, 2, 4, 8, 16, 32, 64, 128, 256, 512
+_AWS_ID, _AWS_WORD, _TYPO = 1024, 2048, 4096
+# The four letters every AWS access key id starts with (alerts.patterns.tokens._AWS_ID is built from them):
+# a text without one, in any case, holds no key id.
+AWS_ID_PREFIXES: Final = ("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "ABIA", "ACCA")
+# Words without which find_aws looks for no secret key (unless a key id is there).
+AWS_WORDS: Final = ("aws", "amazon", "access", "s3")
+# Every word one slip away from "password", "passwort" or "passwd" holds one of these: a slip at the fourth
+# letter or later leaves "pas", one before it leaves "word", "wort" or "wd" (a swap of two neighbours moves
+# at most the fourth). find_misspelled_passwords reads no text without one.
+TYPO_STEMS: Final = ("pas", "wor", "wd")
 # Lower-cased pieces of which every issuer-prefixed key format of alerts.patterns.tokens._PREFIXED holds
 # one (except Twilio's SK/AC ids, which find_prefixed_keys finds by their length): a word without any
 # cannot be such a key. tests/unit/detector/test_engine.py holds the two lists together.
@@ -255,6 +265,12 @@ def _keyword_flags() -> dict[str, int]:
     # An IBAN follows its name or a word for a transfer, however few digits run together in it.
     for word in ("iban", "konto", "überweis", "virement", "bonifico", "rekening", "cuenta", "transfer"):
         words[word] = words.get(word, 0) | _IBAN
+    for prefix in AWS_ID_PREFIXES:
+        words[prefix.lower()] = words.get(prefix.lower(), 0) | _AWS_ID
+    for word in AWS_WORDS:
+        words[word] = words.get(word, 0) | _AWS_WORD
+    for stem in TYPO_STEMS:
+        words[stem] = words.get(stem, 0) | _TYPO
     return words
 
 
@@ -262,7 +278,14 @@ def _keyword_flags() -> dict[str, int]:
 # str.find per word (or one regex alternation) reads the text dozens of times.
 _WORD_FLAGS: Final = _keyword_flags()
 _FLAGS: Final = list(_WORD_FLAGS.values())
-_KEYWORDS: Final = AhoCorasick(list(_WORD_FLAGS))
+# For each word, which of Text's lists of starts it goes into (positions in _START_BITS): a loop over the
+# few it has, instead of a test of every flag for every word found.
+_START_BITS: Final = (_PW, _SEC, _BEARER, _URL, _CLI, _CRED, _KEY, _AWS_ID, _AWS_WORD, _TYPO)
+_INTO: Final = [tuple(i for i, bit in enumerate(_START_BITS) if flags & bit) for flags in _FLAGS]
+_NEEDS_END: Final = _AS | _AT | _IBAN
+# A DFA, not the default's NFA for this many words: a quarter fewer instructions per message (about 2 ms
+# and 1.5 MB to build at import).
+_KEYWORDS: Final = AhoCorasick(list(_WORD_FLAGS), implementation=Implementation.DFA)
 
 
 # Lone surrogates (U+D800..U+DFFF) are valid in a Python str and in JSON ("\ud800") but not in UTF-8,
@@ -274,9 +297,9 @@ _SURROGATE: Final = re.compile("[\ud800-\udfff]")
 def find_keywords(low: str) -> list[tuple[int, int, int]]:
     """(index in _WORD_FLAGS, start, end) of every trigger word, by end (ahocorasick_rs, Rust)."""
     try:
-        return _KEYWORDS.find_matches_as_indexes(low, overlapping=True)
+        return _KEYWORDS.find_matches_as_indexes(low, True)  # (overlapping: positional is cheaper)
     except UnicodeEncodeError:
-        return _KEYWORDS.find_matches_as_indexes(_SURROGATE.sub("\ufffd", low), overlapping=True)
+        return _KEYWORDS.find_matches_as_indexes(_SURROGATE.sub("\ufffd", low), True)
 
 
 # One character for one: typographic spaces and the ideographic space; full-width digits, letters and the
@@ -301,12 +324,21 @@ def lower_same_length(text: str) -> str:
 
 
 def numeric_runs(low: str) -> tuple[list[tuple[int, int, int]], list[int]]:
-    """(start, end, digits) of each run of digits and number separators that starts a word, and the starts
-    of every run of six or more characters (where an IBAN can be)."""
+    """(lo, hi, digits) of each run of digits and number separators that starts a word, and the starts of
+    every run of six or more characters (where an IBAN can be). lo..hi is the window Text.numeric gives
+    out: from two characters before the run to three after it, so that end-of-match lookaheads see the
+    real next characters (made here once, not in each finder's call)."""
+    limit = len(low)
     runs: list[tuple[int, int, int]] = []
     anchors: list[int] = []
-    for m in (_NUMERIC_ASCII if low.isascii() else _NUMERIC).finditer(low):
+    # A search from the last run's end, not finditer: this runs on every message, and finditer's scanner
+    # and iterator objects cost more than the search itself on a short one (the pattern matches no empty
+    # string, so both see the same runs).
+    search = (_NUMERIC_ASCII if low.isascii() else _NUMERIC).search
+    m = search(low)
+    while m is not None:
         start, run_end = m.span()  # (one call on the match; the run is sliced from the text)
+        m = search(low, run_end)
         # A run glued to a word ("a1b2c3d4", a hash, a UUID) starts no card, phone, SSN or IP address.
         if run_end - start >= 6:
             # Where an IBAN can be: every IBAN holds a run like this within a few characters of its
@@ -325,10 +357,14 @@ def numeric_runs(low: str) -> tuple[list[tuple[int, int, int]], list[int]]:
             start, run = start + space, run[space:]
             if not run[:1].isdigit():
                 continue
+        lo, hi = start - 2 if start > 2 else 0, run_end + 3 if run_end + 3 < limit else limit
+        if run.isdigit():  # (unbroken, as most are: no separator to count)
+            runs.append((lo, hi, len(run)))
+            continue
         digits = len(run) - run.count(" ") - run.count("-") - run.count(".")
         if "(" in run or ")" in run or "\u00a0" in run:
             digits -= run.count("(") + run.count(")") + run.count("\u00a0")
-        runs.append((start, run_end, digits))
+        runs.append((lo, hi, digits))
     return runs, anchors
 
 
@@ -356,9 +392,10 @@ def plain_forms(raw: str) -> str:
 class Text:
     __slots__ = (
         "_long",
-        "_windows",
         "as_words",
         "at",
+        "aws_ids",
+        "aws_words",
         "bearer",
         "cli",
         "cred",
@@ -370,6 +407,7 @@ class Text:
         "raw",
         "runs",
         "sec",
+        "typo_stems",
         "url",
     )
 
@@ -383,6 +421,9 @@ class Text:
     as_words: list[tuple[int, int]]
     key_hints: list[int]
     iban_words: list[int]  # ends of "iban" and transfer words
+    aws_ids: list[int]  # starts of AWS_ID_PREFIXES, in any case
+    aws_words: list[int]  # starts of AWS_WORDS
+    typo_stems: list[int]  # starts of TYPO_STEMS
 
     def __init__(self, raw: str) -> None:
         # Finders read a copy in which no-break and other typographic spaces are spaces and full-width
@@ -393,54 +434,49 @@ class Text:
         self.raw = raw
         self.low = low = lower_same_length(raw)
         self._long: list[tuple[int, int]] | None = None
-        self._windows: dict[int, list[tuple[int, int]]] = {}
         self.runs, self.iban_anchors = numeric_runs(low)
         keywords = find_keywords(low)
         if not keywords:
             # Most messages hold no trigger word: one empty list for every int list and one for the pairs
-            # (nothing appends to them after this), instead of nine. Finders only read them.
+            # (nothing appends to them after this), instead of eleven. Finders only read them.
             none: list[int] = []
             no_pairs: list[tuple[int, int]] = []
             self.pw = self.sec = self.bearer = self.url = self.cli = self.cred = none
-            self.key_hints = self.iban_words = none
+            self.key_hints = self.iban_words = self.aws_ids = self.aws_words = self.typo_stems = none
             self.at = self.as_words = no_pairs
             return
-        self.pw = []
-        self.sec = []
+        # (In the order of _START_BITS.)
+        starts: tuple[list[int], ...] = ([], [], [], [], [], [], [], [], [], [])
+        (
+            self.pw,
+            self.sec,
+            self.bearer,
+            self.url,
+            self.cli,
+            self.cred,
+            self.key_hints,
+            self.aws_ids,
+            self.aws_words,
+            self.typo_stems,
+        ) = starts
         self.at = []
-        self.bearer = []
-        self.url = []
-        self.cli = []
-        self.cred = []
         self.as_words = []
-        self.key_hints = []
         self.iban_words = []
-        pw, sec = self.pw, self.sec
         for index, start, end in keywords:
+            for into in _INTO[index]:
+                starts[into].append(start)
             flags = _FLAGS[index]
-            if flags & _PW:
-                pw.append(start)
-            if flags & _SEC:
-                sec.append(start)
-            if flags & _BEARER:
-                self.bearer.append(start)
-            if flags & _URL:
-                self.url.append(start)
-            if flags & _CLI:
-                self.cli.append(start)
-            if flags & _CRED:
-                self.cred.append(start)
-            if flags & _AS:
-                self.as_words.append((start, end))
-            if flags & _KEY:
-                self.key_hints.append(start)
-            if flags & _IBAN:
-                self.iban_words.append(end)
-            # " at", "(at", " arroba"...: a spelled-out "at" when a space or closing bracket follows.
-            if flags & _AT and end < len(low) and low[end] in _AT_CLOSERS:
-                self.at.append((start + 1, end))
+            if flags & _NEEDS_END:
+                if flags & _AS:
+                    self.as_words.append((start, end))
+                if flags & _IBAN:
+                    self.iban_words.append(end)
+                # " at", "(at", " arroba"...: a spelled-out "at" when a space or closing bracket follows.
+                if flags & _AT and end < len(low) and low[end] in _AT_CLOSERS:
+                    self.at.append((start + 1, end))
         # Reported by end: several stems can start at one place ("contrase", "contraseña"), and a shorter
         # one inside a longer one ends first. Each start once, in order.
+        pw, sec = self.pw, self.sec
         if len(pw) > 1:
             self.pw = sorted(set(pw))
         if len(sec) > 1:
@@ -454,19 +490,11 @@ class Text:
     def ssn_hint(self) -> bool:
         return any(h in self.low for h in _SSN_HINTS)
 
-    @property
-    def aws_hint(self) -> bool:
-        return "aws" in self.low or "amazon" in self.low
-
     def numeric(self, min_digits: int) -> list[tuple[int, int]]:
         """Windows (start, end) around digit runs holding at least ``min_digits`` digits; the end reaches a
         little past the run so that end-of-match lookaheads see the real next characters."""
-        windows = self._windows.get(min_digits)
-        if windows is None:
-            limit = len(self.raw)
-            windows = [(max(0, s - 2), min(limit, e + 3)) for s, e, n in self.runs if n >= min_digits]
-            self._windows[min_digits] = windows
-        return windows
+        # (Each finder asks once, each for its own count: nothing to keep.)
+        return [(lo, hi) for lo, hi, n in self.runs if n >= min_digits]
 
     def release_long_tokens(self, spans: list[tuple[int, int]]) -> None:
         """Forget the long tokens inside ``spans`` (the lines of a private key already found): no other

@@ -13,6 +13,7 @@ import phonenumbers
 
 from ..masking import AT_WORDS, DOT_WORDS
 from ._common import (
+    NOT_DIGIT,
     WORD,
     Hit,
     find_all,
@@ -829,7 +830,7 @@ def clear_caches() -> None:
 @lru_cache(maxsize=4096)
 def _valid_phone(candidate: str, international: bool) -> bool:
     if not international:
-        return _valid_national("".join(c for c in candidate if c.isdigit()))
+        return _valid_national(NOT_DIGIT.sub("", candidate))
     parsed = parse_plus(candidate)
     if parsed is None:
         return False
@@ -914,7 +915,7 @@ def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
             cand, start = cand[1:], start + 1
         if cand.count("(") != cand.count(")"):
             continue
-        digits = "".join(c for c in cand if c.isdigit())
+        digits = NOT_DIGIT.sub("", cand)
         if not 7 <= len(digits) <= 15 or _placeholder_number(digits):
             continue
         international = cand.startswith(("+", "00"))

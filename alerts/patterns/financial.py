@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import Final
 
-from ._common import WORD, Hit, luhn_ok, merged_windows, outranked
+from ._common import NOT_ALNUM, WORD, Hit, luhn_ok, merged_windows, outranked
 from ._text import Text
 
 # --- payment cards -----------------------------------------------------------------------------------------
@@ -271,7 +271,8 @@ def find_ibans(t: Text) -> list[Hit]:
     raw, low = t.raw, t.low
     named = t.iban_words
     anchors = sorted(t.iban_anchors + named) if named else t.iban_anchors
-    windows = merged_windows(anchors, 16, 72, len(raw))
+    # (_IBAN starts with two capitals: none in a text that lower-casing leaves as it was.)
+    windows = merged_windows(anchors, 16, 72, len(raw)) if raw != low else []
     candidates = [m for lo, hi in windows for m in _IBAN.finditer(raw, lo, hi)]
     if named:
         seen = {m.start() for m in candidates}
@@ -304,7 +305,7 @@ def find_ibans(t: Text) -> list[Hit]:
         if count < length or (cut < len(value) and value[cut] not in " -"):
             continue
         iban = value[:cut]
-        compact = "".join(c for c in iban if c.isalnum()).upper()
+        compact = NOT_ALNUM.sub("", iban).upper()
         if not iban_ok(compact):
             continue
         out.append(Hit("iban", m.start(), m.start() + cut))

@@ -12,14 +12,14 @@ from typing import Final
 from ._common import (
     Hit,
     char_classes,
+    entropy_at_least,
     find_all,
     is_placeholder,
     looks_like_code_reference,
     mail_header,
     outranked,
-    shannon_entropy,
 )
-from ._text import Text
+from ._text import AWS_ID_PREFIXES, Text
 
 _B: Final = r"(?<![A-Za-z0-9_\-])"  # a token starts here, not inside a longer one
 _E: Final = r"(?![A-Za-z0-9_\-])"
@@ -184,9 +184,7 @@ _GENERIC: Final = re.compile(
 
 # No lookbehind in front: the engine then jumps from one "A" to the next at C speed; find_aws checks the
 # character before.
-_AWS_ID: Final = re.compile(
-    r"(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])"
-)
+_AWS_ID: Final = re.compile("(?:" + "|".join(AWS_ID_PREFIXES) + ")" + r"[A-Z0-9]{16}(?![A-Za-z0-9])")
 _ASCII_ALNUM: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 _AWS_SECRET: Final = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
 # The names a 40-character AWS secret can be assigned to: made of these words, or naming AWS.
@@ -241,7 +239,7 @@ def _secretish(value: str, *, min_len: int = 16) -> bool:
         return False
     if is_placeholder(value) or looks_like_code_reference(value) or _NAME_ONLY.fullmatch(value) is not None:
         return False
-    return shannon_entropy(value) >= 3.0
+    return entropy_at_least(value, 3.0)
 
 
 _BODY_PARTS: Final = re.compile(r"[_\-.]")
@@ -259,7 +257,7 @@ def _placeholder_body(value: str) -> bool:
     if len(body) < 8:
         body = value
     # (Under 2.5 bits a character takes few distinct characters: most keys are ruled out by their set.)
-    return len(set(body)) <= 16 and shannon_entropy(body) < 2.5
+    return len(set(body)) <= 16 and not entropy_at_least(body, 2.5)
 
 
 # "Authorization: Token 2da0e39...", "Authorization: Bot ...", "Authorization: SSWS ...": a scheme other
@@ -448,15 +446,16 @@ def find_aws(t: Text) -> list[Hit]:
     if not t.long_tokens():
         return out
     raw, low = t.raw, t.low
+    # (The keyword automaton found every key id's first four letters already: no pass without them.)
     ids = [
         m
-        for m in _AWS_ID.finditer(raw)
+        for m in (_AWS_ID.finditer(raw) if t.aws_ids else ())
         if (m.start() == 0 or raw[m.start() - 1] not in _ASCII_ALNUM) and not is_placeholder(m.group()[4:])
     ]
     for m in ids:
         out.append(Hit("aws_key", m.start(), m.end()))
     # A secret key counts only near an AWS word or an access key id: without either, nothing to look for.
-    if not ids and not t.aws_hint and "access" not in low and "s3" not in low:
+    if not ids and not t.aws_words:
         return out
     # A secret key is 40 characters: shorter words cannot hold one.
     secrets = [m for lo, hi in t.long_tokens() if hi - lo >= 40 for m in _AWS_SECRET.finditer(raw, lo, hi)]
@@ -477,7 +476,7 @@ def find_aws(t: Text) -> list[Hit]:
                 continue
         if not (_AWS_SECRET_CONTEXT.search(near) or any(abs(i.start() - m.start()) < 300 for i in ids)):
             continue
-        if (any(map(str.isdigit, value)) or "/" in value or "+" in value) and shannon_entropy(value) >= 4.0:
+        if (any(map(str.isdigit, value)) or "/" in value or "+" in value) and entropy_at_least(value, 4.0):
             out.append(Hit("aws_key", m.start(), m.end()))
     return out
 
@@ -607,19 +606,19 @@ def find_loose_tokens(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
     for lo, hi in t.long_tokens():
         word = text[lo:hi]
         # Cheap first: a random token mixes cases; most long words (URLs, hashes, prose) do not.
-        if word.lower() == word or word.upper() == word or any(a <= lo < b for a, b in pem):
+        if word.lower() == word or word.upper() == word or (pem and any(a <= lo < b for a, b in pem)):
             continue
         # data:image/png;base64,... is an inlined file.
         if "base64," in word:
             continue
-        if any(h.start < hi and lo < h.end for h in claimed):
+        if claimed and any(h.start < hi and lo < h.end for h in claimed):
             continue
         windows.append((lo, hi))
     for m in (m for lo, hi in windows for m in _LOOSE.finditer(text, lo, hi)):
         value = m.group()
         if value.lower() == value or value.upper() == value:
             continue
-        if _TWO_DIGITS.search(value) is None or shannon_entropy(value) < 3.8:
+        if _TWO_DIGITS.search(value) is None or not entropy_at_least(value, 3.8):
             continue
         # Inside a URL it is a document or object id, which is what links are made of.
         line_start = max(text.rfind(" ", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
