@@ -25,6 +25,10 @@ _OPTIONS = orjson.OPT_NON_STR_KEYS
 _dumps = orjson.dumps
 
 
+def _plain(value: Any) -> Any:
+    return value if value is None or isinstance(value, str | int | float) else str(value)
+
+
 class JsonLineFormatter(OrjsonFormatter):
     def __init__(self, fields: Sequence[str] = DEFAULT_FIELDS, **kwargs: Any) -> None:
         fmt = " ".join(f"%({_RENAMED.get(name, name)})s" for name in fields)
@@ -84,8 +88,15 @@ class JsonLineFormatter(OrjsonFormatter):
         try:
             return _dumps(log_data, default=self.json_default, option=_OPTIONS)
         except TypeError:
+            pass
+        try:
             # A lone surrogate or an int past 64 bits: the standard encoder escapes or renders both.
             return json.dumps(log_data, cls=JsonEncoder).encode()
+        except (TypeError, ValueError, RecursionError):
+            # Keys JSON has no form for, or a cycle: each field that is not plain as its text, so the record
+            # is still written (this runs on the writer thread, which must not stop).
+            plain = {str(key): _plain(value) for key, value in log_data.items()}
+            return json.dumps(plain, cls=JsonEncoder).encode()
 
     @property
     def plain(self) -> bool:

@@ -1,8 +1,10 @@
-"""The handler every process logs through: render once on the caller's thread, write and ship in batches.
+"""The handler every process logs through: each record rendered once, written and shipped in batches.
 
-The caller's thread stamps the record (service, request id, event, static fields, ``record_id``), renders
-it once (``JsonLineFormatter.render``: the fields and the JSON line), and appends both to a deque. That is
-all: no queue hand-off that wakes another thread per record, no lock.
+An event of ``log_event`` costs its caller a tuple on a deque: the time, the request id and the event's
+own fields, read at the call. The writer thread renders them in batches (the fields and the JSON line,
+once). A record that goes through a LogRecord is stamped (service, request id, event, static fields,
+``record_id``) and rendered on the caller's thread (``JsonLineFormatter.render``), then queued the same
+way. No queue hand-off wakes another thread per record, and no lock is taken.
 
 One writer thread wakes on a timer (``flush_interval``) or when the deque passes ``flush_records``, writes
 every line waiting with one ``write`` (size-rotated file), packs the same fields as forward-protocol
@@ -29,8 +31,12 @@ from logpipe.context import request_id_var
 from logpipe.formatter import JsonLineFormatter
 from logpipe.forward import FluentForwarder, pack_entry
 
-# A record waiting for the writer: when it was made, its fields (or a foreign formatter's text) and its line.
-Pending = tuple[float, dict[str, Any] | str, bytes]
+# A rendered record: when it was made, its fields (or a foreign formatter's text) and its line.
+Rendered = tuple[float, dict[str, Any] | str, bytes]
+# An event of log_event, for the writer to render: time, level, event, message, its fields, request id,
+# and the formatter of the moment (one set later renders only later events).
+Deferred = tuple[float, int, str, str, dict[str, Any], str | None, JsonLineFormatter]
+Pending = Rendered | Deferred
 
 
 class RotatingWriter:
@@ -181,10 +187,19 @@ class PipelineHandler(logging.Handler):
 
     def emit_event(self, level: int, event: str, message: str, extra: dict[str, Any]) -> None:
         """An event of ``log_event`` without a LogRecord: the same fields in the same order as ``emit``
-        renders for it (the fixed ones, the event's own, then this process's static fields), rendered once.
-        A LogRecord and its formatting are most of a log call's cost on the request path."""
-        formatter = cast(JsonLineFormatter, self.formatter)
-        created = time.time()
+        renders for it (the fixed ones, the event's own, then this process's static fields).
+
+        The caller's thread keeps only what must be read at the call, the time and the request id; the
+        writer thread renders the batch (``_render_event``). A record rendered between two requests' work
+        cost the event loop several times what it costs in a batch, where the same code runs hot."""
+        pending = self._pending
+        formatter = cast(JsonLineFormatter, self.formatter)  # (takes_events made sure of it)
+        pending.append((time.time(), level, event, message, extra, request_id_var.get(), formatter))
+        if len(pending) >= self.flush_records:
+            self._wake.set()
+
+    def _render_event(self, item: Deferred) -> Rendered:
+        created, level, event, message, extra, request_id, formatter = item
         fields: dict[str, Any] = {
             "time": formatter.clock.iso(created),
             "level": logging.getLevelName(level),
@@ -198,15 +213,11 @@ class PipelineHandler(logging.Handler):
             # An event's own service or request_id takes the default's place, as with a LogRecord.
             fields.update(extra)
         if fields["request_id"] is None:
-            fields["request_id"] = request_id_var.get()
+            fields["request_id"] = request_id
         if self.fields:
             for name, value in self.fields.items():
                 fields.setdefault(name, value)
-        # _enqueue inlined: this runs twice per request on the event loop.
-        pending = self._pending
-        pending.append((created, fields, formatter.dumps(fields)))
-        if len(pending) >= self.flush_records:
-            self._wake.set()
+        return created, fields, formatter.dumps(fields)
 
     def _enqueue(self, created: float, fields: dict[str, Any] | str, line: bytes) -> None:
         pending = self._pending
@@ -239,9 +250,11 @@ class PipelineHandler(logging.Handler):
             for marker in markers:
                 marker.set()
 
-    def _write(self, batch: list[Pending]) -> None:
-        if not batch:
+    def _write(self, pending: list[Pending]) -> None:
+        if not pending:
             return
+        render = self._render_event
+        batch = [item if len(item) == 3 else render(item) for item in pending]
         try:
             self._writer.write_lines([line for _, _, line in batch])
         except OSError as exc:

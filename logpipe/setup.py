@@ -240,8 +240,9 @@ def log_event(
     same line, a third of the cost. Anything else configured (a handler added by logging.toml, a test's
     capture) gets an ordinary record.
 
-    The line is rendered at the call; the stream's copy is packed from the same fields by the writer thread
-    a moment later (as with the standard library's QueueHandler): pass values nobody changes afterwards.
+    The time and the request id are read at the call; the line and the stream's copy are rendered from the
+    fields by the writer thread a moment later (as with the standard library's QueueHandler): pass values
+    nobody changes afterwards.
     """
     if not logger.isEnabledFor(level):
         return

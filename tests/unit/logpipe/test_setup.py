@@ -8,7 +8,9 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -58,6 +60,45 @@ def test_json_lines_carry_the_contract_fields(tmp_path: Path) -> None:
     assert records[2]["request_id"] is None
     assert "RuntimeError: boom" in str(records[3]["exc_info"])
     assert len({r["record_id"] for r in records}) == len(records)
+
+
+@pytest.mark.usefixtures("restore_root")
+def test_an_event_carries_the_time_and_request_id_of_its_call_not_of_its_rendering(tmp_path: Path) -> None:
+    """The writer thread renders events later, in batches: what they say must be what held at the call."""
+    pipeline = setup_logging("later", log_dir=tmp_path, fluent=False)
+    pipeline.handler.flush_interval = 60.0  # nothing is rendered until stop()
+    before = datetime.now(UTC)
+    with bind_request_id("req-at-call"):
+        log_event(get_logger("t"), "message.received", "first")
+    time.sleep(1.1)
+    log_event(get_logger("t"), "message.queued", "second")
+    assert pipeline.stop() is True
+    first, second = read(tmp_path / "later.txt")
+    assert first["request_id"] == "req-at-call" and second["request_id"] is None
+    stamped = datetime.fromisoformat(str(first["time"]).replace("Z", "+00:00"))
+    assert before - timedelta(seconds=0.01) <= stamped <= before + timedelta(seconds=0.5)
+    assert str(second["time"]) > str(first["time"])
+
+
+@pytest.mark.usefixtures("restore_root")
+def test_an_event_whose_fields_json_cannot_write_still_gets_its_line_and_so_do_later_ones(
+    tmp_path: Path,
+) -> None:
+    """A tuple key or a cycle in an event's fields: the writer thread renders each field as text instead of
+    stopping, so that event and every later one reach the file."""
+    pipeline = setup_logging("odd", log_dir=tmp_path, fluent=False)
+    cycle: list[object] = []
+    cycle.append(cycle)
+    log = get_logger("t")
+    log_event(log, "message.received", "tuple key", detail={(1, 2): 3})
+    log_event(log, "message.received", "cycle", detail=cycle)
+    log_event(log, "message.queued", "after")
+    assert pipeline.stop() is True
+    records = read(tmp_path / "odd.txt")
+    assert [r["message"] for r in records] == ["tuple key", "cycle", "after"]
+    assert records[0]["detail"] == "{(1, 2): 3}" and records[0]["event"] == "message.received"
+    assert records[1]["detail"] == "[[...]]" and records[1]["request_id"] is None
+    assert "detail" not in records[2]
 
 
 @pytest.mark.usefixtures("restore_root")
