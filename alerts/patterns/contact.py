@@ -261,7 +261,14 @@ def find_emails(t: Text) -> list[Hit]:
 _PHONE_KEYS: Final = (
     r"(?<=:)(?:(?<=(?i:tel|sms|fax):)|(?<=(?i:cell|work|home):)|(?<=(?i:voice|phone):))"
     # "ph.07817 195022", "Tel.0221 ...": an abbreviation of phone and its dot, the number glued to it.
-    r"|(?<=\.)(?:(?<=(?<![^\W\d_])(?i:ph)\.)|(?<=(?<![^\W\d_])(?i:tel|mob|fax|tlf|tfn)\.))"
+    r"|(?<=\.)(?:(?<=(?<![^\W\d_])(?i:ph)\.)|(?<=(?<![^\W\d_])(?i:tel|mob|fax|tlf|tfn|тел|моб)\.))"
+    # Chat glues a number to its label ("numaram:+90 505…", "simu:0739…", "เบอร์ใหม่:02-349…"): a letter (or a
+    # Thai mark) then ":"; find_phones then wants the words before to say "phone" (_GLUED_START).
+    r"|(?<=(?:[^\W\d_]|[\u0e31-\u0e4e]):)"
+    # Hebrew writes "to", "at", "from" as one letter joined by a hyphen or maqaf ("ל-053-7950190").
+    r"|(?<=(?<![^\W\d_])[ובכלמהש][\-\u05be])"
+    # "+" glued to a word ("llamar al+52 55…"): international, validated as such.
+    r"|(?<=[^\W\d_])(?=\+)"
 )
 # A run of digits with the separators phone numbers use. The lookarounds keep it from starting or ending
 # inside a longer run (card numbers, tracking numbers), and every quantifier is bounded.
@@ -275,7 +282,9 @@ _PHONE: Final = re.compile(
     # German, Austrian and Swiss writing: the area code with its trunk 0, a slash, the subscriber's
     # number ("089/3393912", "0221/4855310").
     rf"0\d{{1,4}}[ ]?/[ ]?\d[\d \-]{{3,14}}\d)"
-    rf"(?!{WORD}|[\-/]|[ .]\d|\.\w)"
+    # (A "." then a letter is a sentence going on without its space, "…69 45.kaydedin": find_phones then
+    # wants the words before to say "phone", _GLUED_END.)
+    rf"(?!{WORD}|[\-/]|[ .]\d|\.[\d_])"
 )  # run only inside the digit-run windows of Text.numeric
 _DATE: Final = re.compile(
     r"(?<!\d)(?:(?P<y>\d{4})[-./ ](?P<a>\d{1,2})[-./ ](?P<b>\d{1,2})|"
@@ -312,7 +321,10 @@ _DOTTED_OK: Final = re.compile(
 # Context is read as words: each word of the window is tested against prefixes (str.startswith with a
 # tuple runs in C), which is several times cheaper than searching an alternation pattern.
 # (Devanagari's vowel signs and anusvara are marks, not letters, to \w: "नंबर" is one word all the same.)
-_CONTEXT_WORDS: Final = re.compile(r"(?:[^\W\d_]|[\u0900-\u0963\u0970-\u097f])+|[#$€£¥₽№]")
+# (Thai's vowel and tone marks likewise: "เบอร์ใหม่" is one run.)
+_CONTEXT_WORDS: Final = re.compile(
+    r"(?:[^\W\d_]|[\u0900-\u0963\u0970-\u097f\u0e31\u0e34-\u0e3a\u0e47-\u0e4e])+|[#$€£¥₽№]"
+)
 _PHONE_WORDS: Final = (
     "phone",
     "tel",
@@ -387,7 +399,23 @@ _PHONE_WORDS: Final = (
     "κινητ",
     "puhelin",
     "telefonnummer",
+    # "Call", "reachable at" and "phone" in more of the languages chat is written in: Hebrew, Dutch,
+    # German, French, Spanish, Thai.
+    "תתקשר",
+    "התקשר",
+    "להתקשר",
+    "bereikbaar",
+    "erreichbar",
+    "joignable",
+    "llam",
+    "เบอร์",
+    "โทร",
 )
+# Short words that say "phone" only as themselves (as prefixes they would start "simulate", "cello"...):
+# Swahili's simu, Indonesian's and Malay's hp (handphone), Spanish's cel, Vietnamese's sdt, WhatsApp's wa.
+_PHONE_EXACT: Final = frozenset({"simu", "hp", "cel", "sdt", "wa"})
+# "My no.", "mon num": the abbreviation after a possessive is the writer's own number, a phone.
+_POSSESSIVES: Final = frozenset({"my", "mon", "ma", "mi", "mein", "meine", "meu", "minha", "mio", "mijn"})
 # Words that say "number" without saying which: they mean what the word before them means ("phone number",
 # "order number", "numéro de commande").
 _GENERIC_NUMBER: Final = (
@@ -405,11 +433,17 @@ _GENERIC_NUMBER: Final = (
     "αριθμ",
     "رقم",
     "מספר",
+    # Swahili.
+    "namba",
+    "nambari",
 )
 # Abbreviations of "number" mean what the word before them means ("mobile no", "order no") and nothing alone.
 _SHORT_NUMBER: Final = frozenset({"no", "nr", "num", "nº", "n°"})
 # In scripts without spaces the context is one run of characters: these are looked for inside it.
 _CJK_PHONE: Final = ("電話", "电话", "手机", "手機", "携帯", "전화", "연락", "联系", "聯繫", "聯絡", "連絡")
+# "Number" in Korean and Chinese, alone or after one syllable ("새 번호", "내번호": new, my number): a phone
+# number. (Not Japanese 番号, nor compounds: 会員番号, 회원번호 are member numbers.)
+_CJK_NUMBER: Final = ("번호", "号码", "號碼")
 _CJK_NOT_PHONE: Final = (
     "주문",
     "송장",
@@ -629,6 +663,11 @@ _NEG_WORDS: Final = (
     "bestelling",
     "beställning",
     "encomenda",
+    # Incident and ticket numbers of the Romance languages ("número de incidencia", "chamado", "protocolo").
+    "incident",
+    "incidenc",
+    "chamado",
+    "protocol",
 )
 # ("art": German's Art.-Nr., the article number; whole only, or it would swallow "artist".)
 _NEG_EXACT: Final = frozenset(
@@ -656,7 +695,7 @@ def _word_says(w: str) -> int:
         return _ABBREVIATION
     if _not_a_phone_word(w):
         return _OTHER
-    if w.startswith(_PHONE_WORDS):
+    if w in _PHONE_EXACT or w.startswith(_PHONE_WORDS):
         return _PHONE_WORD
     return _NUMBER_WORD if w.startswith(_GENERIC_NUMBER) else _NEUTRAL
 
@@ -665,6 +704,7 @@ def _phone_context(window: str) -> int:
     """What the words before a number say it is: 1 a phone number, -1 something else (an order, an
     account, a price...), 0 nothing. The word nearest the number decides."""
     verdict, previous_says_other, previous = 0, False, _NEUTRAL
+    previous_word = ""
     for w in _CONTEXT_WORDS.findall(window):
         says_other = False
         if w[0] >= "\u2e80":
@@ -672,16 +712,21 @@ def _phone_context(window: str) -> int:
             other = max(w.rfind(k) for k in _CJK_NOT_PHONE)
             if phone != other:
                 verdict = 1 if phone > other else -1
+            elif other < 0 and len(w) <= 3 and w.endswith(_CJK_NUMBER):
+                verdict = 1  # "새 번호": a number, and nothing glued to it says of what
         else:
             said = _word_says(w)
             if said == _ABBREVIATION:
                 said = previous if previous in (_OTHER, _PHONE_WORD) else _NEUTRAL
+                if said == _NEUTRAL and previous_word in _POSSESSIVES:
+                    said = _PHONE_WORD
             if said == _OTHER:
                 verdict, says_other = -1, True
             elif said == _PHONE_WORD or (said == _NUMBER_WORD and not previous_says_other):
                 verdict = 1
             previous = said
         previous_says_other = says_other
+        previous_word = w
     return verdict
 
 
@@ -903,6 +948,23 @@ def _shaped_like_a_number_not_a_phone(groups: list[str]) -> bool:
     )
 
 
+# The keys of phone links and vCards, which a number may always follow ("tel:", "TEL;TYPE=CELL:").
+_LINK_KEY: Final = re.compile(r"(?i:tel|sms|fax|cell|work|home|voice|phone):$")
+
+
+def _glued(raw: str, start: int, end: int) -> bool:
+    """A number written against its neighbours without a space: after a label's ":" ("numer:537 603 219"),
+    a Hebrew proclitic's hyphen ("ל-053-7950190"), or before the next sentence ("…1986.Bitte"). Such a
+    national number counts only where the words before it say it is a phone number; a ":" is as often a
+    key of a log line or a setting ("order:12345678", "ts:1699999999")."""
+    prev = raw[start - 1] if start else " "
+    if prev == ":" and _LINK_KEY.search(raw, max(0, start - 6), start) is None:
+        return True
+    if prev in "-\u05be":
+        return True
+    return raw.startswith(".", end) and raw[end + 1 : end + 2].isalpha()
+
+
 def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
     out: list[Hit] = []
     low = t.low
@@ -929,6 +991,8 @@ def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
         ):
             continue
         before = low[max(0, start - 40) : start]
+        if not international and _glued(t.raw, start, end) and _phone_context(before) <= 0:
+            continue
         # A fictional number is someone's only when the text says so ("my cell is (212) 555-0187").
         if _fictional_nanp(digits, international) and _phone_context(before) <= 0:
             continue
