@@ -54,11 +54,21 @@ _PW_ASCII: Final = (
     "lösen",
     "kata laluan",
     "ww",
+    "nenosiri",
+    "code wifi",
+    "code wi-fi",
+    "code du wifi",
+    "wlan-schl",
+    "wlanschl",
+    "wifi-schl",
+    "netzwerkschl",
 )
 _PW_OTHER: Final = (
     "парол",
     "şifre",
     "hasło",
+    "hasłem",
+    "hasła",
     "lösenord",
     "κωδικ",
     "密码",
@@ -75,6 +85,7 @@ _PW_OTHER: Final = (
     "contraseña",
     "باسورد",
     "פאסוורד",
+    "รหัส",
 )
 _SEC_ASCII: Final = ("key", "secret", "token", "credential", "clave", "chave", "jeton")
 _SEC_OTHER: Final = ("ключ", "токен", "clé", "schlüssel")
@@ -216,6 +227,40 @@ CLI_COMMANDS: Final = (
     "lftp",
     "ldap",
 )
+# "I log in with X" in the languages chat is written in: the verb, then "with" and the password
+# (alerts.patterns.passwords._login_with). Verbs of languages that put the password first ("X ile
+# giriyorum", "X se login karta", "X로 로그인", "用X登录") are LOGIN_AFTER.
+LOGIN_VERBS: Final = (
+    "login",
+    "log in",
+    "logging in",
+    "logged in",
+    "sign in",
+    "signing in",
+    "signed in",
+    "log mich",
+    "logge mich",
+    "melde mich",
+    "einlogg",
+    "ik log",
+    "inlog",
+    "connecte",
+    "entro",
+    "ingreso",
+    "accedo",
+    "masuk",
+    "đăng nhập",
+    "เข้า",
+    "naingia",
+    "ninaingia",
+    "נכנס",
+    "أدخل",
+    "ادخل",
+    "захожу",
+    "вхожу",
+    "заходжу",
+)
+LOGIN_AFTER: Final = ("login", "giriyorum", "giriş yap", "로그인", "登录", "登入", "ログイン")
 # "use X as (the) password" in a few languages.
 AS_WORDS: Final = (" as ", " als ", " comme ", " como ", " come ")
 
@@ -243,8 +288,10 @@ def _keyword_flags() -> dict[str, int]:
         "pdo(",
         "@tcp(",
         "@unix(",
+        *LOGIN_VERBS,
+        *LOGIN_AFTER,
     ):
-        words[word] = _CRED
+        words[word] = words.get(word, 0) | _CRED
     for word in AS_WORDS:
         words[word] = _AS
     for opener in " \t([{<":

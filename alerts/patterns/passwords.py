@@ -14,32 +14,38 @@ from ._common import (
     looks_like_code_reference,
     merged_windows,
 )
-from ._text import Text
+from ._text import LOGIN_AFTER, LOGIN_VERBS, Text
 
 # Keywords that name a password outright; an identifier around them (DB_PASSWORD, PGPASSWORD, "wifi
 # password") is fine.
 _STRONG_KW: Final = (
     r"pass(?:word|wd|phrase|code)s?|pwd|passwort|kennwort|mot[ \t]de[ \t]passe|contrase[ñn]a|senha|"
     # Inflected forms too: Turkish şifrem/şifreniz ("my/your password"), Polish hasła, Finnish salasanani.
-    r"palavra[ \-]passe|wachtwoord|has[łl](?:o|a|em)|пароль|пароля|паролем|[şs]ifre(?:m|n|niz|miz|si)?|"
+    # (And the accusatives şifreyi, şifremi, şifrenizi: "şifreyi X olarak değiştirdim".)
+    r"palavra[ \-]passe|wachtwoord|has[łl](?:o|a|em)|пароль|пароля|паролем|"
+    r"[şs]ifre(?:m|n|niz|miz|si|yi|mi|ni|nizi|sini)?|"
     r"lösenord(?:et)?|losenord(?:et)?|συνθηματικό|"
     r"adgangskode|passord|salasana(?:ni|si)?|heslo|jelszó|jelszo|κωδικός|密码|密碼|パスワード|비밀번호|비번|mdp|"
-    r"كلمة[ \t]المرور|كلمة[ \t]السر|סיסמה|סיסמא|पासवर्ड|mật[ \t]khẩu|kata[ \t]sandi|kata[ \t]laluan|รหัสผ่าน"
+    r"كلمة[ \t]المرور|كلمة[ \t]السر|סיסמה|סיסמא|पासवर्ड|mật[ \t]khẩu|kata[ \t]sandi|kata[ \t]laluan|รหัสผ่าน|"
+    # Swahili; Arabic without the article ("كلمة سر الواي فاي"); the Wi-Fi key in German, French and Thai.
+    r"nenosiri|كلمة[ \t]سر(?:ي|ك)?(?![\u0621-\u064a])|(?:wlan|wifi|wi-fi|netzwerk)-?schl(?:ü|ue)ssel|"
+    r"code[ \t](?:du[ \t])?wi-?fi|รหัส[ \t]?(?:wi-?fi|ไวไฟ)"
 )
 # Keywords that are ordinary words elsewhere ("pass the salt", "la clave del éxito"): only with ':' or '='.
-_WEAK_KW: Final = r"pass|pw|clave|parola|parolă|geslo|lozinka|sandi|lösen|mk"
+# (Thai's รหัส is any code, a password's too: "ไอดี X รหัส Y".)
+_WEAK_KW: Final = r"pass|pw|clave|parola|parolă|geslo|lozinka|sandi|lösen|mk|รหัส"
 
 _QUAL_AFTER: Final = (
     r"πρόσβασης|πρόσβασής|μου|σου|saya|anda|kamu|của[ \t]tôi|của[ \t]bạn|"
     r"الخاصة[ \t]بي|الخاص[ \t]بي|الخاصة[ \t]بك|"
-    r"mio|mia|meu|minha|mein|meine|mon|ma|mijn|mój|moje|moja|мой|моя|benim"
+    r"mio|mia|meu|minha|mein|meine|mon|ma|mijn|mój|moje|moja|мой|моя|benim|langu|lako|yangu|yako"
 )
 _QUAL: Final = (
     r"(?P<qual>[ \t]+(?:for|of|to|on|at|für|fürs|vom|von|zum|zur|du|de|des|pour|del|de[ \t]la|para|"
     r"от|для|к|van|voor|"
     # (A qualifier's words are not the copula: "senha do wifi é X" is "do wifi", then "é".)
-    r"per|di|dla|do|da|dos|das|der|dei|för|til|na|della|dello)"
-    r"(?:[ \t]+(?!(?:is|é|es|est|ist|era|was|är|er|jest|это|adalah|ialah|hai|è|είναι|là|lautet)[ \t])"
+    r"per|di|dla|do|da|dos|das|der|dei|för|til|na|della|dello|la)"
+    r"(?:[ \t]+(?!(?:is|é|es|est|ist|era|was|är|er|jest|это|adalah|ialah|hai|è|είναι|là|lautet|ni)[ \t])"
     r"[^\s:=：\"'][^\s:=：\"]{0,29}){1,3}|"
     # "contraseña nueva:", "Passwort neu:", "password (new):" — a word that says which password.
     r"[ \t]+\(?(?:new|old|current|temporary|temp|initial|default|nueva|nuevo|actual|temporal|neu|"
@@ -71,8 +77,9 @@ _CONN: Final = (
     r"(?P<cop>[ \t]+(?:is|was|will[ \t]be|has[ \t]been|should[ \t]be|ist|lautet|war|est|c'est|c’est|"
     r"était|sera|"
     r"es|era|será|é|"
-    r"è|jest|är|er|on|je|это|hai|είναι|là|adalah|ialah|هي|هو|este|—)(?:[ \t]*:)?[ \t]+|'s[ \t]+|"
-    r"[ \t]*(?:是|为|為|は|が|는|은)[ \t]*)|"
+    # (Swahili's ni; Thai's คือ, written against the keyword like the CJK copulas.)
+    r"è|jest|är|er|on|je|это|hai|είναι|là|adalah|ialah|هي|هو|este|—|ni)(?:[ \t]*:)?[ \t]+|'s[ \t]+|"
+    r"[ \t]*(?:是|为|為|は|が|는|은|คือ)[ \t]*)|"
     r"(?P<prep>[ \t]+(?:to|zu|auf|à|a|en|para|in|naar|na|se|olarak|into)[ \t]+)|(?P<bare_sp>[ \t]+))"
 )
 _FILLER: Final = (
@@ -119,7 +126,8 @@ def _keyword_starts(t: Text) -> list[int]:
         # ${DB_PASSWORD:?err}, $PASSWORD, %DB_PASSWORD%: a reference to where the password is kept.
         if low[max(0, q - 2) : q] == "${" or low[q - 1 : q] in ("$", "%"):
             continue
-        if p == 0 or not _is_letter(low[p - 1]):
+        # A Chinese or Japanese keyword starts a word whatever it touches ("账号x@126.com密码…").
+        if p == 0 or not _is_letter(low[p - 1]) or low[p] >= "\u2e80":
             out.append(p)
             continue
         # Arabic and Hebrew write "and", "the", "for" as one letter joined to the word ("وكلمة المرور").
@@ -314,7 +322,7 @@ _PROSE_NEXT: Final = re.compile(r"[ \t]+[^\W_]+(?:[ \t.,!?]|$)")
 _HYPHENATED: Final = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
 # "user xXsn1perXx pass ...", "login: ana ... pw ...": a user name just before the keyword.
 _AFTER_USER: Final = re.compile(
-    r"(?:user(?:name)?|login|account|usuario|benutzer)[ \t]*[:=]?[ \t]+\S{1,40}[ \t,;]+$"
+    r"(?:user(?:name)?|login|account|usuario|benutzer|ไอดี|akaunti)[ \t]*[:=]?[ \t]+\S{1,40}[ \t,;]+$"
 )
 _OWNER: Final = re.compile(
     r"(?:^|[\s(])(?:la|el|mi|tu|su|my|your|the|ma|mon|ta|il|o|a|meu|minha|mein|meine)[ \t]+$"
@@ -838,7 +846,7 @@ def _service_pairs(t: Text, starts: Sequence[int]) -> list[Hit]:
 # ends its own), the first word shaped like a password (three kinds of characters, two letters, six or more
 # characters) is the password; prose, e-mail addresses, links, versions, handles and settings are not.
 _NEAR_KW: Final = re.compile(rf"(?:{_STRONG_KW}|{_WEAK_KW}|ww|باسورد|פאסוורד)(?:-?nya)?")
-_NEAR_WORDS: Final = 5
+_NEAR_WORDS: Final = 6
 _NEAR_TOKEN: Final = re.compile(r"[^\s\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af，。、！？；：「」（）]+")
 _NEAR_LEAD: Final = "\"'`«“„「『(<[:"
 _NEAR_TRAIL: Final = "\"'`»”“」』)>],.;:?"
@@ -909,8 +917,8 @@ def _near_keyword(t: Text, starts: Sequence[int], taken: Sequence[Hit]) -> list[
                     break
                 out.append(Hit("password", start, stop))
                 break
-            # A sentence that ends before any password gave none.
-            if m.group()[-1:] in ".?!" and not _password_shaped(m.group()):
+            # A sentence that ends before any password gave none (a quoted one too: 'lost my password.",').
+            if m.group().rstrip("\"'”»),;")[-1:] in ".?!" and not _password_shaped(m.group()):
                 break
     return out
 
@@ -975,7 +983,95 @@ def _piped_to_stdin(t: Text, starts: Sequence[int]) -> list[Hit]:
     return out
 
 
+# "ich log mich immer mit X ein", "entro con X", "login pake X", "đăng nhập bằng X", "ปกติเข้าด้วย X": the
+# password a login is made with. After the verb (within four words) comes "with", then (within six) the first
+# word shaped like a password (_password_shaped: three kinds of characters). Languages that put it first say
+# "with" after it ("X ile giriyorum", "X se login karta", "X로 로그인") or before ("用X登录").
+_WITH: Final = frozenset("with w w/ using mit met avec con com pake pakai dengan bằng na עם بـ ب с з".split())
+_WITH_AFTER: Final = frozenset({"ile", "se", "ke"})
+_WITH_GLUED_AFTER: Final = ("으로", "로", "で")
+_LOGIN_WORDS: Final = 4
+_LOGIN_VALUE_WORDS: Final = 6
+# "log in with username X": the account, not the password.
+_ACCOUNT_WORDS: Final = frozenset(
+    "user username account email e-mail mail id login usuario usuário benutzer konto compte akun".split()
+)
+
+
+def _login_token(m: re.Match[str], text: str) -> tuple[str, int, int]:
+    start, stop = m.span()
+    while start < stop and text[start] in _NEAR_LEAD:
+        start += 1
+    while stop > start and text[stop - 1] in _NEAR_TRAIL:
+        stop -= 1
+    return text[start:stop], start, stop
+
+
+def _starts_a_word(low: str, p: int) -> bool:
+    # (Thai and CJK write no spaces: a verb there starts wherever it is.)
+    return p == 0 or low[p] >= "\u0e00" or not low[p - 1].isalpha()
+
+
+def _value_after_with(text: str, low: str, lo: int, hi: int) -> Hit | None:
+    tokens = list(_NEAR_TOKEN.finditer(text, lo, hi))[: _LOGIN_WORDS + _LOGIN_VALUE_WORDS]
+    with_at = 0 if low.startswith("ด้วย", lo) else -1  # Thai's "with", glued to the verb
+    for i, m in enumerate(tokens):
+        if with_at < 0:
+            if i >= _LOGIN_WORDS:
+                return None
+            if m.group().lower() in _WITH:
+                with_at = i
+            continue
+        if i - with_at > _LOGIN_VALUE_WORDS:
+            return None
+        word, start, stop = _login_token(m, text)
+        if _password_shaped(word):
+            previous = tokens[i - 1].group().lower() if i else ""
+            return None if previous in _ACCOUNT_WORDS else Hit("password", start, stop)
+        if m.group()[-1:] in ".?!":
+            return None
+    return None
+
+
+def _value_before(text: str, low: str, lo: int, p: int) -> Hit | None:
+    tokens = list(_NEAR_TOKEN.finditer(text, lo, p))[-2:]
+    if not tokens:
+        return None
+    last = tokens[-1]
+    between = low[last.end() : p].strip()
+    used = "用" in low[max(lo, last.start() - 3) : last.start()]  # 用X登录: "with X log in"
+    if last.group().lower() in _WITH_AFTER and len(tokens) == 2 and not between:
+        candidate = tokens[0]
+    elif between in _WITH_GLUED_AFTER or (not between and used):
+        candidate = last
+    else:
+        return None
+    word, start, stop = _login_token(candidate, text)
+    return Hit("password", start, stop) if _password_shaped(word) else None
+
+
+def _login_with(t: Text, starts: Sequence[int]) -> list[Hit]:
+    text, low = t.raw, t.low
+    out: list[Hit] = []
+    for p in t.cred:
+        if not _starts_a_word(low, p):
+            continue
+        line_start = low.rfind("\n", 0, p) + 1
+        line_end = low.find("\n", p)
+        line_end = len(low) if line_end < 0 else line_end
+        verb = next((v for v in LOGIN_VERBS if low.startswith(v, p)), None)
+        hit = None
+        if verb is not None:
+            hit = _value_after_with(text, low, p + len(verb), min(line_end, p + len(verb) + 120))
+        if hit is None and any(low.startswith(v, p) for v in LOGIN_AFTER):
+            hit = _value_before(text, low, max(line_start, p - 60), p)
+        if hit is not None:
+            out.append(hit)
+    return out
+
+
 _RULES: Final = (
+    _login_with,
     _piped_to_stdin,
     _login_calls,
     _auth_pairs,

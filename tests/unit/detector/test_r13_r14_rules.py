@@ -70,3 +70,79 @@ def test_phones_glued_or_named_in_more_languages(text: str, number: str) -> None
 )
 def test_numbers_that_stay_no_phones(text: str) -> None:
     assert "phone" not in kinds(text)
+
+
+# --- passwords: keywords of more languages, and the password a login is made with ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # Swahili's nenosiri, with "my" and "is" of its own.
+        ("nenosiri yangu ni Twiga#4471", "Twiga#4471"),
+        ("nenosiri: Kahawa9!", "Kahawa9!"),
+        # Arabic without the article, Thai's copula glued to the keyword, Thai's "ID ... code ...".
+        ("كلمة سر الراوتر Zx81!pQw للضيوف", "Zx81!pQw"),
+        ("รหัสผ่านคือ tiger2468", "tiger2468"),
+        ("ไอดี somchai.k รหัส Mango#5521", "Mango#5521"),
+        # The Wi-Fi key in German and French.
+        ("Der WLAN-Schlüssel lautet Birke7731!", "Birke7731!"),
+        ("le code wifi est soleil42", "soleil42"),
+        # Turkish accusative and Polish instrumental.
+        ("şifreyi Deniz_8842 yaptım", "Deniz_8842"),
+        ("wchodzę hasłem Zorro&3390", "Zorro&3390"),
+        # A Chinese keyword glued to the Latin letters before it.
+        ("邮箱wang@qq.com密码Tea!7755", "Tea!7755"),
+        # A few more words between the keyword and the value than before.
+        ("a senha que vocês mandaram ontem foi Cacau#9912", "Cacau#9912"),
+    ],
+)
+def test_password_keywords_in_more_languages(text: str, value: str) -> None:
+    assert ("password", value) in found(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("I always log in with Harbor7#Lane but today it fails", "Harbor7#Lane"),
+        ("ich melde mich sonst mit Quark!2290 an", "Quark!2290"),
+        ("ik log altijd in met Tulp$4418", "Tulp$4418"),
+        ("normalmente entro con Gato.Negro55 y hoy no", "Gato.Negro55"),
+        ("eu entro com Praia_2024x", "Praia_2024x"),
+        ("aku login pakai Sate-Ayam88", "Sate-Ayam88"),
+        ("tôi đăng nhập bằng Pho_Bo2023 mà không được", "Pho_Bo2023"),
+        ("ปกติเข้าด้วย Lamyai#77 ครับ", "Lamyai#77"),
+        ("huwa ninaingia na Simba!2025", "Simba!2025"),
+        ("אני נכנס עם Gefen_8812 בדרך כלל", "Gefen_8812"),
+        # The languages that put the password before the verb.
+        ("Kartal#1903 ile giriyorum", "Kartal#1903"),
+        ("main Chai@4455 se login karta hu", "Chai@4455"),
+        ("Bori#8842로 로그인해요", "Bori#8842"),
+        ("我一般用Mao#2288x登录", "Mao#2288x"),
+    ],
+)
+def test_the_password_a_login_is_made_with(text: str, value: str) -> None:
+    assert found(text) == [("password", value)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Logging in with something that is no password.
+        "I log in with Google every morning",
+        "log in with your work email and the code we sent",
+        "sign in with SSO, then open the dashboard",
+        "entro con mi cuenta de siempre",
+        # The account, named as such.
+        "I log in with username Bob.Smith42",
+        # A login, but no "with" before the value.
+        "login fails for Dev.Ops42 since Monday",
+        # A version after "with" is a version.
+        "log in with app v2.14.3-beta",
+        # Thai "code" is any code; Swahili's "with" is also "and".
+        "รหัสไปรษณีย์ 10110",
+        "ninaingia na kutoka kila siku",
+    ],
+)
+def test_logins_that_give_no_password(text: str) -> None:
+    assert "password" not in kinds(text)
