@@ -128,6 +128,13 @@ def _dotted(part: str) -> bool:
     return _SPELLED_DOT.search(part) is not None
 
 
+def _masked_before(text: str, start: int) -> bool:
+    mask = start
+    while mask > 0 and start - mask < 16 and text[mask - 1] in "*•●":
+        mask -= 1
+    return mask < start and mask > 0 and text[mask - 1].isalnum()
+
+
 def _plain_emails(text: str) -> list[Hit]:
     out: list[Hit] = []
     at = text.find("@")
@@ -154,6 +161,12 @@ def _plain_emails(text: str) -> list[Hit]:
         # git@github.com:org/repo is a remote, not a person; <CA+x3f@mail.gmail.com> in Message-ID,
         # In-Reply-To or References names a message.
         if value.startswith("git@") and text.startswith(":", m.end()):
+            continue
+        # ssh://git@bitbucket.org/team/repo.git, ftp://anonymous@ftp.host: a URL's user, not a mailbox.
+        if text.startswith("://", m.start() - 3):
+            continue
+        # "sent to m***8@gmail.com": the tail of a masked address (not "**ana@corp.io**", Markdown's bold).
+        if _masked_before(text, m.start()):
             continue
         if mail_header(text, m.start()) in _MESSAGE_ID_HEADERS:
             continue
@@ -1058,7 +1071,8 @@ _VERSION_WORDS: Final = frozenset(
     chrome firefox safari edge opera kernel node python java php ruby golang go rust gcc clang openssl nginx
     apache postgres postgresql mysql redis docker kubernetes k8s helm terraform android ios ipados macos x
     windows win ubuntu debian centos rhel fedora linux bios driver notes changelog версия versión
-    versão wersja versione versie versiyon sürüm verze verzió versio section sec chapter clause paragraph
+    versão wersja versione versie versiyon sürüm verze verzió versio версія версії версію версии версию
+    section sec chapter clause paragraph
     para rfc abschnitt kapitel""".split()
 )
 _VERSION_CHANGE: Final = frozenset(
@@ -1073,6 +1087,19 @@ _BUILT_NAME: Final = re.compile(
     r"packaging|publishing|published|downloading|pulling|bumping)[ \t]+[\w.\-/@]+[ \t:]*$"
 )
 _LINKING: Final = frozenset({"to", "from", "of", "is", "auf", "à", "a", "на", "до"})
+_SPACELESS_VERSION: Final = ("バージョン", "版本", "버전", "เวอร์ชัน", "เวอร์ชั่น")
+
+
+def _names_a_version(word: str) -> bool:
+    """The word for a version itself (version, versión, версія, Build, sürüm), not a product's name."""
+    return (
+        "vers" in word
+        or "wers" in word
+        or "верс" in word
+        or word in ("build", "release", "firmware", "sürüm", "revision")
+    )
+
+
 _WORDS_BEFORE: Final = re.compile(r"[^\W\d_]+")
 
 
@@ -1100,6 +1127,18 @@ def _after_version_word(before: str) -> bool:
         return False
     # AssemblyVersion("6.0.12.1"), ClientVersion=7.3.2.11: an identifier that names a version.
     if words[-1] in _VERSION_WORDS or words[-1].endswith("version"):
+        return True
+    # Japanese, Chinese, Korean and Thai glue the word to the particle after it ("バージョンは6.10.3.1").
+    if words[-1][0] >= "\u0e00" and any(k in words[-1] for k in _SPACELESS_VERSION):
+        return True
+    # "версія застосунку 3.17.5.169", "wersja aplikacji": the version of a thing named after the word.
+    if (
+        len(words) > 1
+        and _names_a_version(words[-2])
+        and len(words[-1]) > 2
+        and words[-1] not in _ADDRESS_WORDS
+        and words[-1] not in _LINKING
+    ):
         return True
     # A package's name and then its version, or the package word right before it.
     if words[-1] in _PACKAGE_WORDS or (len(words) > 1 and words[-2] in _PACKAGE_WORDS):
@@ -1133,11 +1172,19 @@ _DOC_WORDS: Final = re.compile(
 )
 
 
+# A line that starts by saying it is an example or quotes the docs ("Example: ssh admin@…", "docs say to
+# point it at …"): its documentation-range addresses are that example. (Not example.com, a domain.)
+_DOC_LEAD: Final = re.compile(r"e\.g\.|(?:docs?|documentation|examples?)\b(?!\.[a-z])")
+
+
 def _documentation_address(address: str, low: str, start: int, end: int) -> bool:
     if not address.lower().startswith(_DOC_RANGES):
         return False
     before = " ".join(_WORDS_BEFORE.findall(low[max(0, start - 24) : start])[-2:])
-    return _DOC_WORDS.search(before) is not None or _DOC_WORDS.search(low, end, end + 32) is not None
+    if _DOC_WORDS.search(before) is not None or _DOC_WORDS.search(low, end, end + 32) is not None:
+        return True
+    line = max(low.rfind("\n", 0, start) + 1, start - 64)
+    return _DOC_LEAD.match(low[line:start].lstrip(" \t#>/*-")) is not None
 
 
 def _ipv6(cand: str) -> ipaddress.IPv6Address | None:

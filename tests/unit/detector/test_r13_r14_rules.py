@@ -146,3 +146,62 @@ def test_the_password_a_login_is_made_with(text: str, value: str) -> None:
 )
 def test_logins_that_give_no_password(text: str) -> None:
     assert "password" not in kinds(text)
+
+
+# --- e-mail addresses that are no mailbox, IP addresses that are examples or versions -----------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "git clone ssh://git@gitlab.internal.io/platform/api.git",
+        "mirror at ftp://anonymous@mirror.pubsite.org/pub",
+        "we sent the code to j***n@outlook.com, check spam",
+        "reset link went to a•••••z@yahoo.fr",
+    ],
+)
+def test_addresses_that_name_no_mailbox(text: str) -> None:
+    assert "email" not in kinds(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # Markdown's bold is no mask.
+        ("write to **ana.lima@corp.io** today", "ana.lima@corp.io"),
+        ("mailto:ops@kestrel.dev", "ops@kestrel.dev"),
+    ],
+)
+def test_mailboxes_still_found(text: str, value: str) -> None:
+    assert found(text) == [("email", value)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The line says it is an example, however many words come before the address.
+        "Example: ssh deploy@203.0.113.50",
+        "# e.g. point the resolver at 198.51.100.7",
+        "docs tell you to use 192.0.2.33 as the gateway",
+        # Versions of an app, named in the languages that put the thing after the word, or glue particles.
+        "версія застосунку 3.17.5.169",
+        "wersja aplikacji 5.1.0.22",
+        "アプリのバージョンは6.10.3.181です",
+        "앱 버전 2.4.10.7 에서 오류",
+    ],
+)
+def test_examples_and_versions_are_no_addresses(text: str) -> None:
+    assert "ip_address" not in kinds(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # A domain called example is no example address; a flag after a tool's name is no version.
+        ('{"user":"a.b@example.com","ip":"203.0.113.9"}', "203.0.113.9"),
+        ("mysql -h 10.20.30.40 -u app", "10.20.30.40"),
+        ("release server 10.4.8.21 is down", "10.4.8.21"),
+    ],
+)
+def test_addresses_beside_those_words_still_found(text: str, value: str) -> None:
+    assert ("ip_address", value) in found(text)
