@@ -226,6 +226,15 @@ CLI_COMMANDS: Final = (
     "net use",
     "lftp",
     "ldap",
+    # (alerts.patterns.passwords._MORE_COMMANDS)
+    "htpasswd",
+    "rabbitmqctl",
+    "smbclient",
+    "rpcclient",
+    "xfreerdp",
+    "wlfreerdp",
+    "sdl-freerdp",
+    "convertto-securestring",
 )
 # "I log in with X" in the languages chat is written in: the verb, then "with" and the password
 # (alerts.patterns.passwords._login_with). Verbs of languages that put the password first ("X ile

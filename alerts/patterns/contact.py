@@ -1123,7 +1123,8 @@ _VERSION_ONLY_CHANGE: Final = frozenset(
 def _after_version_word(before: str) -> bool:
     """Whether the text just before a match ends with a version word, maybe followed by "to"/"from"."""
     words = _WORDS_BEFORE.findall(before)
-    if not words:
+    # FreeRDP's "/v:10.0.0.5" names the server to connect to (v for "view"), not a version.
+    if not words or before.endswith("/v"):
         return False
     # AssemblyVersion("6.0.12.1"), ClientVersion=7.3.2.11: an identifier that names a version.
     if words[-1] in _VERSION_WORDS or words[-1].endswith("version"):

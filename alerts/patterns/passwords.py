@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Sequence
 from typing import Final
@@ -171,6 +173,18 @@ _CLI_PASSWORD: Final = re.compile(
     r"|ldap(?:search|modify|add|delete|whoami|passwd|compare|modrdn|exop)\b[^\n|;&]{0,160}?[ \t]-w[ \t]+)"
     + _VALUE
 )
+# More command lines that take a password as an argument, each in its own way: Apache's htpasswd -b (file,
+# user, then the password; with -n no file), RabbitMQ's add_user/change_password user password, Samba's
+# -U user%password, FreeRDP's /p:password, PowerShell's ConvertTo-SecureString "pw" -AsPlainText.
+_MORE_COMMANDS: Final = re.compile(
+    r"(?<![\w\-])(?:htpasswd(?P<flags>(?:[ \t]+-[a-z]+)+)[ \t]+(?P<args>(?:[^\s\-][^\s]*[ \t]+){1,2})"
+    r"|rabbitmqctl[ \t]+(?:add_user|change_password)[ \t]+[^\s]+[ \t]+"
+    r"|(?:smbclient|rpcclient)\b[^\n|;&]{0,160}?[ \t](?:-u[ \t]*|--user=)[^\s%]{1,64}%"
+    r"|(?:xfreerdp|wlfreerdp|sdl-freerdp)\b[^\n|;&]{0,160}?[ \t]/p:"
+    r"|convertto-securestring[ \t]+(?=[\"'][^\"'\n]+[\"'][ \t]+-asplaintext))" + _VALUE
+)
+
+
 # A misspelled keyword before ':' or 'is' ("PASSWROD: c0ff33475!", "my pasword is Gp3jCEqKF&Tu"): one
 # typo away from the word (as typed in a hurry), and the value must look like a password; after "is" a
 # strong one (three kinds of characters, eight or more). Found from the sign back (signs are rarer than the
@@ -244,8 +258,11 @@ _USER_PASS: Final = re.compile(
     r"[\"'`]?[\w.@+\-]{1,64}(?::|(?P<slash>[ \t]*/[ \t]*))(?P<value>[^\s\"'`]{3,128})"
 )
 # SQL: CREATE USER 'x'@'%' IDENTIFIED BY 'pw'; ALTER USER ... IDENTIFIED WITH mysql_native_password BY 'pw'.
+# (Oracle quotes it in double quotes or not at all: IDENTIFIED BY "pw", IDENTIFIED BY pw; not BY VALUES
+# '<hash>'.)
 _IDENTIFIED_BY: Final = re.compile(
-    r"\bidentified[ \t]+(?:with[ \t]+[\w$]+[ \t]+)?by[ \t]+'(?P<value>[^'\n]{1,128})'"
+    r"\bidentified[ \t]+(?:with[ \t]+[\w$]+[ \t]+)?by[ \t]+(?:'(?P<value>[^'\n]{1,128})'|"
+    r"\"(?P<dq>[^\"\n]{1,128})\"|(?!values\b|password\b)(?P<bare>[^\s;'\"]{1,128}))"
 )
 # XML: <password>pw</password>, <ns:Password>pw</ns:Password> (matched at the keyword, after "<" or "ns:").
 _XML_ELEMENT: Final = re.compile(rf"(?:{_STRONG_KW}|{_WEAK_KW})>(?P<value>[^<>\s]{{1,128}})</")
@@ -358,6 +375,9 @@ _HASH_PREFIX: Final = re.compile(
 )
 
 
+# MySQL's stored password hash: "*" and 40 hex digits (IDENTIFIED BY PASSWORD '*6BB4…').
+_MYSQL_HASH: Final = re.compile(r"\*[0-9A-Fa-f]{40}")
+_OPTION: Final = re.compile(r"--?[A-Za-z][A-Za-z\-]{1,40}")
 _NAMES_ITSELF: Final = re.compile(r"[A-Za-z]+(?:[_\-.][A-Za-z]+)+")
 # ("pw" only as a whole part: new_pw, db-pw, not "upward_bound".)
 _NAMING_WORD: Final = re.compile(r"pass|pwd|secret|token|key|cred|(?:^|[_\-.])pw(?:$|[_\-.])")
@@ -379,7 +399,10 @@ def acceptable(value: str, *, strict: bool) -> bool:
     if value.startswith("@") and ("." in value or "/" in value):
         return False
     # A stored hash (bcrypt, crypt, argon2, Django's pbkdf2) is what a password becomes, not the password.
-    if _HASH_PREFIX.match(value) is not None:
+    if _HASH_PREFIX.match(value) is not None or _MYSQL_HASH.fullmatch(value) is not None:
+        return False
+    # "--query", "-AsPlainText": the command line's next option, not a value.
+    if value[0] == "-" and _OPTION.fullmatch(value) is not None:
         return False
     if strict:
         return len(value) >= 4 and (char_classes(value) >= 2 or len(value) >= 6)
@@ -680,6 +703,46 @@ def _command_line_flags(t: Text, starts: Sequence[int]) -> list[Hit]:
     return out
 
 
+def _more_command_lines(t: Text, starts: Sequence[int]) -> list[Hit]:
+    """htpasswd -b, rabbitmqctl add_user, smbclient -U user%pw, xfreerdp /p:pw, ConvertTo-SecureString."""
+    out: list[Hit] = []
+    for p in t.cli:
+        m = _MORE_COMMANDS.match(t.low, p)
+        found = _value_span(m, t.raw) if m is not None else None
+        if m is None or found is None:
+            continue
+        flags = m.group("flags")
+        # htpasswd reads the password from its arguments only with -b: file and user first (-n: no file).
+        if flags is not None and (
+            "b" not in flags or len(m.group("args").split()) != (1 if "n" in flags else 2)
+        ):
+            continue
+        value, start, end = found if m.group("bare") is None else _trim(*found)
+        if acceptable(value, strict=False) and not value.startswith(("-", "$")):
+            out.append(Hit("password", start, end))
+    return out
+
+
+# new NetworkCredential("user", "pw"), new UsernamePasswordCredentials("user", "pw"), PSCredential: a
+# credential object built from a user and a password, the second string.
+_CREDENTIAL_OBJECT: Final = re.compile(
+    r"cred(?:ential)?s?[ \t]*\([ \t]*[\"'][^\"'\n]{1,64}[\"'][ \t]*,[ \t]*"
+    r"[\"'](?P<value>[^\"'\n]{3,128})[\"']"
+)
+
+
+def _credential_objects(t: Text, starts: Sequence[int]) -> list[Hit]:
+    out: list[Hit] = []
+    for p in t.cred:
+        m = _CREDENTIAL_OBJECT.match(t.low, p)
+        if m is None:
+            continue
+        start, end = m.span("value")
+        if acceptable(t.raw[start:end], strict=False):
+            out.append(Hit("password", start, end))
+    return out
+
+
 def _user_colon_password(t: Text, starts: Sequence[int]) -> list[Hit]:
     """ "creds: admin:Kaffee4759!", "login: deploy/mango-tiger-ember69"."""
     out: list[Hit] = []
@@ -707,8 +770,9 @@ def _identified_by(t: Text, starts: Sequence[int]) -> list[Hit]:
         return []
     out: list[Hit] = []
     for m in _IDENTIFIED_BY.finditer(t.low):
-        start, end = m.span("value")
-        if acceptable(t.raw[start:end], strict=False):
+        group = m.lastgroup or "value"
+        start, end = m.span(group)
+        if acceptable(t.raw[start:end], strict=group == "bare"):
             out.append(Hit("password", start, end))
     return out
 
@@ -1070,7 +1134,95 @@ def _login_with(t: Text, starts: Sequence[int]) -> list[Hit]:
     return out
 
 
+# "login: ana@corp.io / Harbor7#Lane": an e-mail address, a slash, and a word shaped like a password.
+_MAILBOX: Final = re.compile(r"[^\s@/\"'<>()]{1,64}@[\w\-]+(?:\.[\w\-]+)*\.[a-z]{2,24}")
+
+
+def _mailbox_slash_password(t: Text, starts: Sequence[int]) -> list[Hit]:
+    text, low = t.raw, t.low
+    if " / " not in low or "@" not in low:
+        return []
+    out: list[Hit] = []
+    for p in find_all(low, " / "):
+        word_start = max(low.rfind(" ", 0, p), low.rfind("\n", 0, p), low.rfind("\t", 0, p)) + 1
+        if p - word_start > 120 or _MAILBOX.fullmatch(low, word_start, p) is None:
+            continue
+        m = _NEAR_TOKEN.match(text, p + 3)
+        if m is None:
+            continue
+        value, start, end = _trim(m.group(), m.start(), m.end())
+        if _password_shaped(value):
+            out.append(Hit("password", start, end))
+    return out
+
+
+# A .pgpass line (hostname:port:database:username:password), the form libpq and its tools read passwords
+# from. Found from a port between two colons (a digit run, Text.runs), the line read whole.
+_PGPASS_LINE: Final = re.compile(
+    r"[ \t]*(?:[A-Za-z0-9_.\-]{1,253}|\*):(?:\d{1,5}|\*):[A-Za-z0-9_.\-*]{1,63}:[A-Za-z0-9_.@\-*]{1,63}:"
+    r"(?P<value>\S{3,128})[ \t]*$"
+)
+
+
+def find_pgpass_lines(t: Text) -> list[Hit]:
+    raw = t.raw
+    out: list[Hit] = []
+    seen = -1
+    for start, end, _ in t.runs:
+        if not (start > 0 and raw[start - 1] == ":" and raw.startswith(":", end) and end - start <= 5):
+            continue
+        line_start = raw.rfind("\n", 0, start) + 1
+        if line_start == seen:
+            continue
+        seen = line_start
+        line_end = raw.find("\n", end)
+        m = _PGPASS_LINE.match(raw, line_start, len(raw) if line_end < 0 else line_end)
+        if (
+            m is not None
+            and acceptable(m.group("value"), strict=True)
+            and char_classes(m.group("value")) >= 2
+        ):
+            out.append(Hit("password", *m.span("value")))
+    return out
+
+
+# "Authorization: Basic dXNlcjpwYXNz", and Docker's config.json {"auths": {"host": {"auth": "dXNlcjpwYXNz"}}}:
+# base64 of "user:password", which is a password as much as the pair it encodes. Reported when the value
+# decodes to text holding a ":" (a random token does not).
+_BASIC: Final = re.compile(
+    r"(?:authorization[\"']?[ \t]*[:=][ \t]*[\"']?basic|\"auth\"[ \t]*:)[ \t]*\"?"
+    r"(?P<value>[A-Za-z0-9+/]{8,512}={0,2})(?![A-Za-z0-9+/=])"
+)
+
+
+def _encodes_a_user_and_password(value: str) -> bool:
+    try:
+        decoded = base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return False
+    user, colon, password = decoded.partition(":")
+    return bool(colon and user and password) and decoded.isprintable()
+
+
+def _basic_credentials(t: Text, starts: Sequence[int]) -> list[Hit]:
+    low = t.low
+    out: list[Hit] = []
+    for needle in ("authorization", '"auth"'):
+        for p in find_all(low, needle):
+            m = _BASIC.match(t.raw, p) if needle == '"auth"' else _BASIC.match(low, p)
+            if m is None:
+                continue
+            start, end = m.span("value")
+            if _encodes_a_user_and_password(t.raw[start:end]):
+                out.append(Hit("password", start, end))
+    return out
+
+
 _RULES: Final = (
+    _basic_credentials,
+    _mailbox_slash_password,
+    _more_command_lines,
+    _credential_objects,
     _login_with,
     _piped_to_stdin,
     _login_calls,
@@ -1091,7 +1243,12 @@ _RULES: Final = (
 
 def find_paired_passwords(t: Text) -> list[Hit]:
     """The rules that need no password keyword (auth=("u", "pw"), "admin u / pw"), for a text without one."""
-    return _auth_pairs(t, ()) + _service_pairs(t, ())
+    return (
+        _auth_pairs(t, ())
+        + _service_pairs(t, ())
+        + _basic_credentials(t, ())
+        + _mailbox_slash_password(t, ())
+    )
 
 
 def find_passwords(t: Text) -> list[Hit]:

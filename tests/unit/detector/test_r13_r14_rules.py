@@ -205,3 +205,69 @@ def test_examples_and_versions_are_no_addresses(text: str) -> None:
 )
 def test_addresses_beside_those_words_still_found(text: str, value: str) -> None:
     assert ("ip_address", value) in found(text)
+
+
+# --- passwords in command lines, code, headers and credential files ----------------------------------------
+
+
+def _b64(text: str) -> str:
+    import base64
+
+    return base64.b64encode(text.encode()).decode()
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # Basic auth and Docker's config.json hold base64 of "user:password".
+        (f"Authorization: Basic {_b64('svc-build:Tr0ub4dor&3')}", _b64("svc-build:Tr0ub4dor&3")),
+        (
+            f'{{"auths": {{"ghcr.io": {{"auth": "{_b64("robot:Kettle-9-Lamp")}"}}}}}}',
+            _b64("robot:Kettle-9-Lamp"),
+        ),
+        ("htpasswd -b /etc/apache2/.htpasswd editor Lantern!42", "Lantern!42"),
+        ("htpasswd -nb bob S3cure#Pw", "S3cure#Pw"),
+        ("rabbitmqctl add_user metrics Gr4phite!9", "Gr4phite!9"),
+        ("rabbitmqctl change_password metrics N3w.Gr4phite", "N3w.Gr4phite"),
+        ("smbclient //fs01/public -U alice%Sp4rrow.77", "Sp4rrow.77"),
+        ("xfreerdp /v:fs01.corp /u:bob /p:Qu1et#Lake /cert:ignore", "Qu1et#Lake"),
+        ('$pw = ConvertTo-SecureString "Pl@inText42" -AsPlainText -Force', "Pl@inText42"),
+        ('var c = new NetworkCredential("svc_backup", "Wint3r!Sun");', "Wint3r!Sun"),
+        ('CREATE USER report IDENTIFIED BY "Rock3t+Maple";', "Rock3t+Maple"),
+        ("ALTER USER app IDENTIFIED BY Oracle_Pw42;", "Oracle_Pw42"),
+        ("staging: qa.lead@corp.io / Fern!2210x", "Fern!2210x"),
+        ("db01.internal:5432:billing:report:Qr7!mLp2", "Qr7!mLp2"),
+    ],
+)
+def test_passwords_in_commands_code_and_files(text: str, value: str) -> None:
+    assert ("password", value) in found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Base64 of something that is no "user:password".
+        f"Authorization: Basic {_b64('just-one-opaque-word')}",
+        # Prompts instead of arguments, or no password at all.
+        "htpasswd -c /etc/apache2/.htpasswd editor",
+        "rabbitmqctl list_users",
+        "smbclient -L fs01 -U alice",
+        "xfreerdp /v:fs01.corp /u:bob",
+        "$pw = ConvertTo-SecureString $env:SVC_PW -AsPlainText -Force",
+        "var c = new NetworkCredential(user, pass);",
+        # A stored hash, not the password.
+        "CREATE USER old IDENTIFIED BY PASSWORD '*6BB4837EB74329105EE4568DDA7DC67ED2CA2AD9';",
+        # Two addresses, or an address and prose.
+        "cc: anna@corp.io / bob@corp.io",
+        "mail ana@corp.io / ask her first",
+        # Colons that are no credential file.
+        "10:30:45:00:12 frame dropped",
+        "db01:5432:billing:report:*",
+    ],
+)
+def test_near_misses_in_commands_code_and_files(text: str) -> None:
+    assert "password" not in kinds(text)
+
+
+def test_the_server_flag_of_freerdp_is_an_address() -> None:
+    assert ("ip_address", "10.9.8.7") in found("xfreerdp /v:10.9.8.7 /u:bob /p:Qu1et#Lake")
