@@ -207,6 +207,7 @@ KEY_HINTS: Final = (
     "sqp_",
     "sqa_",
     "squ_",
+    "lsv2_",
 )
 _AT_CLOSERS: Final = " \t)]}>"
 # Command lines that can carry a password flag (alerts.patterns.passwords reads them).

@@ -680,10 +680,19 @@ def _curl_user(t: Text, starts: Sequence[int]) -> list[Hit]:
     if "-u" not in t.raw:
         return []
     return [
-        Hit("password", m.start("value"), m.end("value"))
+        # Twilio's API takes its Account or API-key SID as the user and the auth token or key secret as the
+        # password: that half is the API key's secret.
+        Hit(
+            "api_key" if _TWILIO_SID.fullmatch(m.group("user")) else "password",
+            m.start("value"),
+            m.end("value"),
+        )
         for m in _CURL_USER.finditer(t.raw)
         if m.group("user")[:1] not in "<{[" and acceptable(m.group("value"), strict=False)
     ]
+
+
+_TWILIO_SID: Final = re.compile(r"(?:AC|SK)[0-9a-f]{32}")
 
 
 def _command_line_flags(t: Text, starts: Sequence[int]) -> list[Hit]:

@@ -271,3 +271,47 @@ def test_near_misses_in_commands_code_and_files(text: str) -> None:
 
 def test_the_server_flag_of_freerdp_is_an_address() -> None:
     assert ("ip_address", "10.9.8.7") in found("xfreerdp /v:10.9.8.7 /u:bob /p:Qu1et#Lake")
+
+
+# --- keys: one more vendor format and header, and random-looking values that are public -------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("LANGSMITH_API_KEY=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", None),
+        ("lsv2_pt_aa11bb22cc33dd44ee55ff6677889900_0123456789", None),
+        ('curl -H "X-Auth-Key: 4c1f0e9d8b7a6f5e4d3c2b1a0f9e8d7c6b5a4" https://api.example.net/v4', None),
+        # Twilio: the SID is the user, the auth token the password, both halves of an API key.
+        (
+            "curl -u AC0123456789abcdef0123456789abcdef:fedcba9876543210fedcba9876543210 https://api.twilio.com",
+            None,
+        ),
+    ],
+)
+def test_more_api_keys(text: str, value: str | None) -> None:
+    assert kinds(text) and set(kinds(text)) == {"api_key"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '<input type="hidden" name="csrfmiddlewaretoken" value="Zk3Lm9Qp2Rs8Tu4Vw6Xy1Ab5Cd7Ef0Gh3Ij">',
+        '<input name="authenticity_token" type="hidden" value="Q9w8E7r6T5y4U3i2O1p0AsDfGhJkLzXc">',
+        '{"kty":"RSA","kid":"k1","e":"AQAB","n":"u7Bq9Xk2Lm4Np6Qr8St0Uv2Wx4Yz6Ab8Cd0Ef2Gh4Ij6Kl8Mn0Op2Qr4St6Uv8Wx0"}',
+        # base64 of a path and of words.
+        "payload (base64): YXNzZXRzL2ltZy9sb2dvLnBuZw==",
+        "echo SGVsbG8gZnJvbSB0aGUgYnVpbGQgYm90 | base64 -d",
+        # Encrypted in place.
+        "db_password: ENC[AES256_GCM,data:Qm9vT2xlYW4=,iv:Zm9vYmFyYmF6cXV4,tag:dGFnZ2Vk,type:str]",
+    ],
+)
+def test_random_looking_values_that_are_public_or_encrypted(text: str) -> None:
+    assert kinds(text) == []
+
+
+def test_a_private_jwk_member_and_random_base64_are_still_keys() -> None:
+    # "d" is the RSA private exponent; random bytes in base64 decode to no text.
+    private = '{"kty":"RSA","d":"Xq7Lm2Np9Rs4Tu8Vw1Yz5Ab3Cd6Ef0Gh2Ij4Kl7Mn9Op1Qr3St5Uv8Wx0Ya2Bc4De6"}'
+    assert "api_key" in kinds(private)
+    assert kinds("blob: 3q2+7wAAAAC6ZkYhQ0p1T29+kA8zVb9W") == ["api_key"]
