@@ -55,6 +55,7 @@ _PW_ASCII: Final = (
     "kata laluan",
     "ww",
     "nenosiri",
+    "kodeord",
     "code wifi",
     "code wi-fi",
     "code du wifi",
@@ -270,6 +271,34 @@ LOGIN_VERBS: Final = (
     "вхожу",
     "заходжу",
 )
+# "Reset it to X" in languages other than English (whose "reset/changed ... to" is passwords._set_to):
+# the verb, and a password-shaped word near it (alerts.patterns.passwords._reset_to).
+RESET_VERBS: Final = (
+    "återställ",
+    "reimpostat",
+    "ripristinat",
+    "zurückgesetzt",
+    "réinitialis",
+    "restablec",
+    "reestablec",
+    "redefini",
+    "zresetowa",
+    "sıfırla",
+    "сбросил",
+    "сбросила",
+    "скинул",
+    "скинула",
+    "скинув",
+    "átállít",
+    "visszaállít",
+    "nollst",
+    "tilbakestil",
+    "nulstil",
+    "teruggezet",
+    "gereset",
+    "atur ulang",
+    "đặt lại",
+)
 LOGIN_AFTER: Final = ("login", "giriyorum", "giriş yap", "로그인", "登录", "登入", "ログイン")
 # "use X as (the) password" in a few languages.
 AS_WORDS: Final = (" as ", " als ", " comme ", " como ", " come ")
@@ -300,6 +329,7 @@ def _keyword_flags() -> dict[str, int]:
         "@unix(",
         *LOGIN_VERBS,
         *LOGIN_AFTER,
+        *RESET_VERBS,
     ):
         words[word] = words.get(word, 0) | _CRED
     for word in AS_WORDS:

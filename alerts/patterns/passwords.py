@@ -16,7 +16,7 @@ from ._common import (
     looks_like_code_reference,
     merged_windows,
 )
-from ._text import LOGIN_AFTER, LOGIN_VERBS, Text
+from ._text import LOGIN_AFTER, LOGIN_VERBS, RESET_VERBS, Text
 
 # Keywords that name a password outright; an identifier around them (DB_PASSWORD, PGPASSWORD, "wifi
 # password") is fine.
@@ -27,7 +27,7 @@ _STRONG_KW: Final = (
     r"palavra[ \-]passe|wachtwoord|has[łl](?:o|a|em)|пароль|пароля|паролем|"
     r"[şs]ifre(?:m|n|niz|miz|si|yi|mi|ni|nizi|sini)?|"
     r"lösenord(?:et)?|losenord(?:et)?|συνθηματικό|"
-    r"adgangskode|passord|salasana(?:ni|si)?|heslo|jelszó|jelszo|κωδικός|密码|密碼|パスワード|비밀번호|비번|mdp|"
+    r"adgangskode(?:n)?|passord(?:et)?|kodeord(?:et)?|salasana(?:ni|si)?|heslo|jelszó|jelszo|κωδικός|密码|密碼|パスワード|비밀번호|비번|mdp|"
     r"كلمة[ \t]المرور|كلمة[ \t]السر|סיסמה|סיסמא|पासवर्ड|mật[ \t]khẩu|kata[ \t]sandi|kata[ \t]laluan|รหัสผ่าน|"
     # Swahili; Arabic without the article ("كلمة سر الواي فاي"); the Wi-Fi key in German, French and Thai.
     r"nenosiri|كلمة[ \t]سر(?:ي|ك)?(?![\u0621-\u064a])|(?:wlan|wifi|wi-fi|netzwerk)-?schl(?:ü|ue)ssel|"
@@ -518,7 +518,8 @@ def _cells(line: str, delimiter: str) -> list[tuple[int, int]]:
         start = end + 1
 
 
-_COLUMN_NAME: Final = re.compile(r"[^\W\d_]+(?:[ _\-][^\W\d_]+){0,3}(?:[ _\-]?\d{1,2})?")
+# (A repeated column may be numbered in brackets: "IBAN (2)".)
+_COLUMN_NAME: Final = re.compile(r"[^\W\d_]+(?:[ _\-][^\W\d_]+){0,3}(?:[ _\-]?(?:\d{1,2}|\(\d{1,2}\)))?")
 
 
 def _keyword_end(low: str, p: int) -> int:
@@ -1227,7 +1228,88 @@ def _basic_credentials(t: Text, starts: Sequence[int]) -> list[Hit]:
     return out
 
 
+# "Jag har återställt det till X", "L'ho reimpostata a X", "ich habe es auf X zurückgesetzt", "X olarak
+# sıfırladım": a reset, and near it (four words after the verb, or two before it on its line) the first word
+# shaped like a password that holds a digit. Reset verbs only ("changed it to iPhone15" is no password).
+_RESET_AFTER: Final = 4
+_RESET_BEFORE: Final = 2
+
+
+def _reset_value(text: str, tokens: list[re.Match[str]]) -> Hit | None:
+    for m in tokens:
+        word, start, stop = _login_token(m, text)
+        if _password_shaped(word) and any(c.isdigit() for c in word):
+            return Hit("password", start, stop)
+        if m.group()[-1:] in ".?!":
+            return None
+    return None
+
+
+def _reset_to(t: Text, starts: Sequence[int]) -> list[Hit]:
+    text, low = t.raw, t.low
+    out: list[Hit] = []
+    for p in t.cred:
+        verb = next((v for v in RESET_VERBS if low.startswith(v, p)), None)
+        if verb is None or not _starts_a_word(low, p):
+            continue
+        line_start = low.rfind("\n", 0, p) + 1
+        line_end = low.find("\n", p)
+        line_end = len(low) if line_end < 0 else line_end
+        word_end = p + len(verb)
+        while word_end < line_end and low[word_end].isalpha():
+            word_end += 1
+        after = list(_NEAR_TOKEN.finditer(text, word_end, min(line_end, word_end + 100)))[:_RESET_AFTER]
+        hit = _reset_value(text, after)
+        if hit is None:
+            before = list(_NEAR_TOKEN.finditer(text, max(line_start, p - 60), p))[-_RESET_BEFORE:]
+            hit = _reset_value(text, before[::-1])
+        if hit is not None:
+            out.append(hit)
+    return out
+
+
+# "Kyiv8166_1 ← Temporary password", "Ubr*D7Hu1RhdC (Ideiglenes jelszó)": the value first, then an arrow
+# or a bracket pointing at the keyword, with at most two words (which password) between.
+_POINTED_AT: Final = re.compile(
+    r"(?:^|[ \t])(?P<value>[^\s(\[{<>\"'`]{6,64})[ \t]+(?:←|<-{1,2}|\()[ \t]*(?:[^\W\d_]+[ \t]+){0,2}$"
+)
+
+
+_WORD_AFTER: Final = re.compile(r"[ \t]+([^\W\d_]+)")
+_QUALIFIERS_AFTER: Final = frozenset(
+    """provisoire temporaire nouveau nouvelle initial initiale temporal nuevo nueva inicial provisória
+    provisório temporária temporário nova novo inicial provvisoria provvisorio temporanea temporaneo nuova
+    nuovo iniziale tijdelijk tijdelijke nieuw nieuwe tymczasowe nowe yeni geçici новый временный sementara
+    baru mới tạm""".split()
+)
+
+
+def _value_before_keyword(t: Text, starts: Sequence[int]) -> list[Hit]:
+    text = t.raw
+    out: list[Hit] = []
+    for p in starts:
+        # The keyword ends the note: the bracket closes, or the line or sentence ends ("(password reset
+        # request)" is about something else).
+        end = p
+        while end < len(text) and text[end].isalpha():
+            end += 1
+        # (Languages that say which password after the keyword: "mot de passe provisoire", "hasło nowe".)
+        qualifier = _WORD_AFTER.match(text, end)
+        if qualifier is not None and qualifier.group(1).lower() in _QUALIFIERS_AFTER:
+            end = qualifier.end()
+        rest = text[end : end + 2].lstrip(" \t")
+        if rest[:1] not in ("", ")", "\n", ".", ",", ";", "!"):
+            continue
+        line_start = text.rfind("\n", 0, p) + 1
+        m = _POINTED_AT.search(text, max(line_start, p - 100), p)
+        if m is not None and _password_shaped(m.group("value")):
+            out.append(Hit("password", *m.span("value")))
+    return out
+
+
 _RULES: Final = (
+    _value_before_keyword,
+    _reset_to,
     _basic_credentials,
     _mailbox_slash_password,
     _more_command_lines,

@@ -392,6 +392,12 @@ def _wrapped_secrets(t: Text) -> list[Hit]:
     return out
 
 
+_CONFIRM_LINK: Final = re.compile(
+    r"://[^\s?]*/(?:verify|verification|confirm|confirmation|unsubscribe|activate|activation)(?:[/.][\w\-]*)?"
+    r"[?](?:[\w\-]+=[^\s&=]*&)*$"
+)
+
+
 def find_generic_secrets(t: Text) -> list[Hit]:
     out: list[Hit] = _wrapped_secrets(t) if "(" in t.raw else []
     text = t.raw
@@ -419,6 +425,10 @@ def find_generic_secrets(t: Text) -> list[Hit]:
         ):
             continue
         covered = m.end()
+        # The one-time token of an e-mail verification or unsubscribe link (".../verify?token=..."): it
+        # confirms an address, opens no account. (A JWT there is still found as one.)
+        if q > 0 and t.low[q - 1] in "?&" and _CONFIRM_LINK.search(t.low, max(0, q - 120), q) is not None:
+            continue
         # SECRET_KEY = get_random_secret_key(): code that makes the value, not the value.
         if text.startswith("(", start + len(value)):
             continue

@@ -315,3 +315,54 @@ def test_a_private_jwk_member_and_random_base64_are_still_keys() -> None:
     private = '{"kty":"RSA","d":"Xq7Lm2Np9Rs4Tu8Vw1Yz5Ab3Cd6Ef0Gh2Ij4Kl7Mn9Op1Qr3St5Uv8Wx0Ya2Bc4De6"}'
     assert "api_key" in kinds(private)
     assert kinds("blob: 3q2+7wAAAAC6ZkYhQ0p1T29+kA8zVb9W") == ["api_key"]
+
+
+# --- passwords given before their keyword, after a reset, in Nordic words and numbered table columns --------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Marz!2291x ← new password", "Marz!2291x"),
+        ("Lumo_4410k <- väliaikainen salasana", "Lumo_4410k"),
+        ("Qr8#tVm2wZ (hasło tymczasowe)", "Qr8#tVm2wZ"),
+        ("Jeg har nulstillet det til Fjord#2207", "Fjord#2207"),
+        ("Jag har återställt lösenordet till Ek.4471x", "Ek.4471x"),
+        ("l'ho reimpostata a Piazza_9911 stamattina", "Piazza_9911"),
+        ("ich habe es auf Wald&7720 zurückgesetzt", "Wald&7720"),
+        ("Deniz-8841x olarak sıfırladım", "Deniz-8841x"),
+        ("Kodeord: Hygge4410", "Hygge4410"),
+        ("Det midlertidige passordet er Nord%7712x", "Nord%7712x"),
+        (
+            "| Name | Temporary password | Phone (2) |\n|---|---|---|\n"
+            "| Ana Ruiz | Sol-4412-MX | 612 558 410 |",
+            "Sol-4412-MX",
+        ),
+    ],
+)
+def test_passwords_before_keywords_after_resets_and_in_tables(text: str, value: str) -> None:
+    assert ("password", value) in found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # An arrow at something that is no keyword, or a bracket around prose.
+        "Build-2291x ← new release",
+        "see Ticket#4471 (password reset request)",
+        # A reset to something that is no password: words, a date, a default.
+        "Jag har återställt routern till fabriksinställningar",
+        "ich habe es auf Werkseinstellungen zurückgesetzt",
+        "il contatore è stato reimpostato a 0",
+        # The one-time token of a verification or unsubscribe link.
+        "https://app.shopnest.io/verify?token=Zk3Lm9Qp2Rs8Tu4Vw6Xy1Ab5Cd7Ef0Gh3&utm_source=email",
+        "https://news.shopnest.io/unsubscribe?uid=42&token=Ab5Cd7Ef0Gh3Zk3Lm9Qp2Rs8Tu4Vw6Xy1",
+    ],
+)
+def test_no_password_or_key_there(text: str) -> None:
+    assert kinds(text) == []
+
+
+def test_an_access_token_in_another_link_is_still_a_key() -> None:
+    text = "https://api.shopnest.io/v2/orders?access_token=Zk3Lm9Qp2Rs8Tu4Vw6Xy1Ab5Cd7Ef0Gh3"
+    assert kinds(text) == ["api_key"]
