@@ -100,7 +100,8 @@ def scan(text: str) -> list[Finding]:
         hits.extend(find_cards(t, hits))
     if t.runs:
         hits.extend(find_ssns(t, hits))
-        hits.extend(find_pgpass_lines(t))
+        if ":" in raw:  # (host:port:db:user:password)
+            hits.extend(find_pgpass_lines(t))
     if t.runs or ":" in raw or "-h" in raw:  # (-h: a host flag with the address glued to it)
         hits.extend(find_ips(t))
     if t.runs:

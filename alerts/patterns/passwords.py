@@ -741,18 +741,6 @@ _CREDENTIAL_OBJECT: Final = re.compile(
 )
 
 
-def _credential_objects(t: Text, starts: Sequence[int]) -> list[Hit]:
-    out: list[Hit] = []
-    for p in t.cred:
-        m = _CREDENTIAL_OBJECT.match(t.low, p)
-        if m is None:
-            continue
-        start, end = m.span("value")
-        if acceptable(t.raw[start:end], strict=False):
-            out.append(Hit("password", start, end))
-    return out
-
-
 def _user_colon_password(t: Text, starts: Sequence[int]) -> list[Hit]:
     """ "creds: admin:Kaffee4759!", "login: deploy/mango-tiger-ember69"."""
     out: list[Hit] = []
@@ -1124,24 +1112,15 @@ def _value_before(text: str, low: str, lo: int, p: int) -> Hit | None:
     return Hit("password", start, stop) if _password_shaped(word) else None
 
 
-def _login_with(t: Text, starts: Sequence[int]) -> list[Hit]:
+def _login_with(t: Text, p: int, line_start: int, line_end: int) -> Hit | None:
     text, low = t.raw, t.low
-    out: list[Hit] = []
-    for p in t.cred:
-        if not _starts_a_word(low, p):
-            continue
-        line_start = low.rfind("\n", 0, p) + 1
-        line_end = low.find("\n", p)
-        line_end = len(low) if line_end < 0 else line_end
-        verb = next((v for v in LOGIN_VERBS if low.startswith(v, p)), None)
-        hit = None
-        if verb is not None:
-            hit = _value_after_with(text, low, p + len(verb), min(line_end, p + len(verb) + 120))
-        if hit is None and any(low.startswith(v, p) for v in LOGIN_AFTER):
-            hit = _value_before(text, low, max(line_start, p - 60), p)
-        if hit is not None:
-            out.append(hit)
-    return out
+    verb = next((v for v in LOGIN_VERBS if low.startswith(v, p)), None)
+    hit = None
+    if verb is not None:
+        hit = _value_after_with(text, low, p + len(verb), min(line_end, p + len(verb) + 120))
+    if hit is None and low.startswith(LOGIN_AFTER, p):
+        hit = _value_before(text, low, max(line_start, p - 60), p)
+    return hit
 
 
 # "login: ana@corp.io / Harbor7#Lane": an e-mail address, a slash, and a word shaped like a password.
@@ -1217,7 +1196,8 @@ def _encodes_a_user_and_password(value: str) -> bool:
 def _basic_credentials(t: Text, starts: Sequence[int]) -> list[Hit]:
     low = t.low
     out: list[Hit] = []
-    for needle in ("authorization", '"auth"'):
+    needles = [n for n, sign in (("authorization", "basic"), ('"auth"', '"auth"')) if sign in low]
+    for needle in needles:
         for p in find_all(low, needle):
             m = _BASIC.match(t.raw, p) if needle == '"auth"' else _BASIC.match(low, p)
             if m is None:
@@ -1245,26 +1225,54 @@ def _reset_value(text: str, tokens: list[re.Match[str]]) -> Hit | None:
     return None
 
 
-def _reset_to(t: Text, starts: Sequence[int]) -> list[Hit]:
+def _reset_to(t: Text, p: int, line_start: int, line_end: int) -> Hit | None:
     text, low = t.raw, t.low
+    word_end = p
+    while word_end < line_end and low[word_end].isalpha():
+        word_end += 1
+    after = list(_NEAR_TOKEN.finditer(text, word_end, min(line_end, word_end + 100)))[:_RESET_AFTER]
+    hit = _reset_value(text, after)
+    if hit is None:
+        before = list(_NEAR_TOKEN.finditer(text, max(line_start, p - 60), p))[-_RESET_BEFORE:]
+        hit = _reset_value(text, before[::-1])
+    return hit
+
+
+def _credential_phrases(t: Text) -> list[Hit]:
+    """At each credential word (Text.cred): a credential object, a login made with a password, a reset."""
+    low = t.low
     out: list[Hit] = []
     for p in t.cred:
-        verb = next((v for v in RESET_VERBS if low.startswith(v, p)), None)
-        if verb is None or not _starts_a_word(low, p):
+        if low.startswith("cred", p):
+            m = _CREDENTIAL_OBJECT.match(low, p)
+            if m is not None and acceptable(t.raw[m.start("value") : m.end("value")], strict=False):
+                out.append(Hit("password", *m.span("value")))
+            continue
+        login = low.startswith(LOGIN_VERBS, p) or low.startswith(LOGIN_AFTER, p)
+        if not (login or low.startswith(RESET_VERBS, p)) or not _starts_a_word(low, p):
             continue
         line_start = low.rfind("\n", 0, p) + 1
         line_end = low.find("\n", p)
         line_end = len(low) if line_end < 0 else line_end
-        word_end = p + len(verb)
-        while word_end < line_end and low[word_end].isalpha():
-            word_end += 1
-        after = list(_NEAR_TOKEN.finditer(text, word_end, min(line_end, word_end + 100)))[:_RESET_AFTER]
-        hit = _reset_value(text, after)
-        if hit is None:
-            before = list(_NEAR_TOKEN.finditer(text, max(line_start, p - 60), p))[-_RESET_BEFORE:]
-            hit = _reset_value(text, before[::-1])
+        hit = (_login_with if login else _reset_to)(t, p, line_start, line_end)
         if hit is not None:
             out.append(hit)
+    return out
+
+
+def _rules_behind_triggers(t: Text, starts: Sequence[int]) -> list[Hit]:
+    """The rules added for developer pastes and chat (r13, r14), each behind a test of its trigger so that a
+    message without one pays a few substring tests, not a call per rule."""
+    out = _credential_phrases(t) if t.cred else []
+    if t.cli:
+        out += _more_command_lines(t, starts)
+    low = t.low
+    if "basic" in low or '"auth"' in low:
+        out += _basic_credentials(t, starts)
+    if " / " in low and "@" in low:
+        out += _mailbox_slash_password(t, starts)
+    if starts and ("(" in low or "←" in low or "<-" in low):
+        out += _value_before_keyword(t, starts)
     return out
 
 
@@ -1286,8 +1294,14 @@ _QUALIFIERS_AFTER: Final = frozenset(
 
 def _value_before_keyword(t: Text, starts: Sequence[int]) -> list[Hit]:
     text = t.raw
+    if "(" not in text and "←" not in text and "<-" not in text:
+        return []
     out: list[Hit] = []
     for p in starts:
+        line_start = text.rfind("\n", 0, p) + 1
+        lo = max(line_start, p - 100)
+        if text.find("(", lo, p) < 0 and text.find("←", lo, p) < 0 and text.find("<-", lo, p) < 0:
+            continue
         # The keyword ends the note: the bracket closes, or the line or sentence ends ("(password reset
         # request)" is about something else).
         end = p
@@ -1300,21 +1314,13 @@ def _value_before_keyword(t: Text, starts: Sequence[int]) -> list[Hit]:
         rest = text[end : end + 2].lstrip(" \t")
         if rest[:1] not in ("", ")", "\n", ".", ",", ";", "!"):
             continue
-        line_start = text.rfind("\n", 0, p) + 1
-        m = _POINTED_AT.search(text, max(line_start, p - 100), p)
+        m = _POINTED_AT.search(text, lo, p)
         if m is not None and _password_shaped(m.group("value")):
             out.append(Hit("password", *m.span("value")))
     return out
 
 
 _RULES: Final = (
-    _value_before_keyword,
-    _reset_to,
-    _basic_credentials,
-    _mailbox_slash_password,
-    _more_command_lines,
-    _credential_objects,
-    _login_with,
     _piped_to_stdin,
     _login_calls,
     _auth_pairs,
@@ -1349,5 +1355,6 @@ def find_passwords(t: Text) -> list[Hit]:
     out += _keyword_phrases(t, starts, pairs)
     for rule in _RULES:
         out += rule(t, starts)
+    out += _rules_behind_triggers(t, starts)
     out += _near_keyword(t, starts, out)
     return out
