@@ -276,12 +276,13 @@ _PHONE_KEYS: Final = (
     # "ph.07817 195022", "Tel.0221 ...": an abbreviation of phone and its dot, the number glued to it.
     r"|(?<=\.)(?:(?<=(?<![^\W\d_])(?i:ph)\.)|(?<=(?<![^\W\d_])(?i:tel|mob|fax|tlf|tfn|тел|моб)\.))"
     # Chat glues a number to its label ("numaram:+90 505…", "simu:0739…", "เบอร์ใหม่:02-349…"): a letter (or a
-    # Thai mark) then ":"; find_phones then wants the words before to say "phone" (_GLUED_START).
-    r"|(?<=(?:[^\W\d_]|[\u0e31-\u0e4e]):)"
+    # Thai mark) then ":"; find_phones then wants the words before to say "phone" (_glued). (Each behind a
+    # test of its sign, like the keys above.)
+    r"|(?<=:)(?<=(?:[^\W\d_]|[\u0e31-\u0e4e]):)"
     # Hebrew writes "to", "at", "from" as one letter joined by a hyphen or maqaf ("ל-053-7950190").
-    r"|(?<=(?<![^\W\d_])[ובכלמהש][\-\u05be])"
+    r"|(?<=[ובכלמהש][\-\u05be])(?<![^\W\d_]..)"
     # "+" glued to a word ("llamar al+52 55…"): international, validated as such.
-    r"|(?<=[^\W\d_])(?=\+)"
+    r"|(?=\+)(?<=[^\W\d_])"
 )
 # A run of digits with the separators phone numbers use. The lookarounds keep it from starting or ending
 # inside a longer run (card numbers, tracking numbers), and every quantifier is bounded.
@@ -296,7 +297,7 @@ _PHONE: Final = re.compile(
     # number ("089/3393912", "0221/4855310").
     rf"0\d{{1,4}}[ ]?/[ ]?\d[\d \-]{{3,14}}\d)"
     # (A "." then a letter is a sentence going on without its space, "…69 45.kaydedin": find_phones then
-    # wants the words before to say "phone", _GLUED_END.)
+    # wants the words before to say "phone", _glued.)
     rf"(?!{WORD}|[\-/]|[ .]\d|\.[\d_])"
 )  # run only inside the digit-run windows of Text.numeric
 _DATE: Final = re.compile(
