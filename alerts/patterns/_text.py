@@ -237,6 +237,10 @@ CLI_COMMANDS: Final = (
     "wlfreerdp",
     "sdl-freerdp",
     "convertto-securestring",
+    "net user",
+    # (SQL Server's tools take -U user -P password: passwords._USER_THEN_PASSWORD.)
+    "sqlcmd",
+    "osql",
 )
 # "I log in with X" in the languages chat is written in: the verb, then "with" and the password
 # (alerts.patterns.passwords._login_with). Verbs of languages that put the password first ("X ile

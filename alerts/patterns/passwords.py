@@ -181,7 +181,9 @@ _MORE_COMMANDS: Final = re.compile(
     r"|rabbitmqctl[ \t]+(?:add_user|change_password)[ \t]+[^\s]+[ \t]+"
     r"|(?:smbclient|rpcclient)\b[^\n|;&]{0,160}?[ \t](?:-u[ \t]*|--user=)[^\s%]{1,64}%"
     r"|(?:xfreerdp|wlfreerdp|sdl-freerdp)\b[^\n|;&]{0,160}?[ \t]/p:"
-    r"|convertto-securestring[ \t]+(?=[\"'][^\"'\n]+[\"'][ \t]+-asplaintext))" + _VALUE
+    r"|convertto-securestring[ \t]+(?=[\"'][^\"'\n]+[\"'][ \t]+-asplaintext)"
+    # Windows: net user NAME PASSWORD [/add] ("*" prompts for it).
+    r"|net[ \t]+user[ \t]+[^\s/]{1,64}[ \t]+(?=[^\s/*]))" + _VALUE
 )
 
 
@@ -1260,6 +1262,47 @@ def _credential_phrases(t: Text) -> list[Hit]:
     return out
 
 
+# "-u USER -p PASSWORD" in any command (mongo, sqlcmd -U -P, psexec, az login, ...): a password flag right
+# after a user flag. (Not a number: "psql -U app -p 5432", "mysql -u root -P 3306" give a port.)
+_USER_THEN_PASSWORD: Final = re.compile(
+    r"-(?<![\w\-]-)(?:u|-user(?:name)?)(?:[ \t]+|=)[\"']?[^\s\-\"'][^\s\"']{0,63}[\"']?[ \t]+"
+    r"(?:-p|--pass(?:word)?)(?:[ \t]+|=)" + _VALUE
+)
+# echo PASSWORD | passwd --stdin USER; echo 'USER:PASSWORD' | chpasswd.
+_PIPED_TO_PASSWD: Final = re.compile(
+    r"(?<![\w\-])(?:echo|printf)(?:[ \t]+-[a-z]{1,2})?[ \t]+"
+    r"(?:[\"'](?P<q>[^\"'\n]{1,160})[\"']|(?P<b>[^\s|]{1,160}))"
+    r"[ \t]*\|[ \t]*(?:sudo[ \t]+)?(?P<cmd>passwd[ \t]+--stdin|chpasswd)\b"
+)
+
+
+def _user_then_password_flags(t: Text) -> list[Hit]:
+    out: list[Hit] = []
+    for m in _USER_THEN_PASSWORD.finditer(t.low):
+        found = _value_span(m, t.raw)
+        if found is None:
+            continue
+        value, start, end = found
+        if not value.isdigit() and not value.startswith("-") and acceptable(value, strict=False):
+            out.append(Hit("password", start, end))
+    return out
+
+
+def _piped_to_passwd(t: Text) -> list[Hit]:
+    out: list[Hit] = []
+    for m in _PIPED_TO_PASSWD.finditer(t.low):
+        group = "q" if m.start("q") >= 0 else "b"
+        start, end = m.span(group)
+        if m.group("cmd") == "chpasswd":  # user:password
+            colon = t.raw.find(":", start, end)
+            if colon < 0:
+                continue
+            start = colon + 1
+        if acceptable(t.raw[start:end], strict=False):
+            out.append(Hit("password", start, end))
+    return out
+
+
 def _rules_behind_triggers(t: Text, starts: Sequence[int]) -> list[Hit]:
     """The rules added for developer pastes and chat (r13, r14), each behind a test of its trigger so that a
     message without one pays a few substring tests, not a call per rule."""
@@ -1267,6 +1310,10 @@ def _rules_behind_triggers(t: Text, starts: Sequence[int]) -> list[Hit]:
     if t.cli:
         out += _more_command_lines(t, starts)
     low = t.low
+    if "-u" in low:
+        out += _user_then_password_flags(t)
+    if "passwd" in low and ("--stdin" in low or "chpasswd" in low):
+        out += _piped_to_passwd(t)
     if "basic" in low or '"auth"' in low:
         out += _basic_credentials(t, starts)
     if " / " in low and "@" in low:

@@ -366,3 +366,40 @@ def test_no_password_or_key_there(text: str) -> None:
 def test_an_access_token_in_another_link_is_still_a_key() -> None:
     text = "https://api.shopnest.io/v2/orders?access_token=Zk3Lm9Qp2Rs8Tu4Vw6Xy1Ab5Cd7Ef0Gh3"
     assert kinds(text) == ["api_key"]
+
+
+# --- a password flag after a user flag, Windows' net user, passwords piped to passwd and chpasswd ----------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("mongo -u admin -p Tr33house!x --authenticationDatabase admin", "Tr33house!x"),
+        ("sqlcmd -S sql01 -U sa -P K3ttle#Drum", "K3ttle#Drum"),
+        (r"psexec \\ws042 -u corp\ops -p Gr4vel!Path cmd", "Gr4vel!Path"),
+        ("tool sync --username ana --password=Qu4rtz!Sea", "Qu4rtz!Sea"),
+        ("net user svc_print Pr1nter!Room /add", "Pr1nter!Room"),
+        ('echo "Sp0on!Fork" | passwd --stdin build', "Sp0on!Fork"),
+        ("echo 'build:Sp0on!Fork' | sudo chpasswd", "Sp0on!Fork"),
+    ],
+)
+def test_passwords_given_to_more_commands(text: str, value: str) -> None:
+    assert ("password", value) in found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # -p is a port after a user flag in these.
+        "psql -U app -p 5432 -h db01",
+        "mysql -u root -P 3306 -h db01",
+        # Prompts, variables and other subcommands.
+        "mongo -u admin -p --authenticationDatabase admin",
+        "sqlcmd -S db01 -U sa -P $SA_PASSWORD",
+        "net user bob * /add",
+        "net user bob /delete",
+        "echo $NEWPW | passwd --stdin bob",
+    ],
+)
+def test_flags_that_give_no_password(text: str) -> None:
+    assert "password" not in kinds(text)
