@@ -1155,6 +1155,9 @@ _PGPASS_LINE: Final = re.compile(
 )
 
 
+_HEX_AND_COLONS: Final = re.compile(r"[0-9A-Fa-f:.]+")
+
+
 def find_pgpass_lines(t: Text) -> list[Hit]:
     raw = t.raw
     out: list[Hit] = []
@@ -1168,6 +1171,9 @@ def find_pgpass_lines(t: Text) -> list[Hit]:
         seen = line_start
         line_end = raw.find("\n", end)
         m = _PGPASS_LINE.match(raw, line_start, len(raw) if line_end < 0 else line_end)
+        # (An IPv6 address is hex groups between colons too: "2a03:2880:22cb:ffc9:321:…".)
+        if m is not None and _HEX_AND_COLONS.fullmatch(m.group().strip()) is not None:
+            continue
         if (
             m is not None
             and acceptable(m.group("value"), strict=True)

@@ -263,6 +263,8 @@ def test_passwords_in_commands_code_and_files(text: str, value: str) -> None:
         # Colons that are no credential file.
         "10:30:45:00:12 frame dropped",
         "db01:5432:billing:report:*",
+        # An IPv6 address: hex groups between colons, one of them all digits.
+        "2a03:2880:22cb:ffc9:321:cb55:d9ba:5120",
     ],
 )
 def test_near_misses_in_commands_code_and_files(text: str) -> None:
