@@ -32,6 +32,7 @@ from .patterns import (
     find_misspelled_passwords,
     find_paired_passwords,
     find_passwords,
+    find_pgpass_lines,
     find_phones,
     find_prefixed_keys,
     find_private_keys,
@@ -100,6 +101,8 @@ def scan(text: str) -> list[Finding]:
         hits.extend(find_cards(t, hits))
     if t.runs:
         hits.extend(find_ssns(t, hits))
+        if ":" in raw:  # (host:port:db:user:password)
+            hits.extend(find_pgpass_lines(t))
     if t.runs or ":" in raw or "-h" in raw:  # (-h: a host flag with the address glued to it)
         hits.extend(find_ips(t))
     if t.runs:

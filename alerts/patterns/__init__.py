@@ -7,7 +7,7 @@ from ._common import PRIORITY, PUBLIC_KIND, Hit
 from ._text import Text
 from .contact import find_emails, find_ips, find_phones
 from .financial import find_cards, find_ibans, find_ssns
-from .passwords import find_misspelled_passwords, find_paired_passwords, find_passwords
+from .passwords import find_misspelled_passwords, find_paired_passwords, find_passwords, find_pgpass_lines
 from .tokens import (
     find_auth_schemes,
     find_aws,
@@ -37,6 +37,7 @@ __all__ = [
     "find_misspelled_passwords",
     "find_paired_passwords",
     "find_passwords",
+    "find_pgpass_lines",
     "find_phones",
     "find_prefixed_keys",
     "find_private_keys",

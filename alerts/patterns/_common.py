@@ -209,6 +209,9 @@ def is_placeholder(value: str) -> bool:
         return True
     if low.startswith("your") or low.endswith(("_here", "-here", " here")):
         return True
+    # Encrypted in place by sops (ENC[AES256_GCM,data:…]) or ansible-vault: the ciphertext, not the secret.
+    if value.startswith(("ENC[", "$ANSIBLE_VAULT;")):
+        return True
     # AWS's documentation writes every example credential this way (AKIAIOSFODNN7EXAMPLE,
     # wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY): known to everyone, so no secret.
     if value.endswith(("EXAMPLE", "EXAMPLEKEY")):

@@ -54,11 +54,22 @@ _PW_ASCII: Final = (
     "lösen",
     "kata laluan",
     "ww",
+    "nenosiri",
+    "kodeord",
+    "code wifi",
+    "code wi-fi",
+    "code du wifi",
+    "wlan-schl",
+    "wlanschl",
+    "wifi-schl",
+    "netzwerkschl",
 )
 _PW_OTHER: Final = (
     "парол",
     "şifre",
     "hasło",
+    "hasłem",
+    "hasła",
     "lösenord",
     "κωδικ",
     "密码",
@@ -75,6 +86,7 @@ _PW_OTHER: Final = (
     "contraseña",
     "باسورد",
     "פאסוורד",
+    "รหัส",
 )
 _SEC_ASCII: Final = ("key", "secret", "token", "credential", "clave", "chave", "jeton")
 _SEC_OTHER: Final = ("ключ", "токен", "clé", "schlüssel")
@@ -206,6 +218,7 @@ KEY_HINTS: Final = (
     "sqp_",
     "sqa_",
     "squ_",
+    "lsv2_",
 )
 _AT_CLOSERS: Final = " \t)]}>"
 # Command lines that can carry a password flag (alerts.patterns.passwords reads them).
@@ -225,7 +238,82 @@ CLI_COMMANDS: Final = (
     "net use",
     "lftp",
     "ldap",
+    # (alerts.patterns.passwords._MORE_COMMANDS)
+    "htpasswd",
+    "rabbitmqctl",
+    "smbclient",
+    "rpcclient",
+    "xfreerdp",
+    "wlfreerdp",
+    "sdl-freerdp",
+    "convertto-securestring",
+    "net user",
+    # (SQL Server's tools take -U user -P password: passwords._USER_THEN_PASSWORD.)
+    "sqlcmd",
+    "osql",
 )
+# "I log in with X" in the languages chat is written in: the verb, then "with" and the password
+# (alerts.patterns.passwords._login_with). Verbs of languages that put the password first ("X ile
+# giriyorum", "X se login karta", "X로 로그인", "用X登录") are LOGIN_AFTER.
+LOGIN_VERBS: Final = (
+    "login",
+    "log in",
+    "logging in",
+    "logged in",
+    "sign in",
+    "signing in",
+    "signed in",
+    "log mich",
+    "logge mich",
+    "melde mich",
+    "einlogg",
+    "ik log",
+    "inlog",
+    "connecte",
+    "entro",
+    "ingreso",
+    "accedo",
+    "masuk",
+    "đăng nhập",
+    "เข้า",
+    "naingia",
+    "ninaingia",
+    "נכנס",
+    "أدخل",
+    "ادخل",
+    "захожу",
+    "вхожу",
+    "заходжу",
+)
+# "Reset it to X" in languages other than English (whose "reset/changed ... to" is passwords._set_to):
+# the verb, and a password-shaped word near it (alerts.patterns.passwords._reset_to).
+RESET_VERBS: Final = (
+    "återställ",
+    "reimpostat",
+    "ripristinat",
+    "zurückgesetzt",
+    "réinitialis",
+    "restablec",
+    "reestablec",
+    "redefini",
+    "zresetowa",
+    "sıfırla",
+    "сбросил",
+    "сбросила",
+    "скинул",
+    "скинула",
+    "скинув",
+    "átállít",
+    "visszaállít",
+    "nollst",
+    "tilbakestil",
+    "nulstil",
+    "teruggezet",
+    "gereset",
+    "atur ulang",
+    "đặt lại",
+)
+LOGIN_AFTER: Final = ("login", "giriyorum", "giriş yap", "로그인", "登录", "登入", "ログイン")
 # "use X as (the) password" in a few languages.
 AS_WORDS: Final = (" as ", " als ", " comme ", " como ", " come ")
 
@@ -253,8 +341,11 @@ def _keyword_flags() -> dict[str, int]:
         "pdo(",
         "@tcp(",
         "@unix(",
+        *LOGIN_VERBS,
+        *LOGIN_AFTER,
+        *RESET_VERBS,
     ):
-        words[word] = _CRED
+        words[word] = words.get(word, 0) | _CRED
     for word in AS_WORDS:
         words[word] = _AS
     for opener in " \t([{<":

@@ -129,6 +129,13 @@ def _dotted(part: str) -> bool:
     return _SPELLED_DOT.search(part) is not None
 
 
+def _masked_before(text: str, start: int) -> bool:
+    mask = start
+    while mask > 0 and start - mask < 16 and text[mask - 1] in "*•●":
+        mask -= 1
+    return mask < start and mask > 0 and text[mask - 1].isalnum()
+
+
 def _plain_emails(text: str) -> list[Hit]:
     out: list[Hit] = []
     at = text.find("@")
@@ -155,6 +162,12 @@ def _plain_emails(text: str) -> list[Hit]:
         # git@github.com:org/repo is a remote, not a person; <CA+x3f@mail.gmail.com> in Message-ID,
         # In-Reply-To or References names a message.
         if value.startswith("git@") and text.startswith(":", m.end()):
+            continue
+        # ssh://git@bitbucket.org/team/repo.git, ftp://anonymous@ftp.host: a URL's user, not a mailbox.
+        if text.startswith("://", m.start() - 3):
+            continue
+        # "sent to m***8@gmail.com": the tail of a masked address (not "**ana@corp.io**", Markdown's bold).
+        if _masked_before(text, m.start()):
             continue
         if mail_header(text, m.start()) in _MESSAGE_ID_HEADERS:
             continue
@@ -262,7 +275,15 @@ def find_emails(t: Text) -> list[Hit]:
 _PHONE_KEYS: Final = (
     r"(?<=:)(?:(?<=(?i:tel|sms|fax):)|(?<=(?i:cell|work|home):)|(?<=(?i:voice|phone):))"
     # "ph.07817 195022", "Tel.0221 ...": an abbreviation of phone and its dot, the number glued to it.
-    r"|(?<=\.)(?:(?<=(?<![^\W\d_])(?i:ph)\.)|(?<=(?<![^\W\d_])(?i:tel|mob|fax|tlf|tfn)\.))"
+    r"|(?<=\.)(?:(?<=(?<![^\W\d_])(?i:ph)\.)|(?<=(?<![^\W\d_])(?i:tel|mob|fax|tlf|tfn|тел|моб)\.))"
+    # Chat glues a number to its label ("numaram:+90 505…", "simu:0739…", "เบอร์ใหม่:02-349…"): a letter (or a
+    # Thai mark) then ":"; find_phones then wants the words before to say "phone" (_glued). (Each behind a
+    # test of its sign, like the keys above.)
+    r"|(?<=:)(?<=(?:[^\W\d_]|[\u0e31-\u0e4e]):)"
+    # Hebrew writes "to", "at", "from" as one letter joined by a hyphen or maqaf ("ל-053-7950190").
+    r"|(?<=[ובכלמהש][\-\u05be])(?<![^\W\d_]..)"
+    # "+" glued to a word ("llamar al+52 55…"): international, validated as such.
+    r"|(?=\+)(?<=[^\W\d_])"
 )
 # A run of digits with the separators phone numbers use. The lookarounds keep it from starting or ending
 # inside a longer run (card numbers, tracking numbers), and every quantifier is bounded.
@@ -276,7 +297,9 @@ _PHONE: Final = re.compile(
     # German, Austrian and Swiss writing: the area code with its trunk 0, a slash, the subscriber's
     # number ("089/3393912", "0221/4855310").
     rf"0\d{{1,4}}[ ]?/[ ]?\d[\d \-]{{3,14}}\d)"
-    rf"(?!{WORD}|[\-/]|[ .]\d|\.\w)"
+    # (A "." then a letter is a sentence going on without its space, "…69 45.kaydedin": find_phones then
+    # wants the words before to say "phone", _glued.)
+    rf"(?!{WORD}|[\-/]|[ .]\d|\.[\d_])"
 )  # run only inside the digit-run windows of Text.numeric
 _DATE: Final = re.compile(
     r"(?<!\d)(?:(?P<y>\d{4})[-./ ](?P<a>\d{1,2})[-./ ](?P<b>\d{1,2})|"
@@ -313,7 +336,10 @@ _DOTTED_OK: Final = re.compile(
 # Context is read as words: each word of the window is tested against prefixes (str.startswith with a
 # tuple runs in C), which is several times cheaper than searching an alternation pattern.
 # (Devanagari's vowel signs and anusvara are marks, not letters, to \w: "नंबर" is one word all the same.)
-_CONTEXT_WORDS: Final = re.compile(r"(?:[^\W\d_]|[\u0900-\u0963\u0970-\u097f])+|[#$€£¥₽№]")
+# (Thai's vowel and tone marks likewise: "เบอร์ใหม่" is one run.)
+_CONTEXT_WORDS: Final = re.compile(
+    r"(?:[^\W\d_]|[\u0900-\u0963\u0970-\u097f\u0e31\u0e34-\u0e3a\u0e47-\u0e4e])+|[#$€£¥₽№]"
+)
 _PHONE_WORDS: Final = (
     "phone",
     "tel",
@@ -388,7 +414,23 @@ _PHONE_WORDS: Final = (
     "κινητ",
     "puhelin",
     "telefonnummer",
+    # "Call", "reachable at" and "phone" in more of the languages chat is written in: Hebrew, Dutch,
+    # German, French, Spanish, Thai.
+    "תתקשר",
+    "התקשר",
+    "להתקשר",
+    "bereikbaar",
+    "erreichbar",
+    "joignable",
+    "llam",
+    "เบอร์",
+    "โทร",
 )
+# Short words that say "phone" only as themselves (as prefixes they would start "simulate", "cello"...):
+# Swahili's simu, Indonesian's and Malay's hp (handphone), Spanish's cel, Vietnamese's sdt, WhatsApp's wa.
+_PHONE_EXACT: Final = frozenset({"simu", "hp", "cel", "sdt", "wa"})
+# "My no.", "mon num": the abbreviation after a possessive is the writer's own number, a phone.
+_POSSESSIVES: Final = frozenset({"my", "mon", "ma", "mi", "mein", "meine", "meu", "minha", "mio", "mijn"})
 # Words that say "number" without saying which: they mean what the word before them means ("phone number",
 # "order number", "numéro de commande").
 _GENERIC_NUMBER: Final = (
@@ -406,11 +448,17 @@ _GENERIC_NUMBER: Final = (
     "αριθμ",
     "رقم",
     "מספר",
+    # Swahili.
+    "namba",
+    "nambari",
 )
 # Abbreviations of "number" mean what the word before them means ("mobile no", "order no") and nothing alone.
 _SHORT_NUMBER: Final = frozenset({"no", "nr", "num", "nº", "n°"})
 # In scripts without spaces the context is one run of characters: these are looked for inside it.
 _CJK_PHONE: Final = ("電話", "电话", "手机", "手機", "携帯", "전화", "연락", "联系", "聯繫", "聯絡", "連絡")
+# "Number" in Korean and Chinese, alone or after one syllable ("새 번호", "내번호": new, my number): a phone
+# number. (Not Japanese 番号, nor compounds: 会員番号, 회원번호 are member numbers.)
+_CJK_NUMBER: Final = ("번호", "号码", "號碼")
 _CJK_NOT_PHONE: Final = (
     "주문",
     "송장",
@@ -630,6 +678,11 @@ _NEG_WORDS: Final = (
     "bestelling",
     "beställning",
     "encomenda",
+    # Incident and ticket numbers of the Romance languages ("número de incidencia", "chamado", "protocolo").
+    "incident",
+    "incidenc",
+    "chamado",
+    "protocol",
 )
 # ("art": German's Art.-Nr., the article number; whole only, or it would swallow "artist".)
 _NEG_EXACT: Final = frozenset(
@@ -657,7 +710,7 @@ def _word_says(w: str) -> int:
         return _ABBREVIATION
     if _not_a_phone_word(w):
         return _OTHER
-    if w.startswith(_PHONE_WORDS):
+    if w in _PHONE_EXACT or w.startswith(_PHONE_WORDS):
         return _PHONE_WORD
     return _NUMBER_WORD if w.startswith(_GENERIC_NUMBER) else _NEUTRAL
 
@@ -666,6 +719,7 @@ def _phone_context(window: str) -> int:
     """What the words before a number say it is: 1 a phone number, -1 something else (an order, an
     account, a price...), 0 nothing. The word nearest the number decides."""
     verdict, previous_says_other, previous = 0, False, _NEUTRAL
+    previous_word = ""
     for w in _CONTEXT_WORDS.findall(window):
         says_other = False
         if w[0] >= "\u2e80":
@@ -673,16 +727,21 @@ def _phone_context(window: str) -> int:
             other = max(w.rfind(k) for k in _CJK_NOT_PHONE)
             if phone != other:
                 verdict = 1 if phone > other else -1
+            elif other < 0 and len(w) <= 3 and w.endswith(_CJK_NUMBER):
+                verdict = 1  # "새 번호": a number, and nothing glued to it says of what
         else:
             said = _word_says(w)
             if said == _ABBREVIATION:
                 said = previous if previous in (_OTHER, _PHONE_WORD) else _NEUTRAL
+                if said == _NEUTRAL and previous_word in _POSSESSIVES:
+                    said = _PHONE_WORD
             if said == _OTHER:
                 verdict, says_other = -1, True
             elif said == _PHONE_WORD or (said == _NUMBER_WORD and not previous_says_other):
                 verdict = 1
             previous = said
         previous_says_other = says_other
+        previous_word = w
     return verdict
 
 
@@ -904,6 +963,23 @@ def _shaped_like_a_number_not_a_phone(groups: list[str]) -> bool:
     )
 
 
+# The keys of phone links and vCards, which a number may always follow ("tel:", "TEL;TYPE=CELL:").
+_LINK_KEY: Final = re.compile(r"(?i:tel|sms|fax|cell|work|home|voice|phone):$")
+
+
+def _glued(raw: str, start: int, end: int) -> bool:
+    """A number written against its neighbours without a space: after a label's ":" ("numer:537 603 219"),
+    a Hebrew proclitic's hyphen ("ל-053-7950190"), or before the next sentence ("…1986.Bitte"). Such a
+    national number counts only where the words before it say it is a phone number; a ":" is as often a
+    key of a log line or a setting ("order:12345678", "ts:1699999999")."""
+    prev = raw[start - 1] if start else " "
+    if prev == ":" and _LINK_KEY.search(raw, max(0, start - 6), start) is None:
+        return True
+    if prev in "-\u05be":
+        return True
+    return raw.startswith(".", end) and raw[end + 1 : end + 2].isalpha()
+
+
 def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
     out: list[Hit] = []
     low = t.low
@@ -930,6 +1006,8 @@ def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
         ):
             continue
         before = low[max(0, start - 40) : start]
+        if not international and _glued(t.raw, start, end) and _phone_context(before) <= 0:
+            continue
         # A fictional number is someone's only when the text says so ("my cell is (212) 555-0187").
         if _fictional_nanp(digits, international) and _phone_context(before) <= 0:
             continue
@@ -995,7 +1073,8 @@ _VERSION_WORDS: Final = frozenset(
     chrome firefox safari edge opera kernel node python java php ruby golang go rust gcc clang openssl nginx
     apache postgres postgresql mysql redis docker kubernetes k8s helm terraform android ios ipados macos x
     windows win ubuntu debian centos rhel fedora linux bios driver notes changelog версия versión
-    versão wersja versione versie versiyon sürüm verze verzió versio section sec chapter clause paragraph
+    versão wersja versione versie versiyon sürüm verze verzió versio версія версії версію версии версию
+    section sec chapter clause paragraph
     para rfc abschnitt kapitel""".split()
 )
 _VERSION_CHANGE: Final = frozenset(
@@ -1010,6 +1089,19 @@ _BUILT_NAME: Final = re.compile(
     r"packaging|publishing|published|downloading|pulling|bumping)[ \t]+[\w.\-/@]+[ \t:]*$"
 )
 _LINKING: Final = frozenset({"to", "from", "of", "is", "auf", "à", "a", "на", "до"})
+_SPACELESS_VERSION: Final = ("バージョン", "版本", "버전", "เวอร์ชัน", "เวอร์ชั่น")
+
+
+def _names_a_version(word: str) -> bool:
+    """The word for a version itself (version, versión, версія, Build, sürüm), not a product's name."""
+    return (
+        "vers" in word
+        or "wers" in word
+        or "верс" in word
+        or word in ("build", "release", "firmware", "sürüm", "revision")
+    )
+
+
 _WORDS_BEFORE: Final = re.compile(r"[^\W\d_]+")
 
 
@@ -1033,10 +1125,23 @@ _VERSION_ONLY_CHANGE: Final = frozenset(
 def _after_version_word(before: str) -> bool:
     """Whether the text just before a match ends with a version word, maybe followed by "to"/"from"."""
     words = _WORDS_BEFORE.findall(before)
-    if not words:
+    # FreeRDP's "/v:10.0.0.5" names the server to connect to (v for "view"), not a version.
+    if not words or before.endswith("/v"):
         return False
     # AssemblyVersion("6.0.12.1"), ClientVersion=7.3.2.11: an identifier that names a version.
     if words[-1] in _VERSION_WORDS or words[-1].endswith("version"):
+        return True
+    # Japanese, Chinese, Korean and Thai glue the word to the particle after it ("バージョンは6.10.3.1").
+    if words[-1][0] >= "\u0e00" and any(k in words[-1] for k in _SPACELESS_VERSION):
+        return True
+    # "версія застосунку 3.17.5.169", "wersja aplikacji": the version of a thing named after the word.
+    if (
+        len(words) > 1
+        and _names_a_version(words[-2])
+        and len(words[-1]) > 2
+        and words[-1] not in _ADDRESS_WORDS
+        and words[-1] not in _LINKING
+    ):
         return True
     # A package's name and then its version, or the package word right before it.
     if words[-1] in _PACKAGE_WORDS or (len(words) > 1 and words[-2] in _PACKAGE_WORDS):
@@ -1070,11 +1175,19 @@ _DOC_WORDS: Final = re.compile(
 )
 
 
+# A line that starts by saying it is an example or quotes the docs ("Example: ssh admin@…", "docs say to
+# point it at …"): its documentation-range addresses are that example. (Not example.com, a domain.)
+_DOC_LEAD: Final = re.compile(r"e\.g\.|(?:docs?|documentation|examples?)\b(?!\.[a-z])")
+
+
 def _documentation_address(address: str, low: str, start: int, end: int) -> bool:
     if not address.lower().startswith(_DOC_RANGES):
         return False
     before = " ".join(_WORDS_BEFORE.findall(low[max(0, start - 24) : start])[-2:])
-    return _DOC_WORDS.search(before) is not None or _DOC_WORDS.search(low, end, end + 32) is not None
+    if _DOC_WORDS.search(before) is not None or _DOC_WORDS.search(low, end, end + 32) is not None:
+        return True
+    line = max(low.rfind("\n", 0, start) + 1, start - 64)
+    return _DOC_LEAD.match(low[line:start].lstrip(" \t#>/*-")) is not None
 
 
 def _ipv6(cand: str) -> ipaddress.IPv6Address | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Sequence
 from typing import Final
@@ -14,32 +16,38 @@ from ._common import (
     looks_like_code_reference,
     merged_windows,
 )
-from ._text import Text
+from ._text import LOGIN_AFTER, LOGIN_VERBS, RESET_VERBS, Text
 
 # Keywords that name a password outright; an identifier around them (DB_PASSWORD, PGPASSWORD, "wifi
 # password") is fine.
 _STRONG_KW: Final = (
     r"pass(?:word|wd|phrase|code)s?|pwd|passwort|kennwort|mot[ \t]de[ \t]passe|contrase[ñn]a|senha|"
     # Inflected forms too: Turkish şifrem/şifreniz ("my/your password"), Polish hasła, Finnish salasanani.
-    r"palavra[ \-]passe|wachtwoord|has[łl](?:o|a|em)|пароль|пароля|паролем|[şs]ifre(?:m|n|niz|miz|si)?|"
+    # (And the accusatives şifreyi, şifremi, şifrenizi: "şifreyi X olarak değiştirdim".)
+    r"palavra[ \-]passe|wachtwoord|has[łl](?:o|a|em)|пароль|пароля|паролем|"
+    r"[şs]ifre(?:m|n|niz|miz|si|yi|mi|ni|nizi|sini)?|"
     r"lösenord(?:et)?|losenord(?:et)?|συνθηματικό|"
-    r"adgangskode|passord|salasana(?:ni|si)?|heslo|jelszó|jelszo|κωδικός|密码|密碼|パスワード|비밀번호|비번|mdp|"
-    r"كلمة[ \t]المرور|كلمة[ \t]السر|סיסמה|סיסמא|पासवर्ड|mật[ \t]khẩu|kata[ \t]sandi|kata[ \t]laluan|รหัสผ่าน"
+    r"adgangskode(?:n)?|passord(?:et)?|kodeord(?:et)?|salasana(?:ni|si)?|heslo|jelszó|jelszo|κωδικός|密码|密碼|パスワード|비밀번호|비번|mdp|"
+    r"كلمة[ \t]المرور|كلمة[ \t]السر|סיסמה|סיסמא|पासवर्ड|mật[ \t]khẩu|kata[ \t]sandi|kata[ \t]laluan|รหัสผ่าน|"
+    # Swahili; Arabic without the article ("كلمة سر الواي فاي"); the Wi-Fi key in German, French and Thai.
+    r"nenosiri|كلمة[ \t]سر(?:ي|ك)?(?![\u0621-\u064a])|(?:wlan|wifi|wi-fi|netzwerk)-?schl(?:ü|ue)ssel|"
+    r"code[ \t](?:du[ \t])?wi-?fi|รหัส[ \t]?(?:wi-?fi|ไวไฟ)"
 )
 # Keywords that are ordinary words elsewhere ("pass the salt", "la clave del éxito"): only with ':' or '='.
-_WEAK_KW: Final = r"pass|pw|clave|parola|parolă|geslo|lozinka|sandi|lösen|mk"
+# (Thai's รหัส is any code, a password's too: "ไอดี X รหัส Y".)
+_WEAK_KW: Final = r"pass|pw|clave|parola|parolă|geslo|lozinka|sandi|lösen|mk|รหัส"
 
 _QUAL_AFTER: Final = (
     r"πρόσβασης|πρόσβασής|μου|σου|saya|anda|kamu|của[ \t]tôi|của[ \t]bạn|"
     r"الخاصة[ \t]بي|الخاص[ \t]بي|الخاصة[ \t]بك|"
-    r"mio|mia|meu|minha|mein|meine|mon|ma|mijn|mój|moje|moja|мой|моя|benim"
+    r"mio|mia|meu|minha|mein|meine|mon|ma|mijn|mój|moje|moja|мой|моя|benim|langu|lako|yangu|yako"
 )
 _QUAL: Final = (
     r"(?P<qual>[ \t]+(?:for|of|to|on|at|für|fürs|vom|von|zum|zur|du|de|des|pour|del|de[ \t]la|para|"
     r"от|для|к|van|voor|"
     # (A qualifier's words are not the copula: "senha do wifi é X" is "do wifi", then "é".)
-    r"per|di|dla|do|da|dos|das|der|dei|för|til|na|della|dello)"
-    r"(?:[ \t]+(?!(?:is|é|es|est|ist|era|was|är|er|jest|это|adalah|ialah|hai|è|είναι|là|lautet)[ \t])"
+    r"per|di|dla|do|da|dos|das|der|dei|för|til|na|della|dello|la)"
+    r"(?:[ \t]+(?!(?:is|é|es|est|ist|era|was|är|er|jest|это|adalah|ialah|hai|è|είναι|là|lautet|ni)[ \t])"
     r"[^\s:=：\"'][^\s:=：\"]{0,29}){1,3}|"
     # "contraseña nueva:", "Passwort neu:", "password (new):" — a word that says which password.
     r"[ \t]+\(?(?:new|old|current|temporary|temp|initial|default|nueva|nuevo|actual|temporal|neu|"
@@ -71,8 +79,9 @@ _CONN: Final = (
     r"(?P<cop>[ \t]+(?:is|was|will[ \t]be|has[ \t]been|should[ \t]be|ist|lautet|war|est|c'est|c’est|"
     r"était|sera|"
     r"es|era|será|é|"
-    r"è|jest|är|er|on|je|это|hai|είναι|là|adalah|ialah|هي|هو|este|—)(?:[ \t]*:)?[ \t]+|'s[ \t]+|"
-    r"[ \t]*(?:是|为|為|は|が|는|은)[ \t]*)|"
+    # (Swahili's ni; Thai's คือ, written against the keyword like the CJK copulas.)
+    r"è|jest|är|er|on|je|это|hai|είναι|là|adalah|ialah|هي|هو|este|—|ni)(?:[ \t]*:)?[ \t]+|'s[ \t]+|"
+    r"[ \t]*(?:是|为|為|は|が|는|은|คือ)[ \t]*)|"
     r"(?P<prep>[ \t]+(?:to|zu|auf|à|a|en|para|in|naar|na|se|olarak|into)[ \t]+)|(?P<bare_sp>[ \t]+))"
 )
 _FILLER: Final = (
@@ -119,7 +128,8 @@ def _keyword_starts(t: Text) -> list[int]:
         # ${DB_PASSWORD:?err}, $PASSWORD, %DB_PASSWORD%: a reference to where the password is kept.
         if low[max(0, q - 2) : q] == "${" or low[q - 1 : q] in ("$", "%"):
             continue
-        if p == 0 or not _is_letter(low[p - 1]):
+        # A Chinese or Japanese keyword starts a word whatever it touches ("账号x@126.com密码…").
+        if p == 0 or not _is_letter(low[p - 1]) or low[p] >= "\u2e80":
             out.append(p)
             continue
         # Arabic and Hebrew write "and", "the", "for" as one letter joined to the word ("وكلمة المرور").
@@ -163,6 +173,20 @@ _CLI_PASSWORD: Final = re.compile(
     r"|ldap(?:search|modify|add|delete|whoami|passwd|compare|modrdn|exop)\b[^\n|;&]{0,160}?[ \t]-w[ \t]+)"
     + _VALUE
 )
+# More command lines that take a password as an argument, each in its own way: Apache's htpasswd -b (file,
+# user, then the password; with -n no file), RabbitMQ's add_user/change_password user password, Samba's
+# -U user%password, FreeRDP's /p:password, PowerShell's ConvertTo-SecureString "pw" -AsPlainText.
+_MORE_COMMANDS: Final = re.compile(
+    r"(?<![\w\-])(?:htpasswd(?P<flags>(?:[ \t]+-[a-z]+)+)[ \t]+(?P<args>(?:[^\s\-][^\s]*[ \t]+){1,2})"
+    r"|rabbitmqctl[ \t]+(?:add_user|change_password)[ \t]+[^\s]+[ \t]+"
+    r"|(?:smbclient|rpcclient)\b[^\n|;&]{0,160}?[ \t](?:-u[ \t]*|--user=)[^\s%]{1,64}%"
+    r"|(?:xfreerdp|wlfreerdp|sdl-freerdp)\b[^\n|;&]{0,160}?[ \t]/p:"
+    r"|convertto-securestring[ \t]+(?=[\"'][^\"'\n]+[\"'][ \t]+-asplaintext)"
+    # Windows: net user NAME PASSWORD [/add] ("*" prompts for it).
+    r"|net[ \t]+user[ \t]+[^\s/]{1,64}[ \t]+(?=[^\s/*]))" + _VALUE
+)
+
+
 # A misspelled keyword before ':' or 'is' ("PASSWROD: c0ff33475!", "my pasword is Gp3jCEqKF&Tu"): one
 # typo away from the word (as typed in a hurry), and the value must look like a password; after "is" a
 # strong one (three kinds of characters, eight or more). Found from the sign back (signs are rarer than the
@@ -239,8 +263,11 @@ _USER_PASS: Final = re.compile(
     r"[\"'`]?[\w.@+\-]{1,64}(?::|(?P<slash>[ \t]*/[ \t]*))(?P<value>[^\s\"'`]{3,128})"
 )
 # SQL: CREATE USER 'x'@'%' IDENTIFIED BY 'pw'; ALTER USER ... IDENTIFIED WITH mysql_native_password BY 'pw'.
+# (Oracle quotes it in double quotes or not at all: IDENTIFIED BY "pw", IDENTIFIED BY pw; not BY VALUES
+# '<hash>'.)
 _IDENTIFIED_BY: Final = re.compile(
-    r"\bidentified[ \t]+(?:with[ \t]+[\w$]+[ \t]+)?by[ \t]+'(?P<value>[^'\n]{1,128})'"
+    r"\bidentified[ \t]+(?:with[ \t]+[\w$]+[ \t]+)?by[ \t]+(?:'(?P<value>[^'\n]{1,128})'|"
+    r"\"(?P<dq>[^\"\n]{1,128})\"|(?!values\b|password\b)(?P<bare>[^\s;'\"]{1,128}))"
 )
 # XML: <password>pw</password>, <ns:Password>pw</ns:Password> (matched at the keyword, after "<" or "ns:").
 _XML_ELEMENT: Final = re.compile(rf"(?:{_STRONG_KW}|{_WEAK_KW})>(?P<value>[^<>\s]{{1,128}})</")
@@ -317,7 +344,7 @@ _PROSE_NEXT: Final = re.compile(r"[ \t]+[^\W_]+(?:[ \t.,!?]|$)")
 _HYPHENATED: Final = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
 # "user xXsn1perXx pass ...", "login: ana ... pw ...": a user name just before the keyword.
 _AFTER_USER: Final = re.compile(
-    r"(?:user(?:name)?|login|account|usuario|benutzer)[ \t]*[:=]?[ \t]+\S{1,40}[ \t,;]+$"
+    r"(?:user(?:name)?|login|account|usuario|benutzer|ไอดี|akaunti)[ \t]*[:=]?[ \t]+\S{1,40}[ \t,;]+$"
 )
 _OWNER: Final = re.compile(
     r"(?:^|[\s(])(?:la|el|mi|tu|su|my|your|the|ma|mon|ta|il|o|a|meu|minha|mein|meine)[ \t]+$"
@@ -353,6 +380,9 @@ _HASH_PREFIX: Final = re.compile(
 )
 
 
+# MySQL's stored password hash: "*" and 40 hex digits (IDENTIFIED BY PASSWORD '*6BB4…').
+_MYSQL_HASH: Final = re.compile(r"\*[0-9A-Fa-f]{40}")
+_OPTION: Final = re.compile(r"--?[A-Za-z][A-Za-z\-]{1,40}")
 _NAMES_ITSELF: Final = re.compile(r"[A-Za-z]+(?:[_\-.][A-Za-z]+)+")
 # ("pw" only as a whole part: new_pw, db-pw, not "upward_bound".)
 _NAMING_WORD: Final = re.compile(r"pass|pwd|secret|token|key|cred|(?:^|[_\-.])pw(?:$|[_\-.])")
@@ -374,7 +404,10 @@ def acceptable(value: str, *, strict: bool) -> bool:
     if value.startswith("@") and ("." in value or "/" in value):
         return False
     # A stored hash (bcrypt, crypt, argon2, Django's pbkdf2) is what a password becomes, not the password.
-    if _HASH_PREFIX.match(value) is not None:
+    if _HASH_PREFIX.match(value) is not None or _MYSQL_HASH.fullmatch(value) is not None:
+        return False
+    # "--query", "-AsPlainText": the command line's next option, not a value.
+    if value[0] == "-" and _OPTION.fullmatch(value) is not None:
         return False
     if strict:
         return len(value) >= 4 and (char_classes(value) >= 2 or len(value) >= 6)
@@ -490,7 +523,8 @@ def _cells(line: str, delimiter: str) -> list[tuple[int, int]]:
         start = end + 1
 
 
-_COLUMN_NAME: Final = re.compile(r"[^\W\d_]+(?:[ _\-][^\W\d_]+){0,3}(?:[ _\-]?\d{1,2})?")
+# (A repeated column may be numbered in brackets: "IBAN (2)".)
+_COLUMN_NAME: Final = re.compile(r"[^\W\d_]+(?:[ _\-][^\W\d_]+){0,3}(?:[ _\-]?(?:\d{1,2}|\(\d{1,2}\)))?")
 
 
 def _keyword_end(low: str, p: int) -> int:
@@ -652,10 +686,19 @@ def _curl_user(t: Text, starts: Sequence[int]) -> list[Hit]:
     if "-u" not in t.raw:
         return []
     return [
-        Hit("password", m.start("value"), m.end("value"))
+        # Twilio's API takes its Account or API-key SID as the user and the auth token or key secret as the
+        # password: that half is the API key's secret.
+        Hit(
+            "api_key" if _TWILIO_SID.fullmatch(m.group("user")) else "password",
+            m.start("value"),
+            m.end("value"),
+        )
         for m in _CURL_USER.finditer(t.raw)
         if m.group("user")[:1] not in "<{[" and acceptable(m.group("value"), strict=False)
     ]
+
+
+_TWILIO_SID: Final = re.compile(r"(?:AC|SK)[0-9a-f]{32}")
 
 
 def _command_line_flags(t: Text, starts: Sequence[int]) -> list[Hit]:
@@ -673,6 +716,34 @@ def _command_line_flags(t: Text, starts: Sequence[int]) -> list[Hit]:
         if found is not None and acceptable(found[0], strict=False):
             out.append(Hit("password", found[1], found[2]))
     return out
+
+
+def _more_command_lines(t: Text, starts: Sequence[int]) -> list[Hit]:
+    """htpasswd -b, rabbitmqctl add_user, smbclient -U user%pw, xfreerdp /p:pw, ConvertTo-SecureString."""
+    out: list[Hit] = []
+    for p in t.cli:
+        m = _MORE_COMMANDS.match(t.low, p)
+        found = _value_span(m, t.raw) if m is not None else None
+        if m is None or found is None:
+            continue
+        flags = m.group("flags")
+        # htpasswd reads the password from its arguments only with -b: file and user first (-n: no file).
+        if flags is not None and (
+            "b" not in flags or len(m.group("args").split()) != (1 if "n" in flags else 2)
+        ):
+            continue
+        value, start, end = found if m.group("bare") is None else _trim(*found)
+        if acceptable(value, strict=False) and not value.startswith(("-", "$")):
+            out.append(Hit("password", start, end))
+    return out
+
+
+# new NetworkCredential("user", "pw"), new UsernamePasswordCredentials("user", "pw"), PSCredential: a
+# credential object built from a user and a password, the second string.
+_CREDENTIAL_OBJECT: Final = re.compile(
+    r"cred(?:ential)?s?[ \t]*\([ \t]*[\"'][^\"'\n]{1,64}[\"'][ \t]*,[ \t]*"
+    r"[\"'](?P<value>[^\"'\n]{3,128})[\"']"
+)
 
 
 def _user_colon_password(t: Text, starts: Sequence[int]) -> list[Hit]:
@@ -702,8 +773,9 @@ def _identified_by(t: Text, starts: Sequence[int]) -> list[Hit]:
         return []
     out: list[Hit] = []
     for m in _IDENTIFIED_BY.finditer(t.low):
-        start, end = m.span("value")
-        if acceptable(t.raw[start:end], strict=False):
+        group = m.lastgroup or "value"
+        start, end = m.span(group)
+        if acceptable(t.raw[start:end], strict=group == "bare"):
             out.append(Hit("password", start, end))
     return out
 
@@ -841,7 +913,7 @@ def _service_pairs(t: Text, starts: Sequence[int]) -> list[Hit]:
 # ends its own), the first word shaped like a password (three kinds of characters, two letters, six or more
 # characters) is the password; prose, e-mail addresses, links, versions, handles and settings are not.
 _NEAR_KW: Final = re.compile(rf"(?:{_STRONG_KW}|{_WEAK_KW}|ww|باسورد|פאסוורד)(?:-?nya)?")
-_NEAR_WORDS: Final = 5
+_NEAR_WORDS: Final = 6
 _NEAR_TOKEN: Final = re.compile(r"[^\s\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af，。、！？；：「」（）]+")
 _NEAR_LEAD: Final = "\"'`«“„「『(<[:"
 _NEAR_TRAIL: Final = "\"'`»”“」』)>],.;:?"
@@ -912,8 +984,8 @@ def _near_keyword(t: Text, starts: Sequence[int], taken: Sequence[Hit]) -> list[
                     break
                 out.append(Hit("password", start, stop))
                 break
-            # A sentence that ends before any password gave none.
-            if m.group()[-1:] in ".?!" and not _password_shaped(m.group()):
+            # A sentence that ends before any password gave none (a quoted one too: 'lost my password.",').
+            if m.group().rstrip("\"'”»),;")[-1:] in ".?!" and not _password_shaped(m.group()):
                 break
     return out
 
@@ -978,6 +1050,332 @@ def _piped_to_stdin(t: Text, starts: Sequence[int]) -> list[Hit]:
     return out
 
 
+# "ich log mich immer mit X ein", "entro con X", "login pake X", "đăng nhập bằng X", "ปกติเข้าด้วย X": the
+# password a login is made with. After the verb (within four words) comes "with", then (within six) the first
+# word shaped like a password (_password_shaped: three kinds of characters). Languages that put it first say
+# "with" after it ("X ile giriyorum", "X se login karta", "X로 로그인") or before ("用X登录").
+_WITH: Final = frozenset("with w w/ using mit met avec con com pake pakai dengan bằng na עם بـ ب с з".split())
+_WITH_AFTER: Final = frozenset({"ile", "se", "ke"})
+_WITH_GLUED_AFTER: Final = ("으로", "로", "で")
+_LOGIN_WORDS: Final = 4
+_LOGIN_VALUE_WORDS: Final = 6
+# "log in with username X": the account, not the password.
+_ACCOUNT_WORDS: Final = frozenset(
+    "user username account email e-mail mail id login usuario usuário benutzer konto compte akun".split()
+)
+
+
+def _login_token(m: re.Match[str], text: str) -> tuple[str, int, int]:
+    start, stop = m.span()
+    while start < stop and text[start] in _NEAR_LEAD:
+        start += 1
+    while stop > start and text[stop - 1] in _NEAR_TRAIL:
+        stop -= 1
+    return text[start:stop], start, stop
+
+
+def _starts_a_word(low: str, p: int) -> bool:
+    # (Thai and CJK write no spaces: a verb there starts wherever it is.)
+    return p == 0 or low[p] >= "\u0e00" or not low[p - 1].isalpha()
+
+
+def _value_after_with(text: str, low: str, lo: int, hi: int) -> Hit | None:
+    tokens = list(_NEAR_TOKEN.finditer(text, lo, hi))[: _LOGIN_WORDS + _LOGIN_VALUE_WORDS]
+    with_at = 0 if low.startswith("ด้วย", lo) else -1  # Thai's "with", glued to the verb
+    for i, m in enumerate(tokens):
+        if with_at < 0:
+            if i >= _LOGIN_WORDS:
+                return None
+            if m.group().lower() in _WITH:
+                with_at = i
+            continue
+        if i - with_at > _LOGIN_VALUE_WORDS:
+            return None
+        word, start, stop = _login_token(m, text)
+        if _password_shaped(word):
+            previous = tokens[i - 1].group().lower() if i else ""
+            return None if previous in _ACCOUNT_WORDS else Hit("password", start, stop)
+        if m.group()[-1:] in ".?!":
+            return None
+    return None
+
+
+def _value_before(text: str, low: str, lo: int, p: int) -> Hit | None:
+    tokens = list(_NEAR_TOKEN.finditer(text, lo, p))[-2:]
+    if not tokens:
+        return None
+    last = tokens[-1]
+    between = low[last.end() : p].strip()
+    used = "用" in low[max(lo, last.start() - 3) : last.start()]  # 用X登录: "with X log in"
+    if last.group().lower() in _WITH_AFTER and len(tokens) == 2 and not between:
+        candidate = tokens[0]
+    elif between in _WITH_GLUED_AFTER or (not between and used):
+        candidate = last
+    else:
+        return None
+    word, start, stop = _login_token(candidate, text)
+    return Hit("password", start, stop) if _password_shaped(word) else None
+
+
+def _login_with(t: Text, p: int, line_start: int, line_end: int) -> Hit | None:
+    text, low = t.raw, t.low
+    verb = next((v for v in LOGIN_VERBS if low.startswith(v, p)), None)
+    hit = None
+    if verb is not None:
+        hit = _value_after_with(text, low, p + len(verb), min(line_end, p + len(verb) + 120))
+    if hit is None and low.startswith(LOGIN_AFTER, p):
+        hit = _value_before(text, low, max(line_start, p - 60), p)
+    return hit
+
+
+# "login: ana@corp.io / Harbor7#Lane": an e-mail address, a slash, and a word shaped like a password.
+_MAILBOX: Final = re.compile(r"[^\s@/\"'<>()]{1,64}@[\w\-]+(?:\.[\w\-]+)*\.[a-z]{2,24}")
+
+
+def _mailbox_slash_password(t: Text, starts: Sequence[int]) -> list[Hit]:
+    text, low = t.raw, t.low
+    if " / " not in low or "@" not in low:
+        return []
+    out: list[Hit] = []
+    for p in find_all(low, " / "):
+        word_start = max(low.rfind(" ", 0, p), low.rfind("\n", 0, p), low.rfind("\t", 0, p)) + 1
+        if p - word_start > 120 or _MAILBOX.fullmatch(low, word_start, p) is None:
+            continue
+        m = _NEAR_TOKEN.match(text, p + 3)
+        if m is None:
+            continue
+        value, start, end = _trim(m.group(), m.start(), m.end())
+        if _password_shaped(value):
+            out.append(Hit("password", start, end))
+    return out
+
+
+# A .pgpass line (hostname:port:database:username:password), the form libpq and its tools read passwords
+# from. Found from a port between two colons (a digit run, Text.runs), the line read whole.
+_PGPASS_LINE: Final = re.compile(
+    r"[ \t]*(?:[A-Za-z0-9_.\-]{1,253}|\*):(?:\d{1,5}|\*):[A-Za-z0-9_.\-*]{1,63}:[A-Za-z0-9_.@\-*]{1,63}:"
+    r"(?P<value>\S{3,128})[ \t]*$"
+)
+
+
+_HEX_AND_COLONS: Final = re.compile(r"[0-9A-Fa-f:.]+")
+
+
+def find_pgpass_lines(t: Text) -> list[Hit]:
+    raw = t.raw
+    out: list[Hit] = []
+    seen = -1
+    for start, end, _ in t.runs:
+        if not (start > 0 and raw[start - 1] == ":" and raw.startswith(":", end) and end - start <= 5):
+            continue
+        line_start = raw.rfind("\n", 0, start) + 1
+        if line_start == seen:
+            continue
+        seen = line_start
+        line_end = raw.find("\n", end)
+        m = _PGPASS_LINE.match(raw, line_start, len(raw) if line_end < 0 else line_end)
+        # (An IPv6 address is hex groups between colons too: "2a03:2880:22cb:ffc9:321:…".)
+        if m is not None and _HEX_AND_COLONS.fullmatch(m.group().strip()) is not None:
+            continue
+        if (
+            m is not None
+            and acceptable(m.group("value"), strict=True)
+            and char_classes(m.group("value")) >= 2
+        ):
+            out.append(Hit("password", *m.span("value")))
+    return out
+
+
+# "Authorization: Basic dXNlcjpwYXNz", and Docker's config.json {"auths": {"host": {"auth": "dXNlcjpwYXNz"}}}:
+# base64 of "user:password", which is a password as much as the pair it encodes. Reported when the value
+# decodes to text holding a ":" (a random token does not).
+_BASIC: Final = re.compile(
+    r"(?:authorization[\"']?[ \t]*[:=][ \t]*[\"']?basic|\"auth\"[ \t]*:)[ \t]*\"?"
+    r"(?P<value>[A-Za-z0-9+/]{8,512}={0,2})(?![A-Za-z0-9+/=])"
+)
+
+
+def _encodes_a_user_and_password(value: str) -> bool:
+    try:
+        decoded = base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return False
+    user, colon, password = decoded.partition(":")
+    return bool(colon and user and password) and decoded.isprintable()
+
+
+def _basic_credentials(t: Text, starts: Sequence[int]) -> list[Hit]:
+    low = t.low
+    out: list[Hit] = []
+    needles = [n for n, sign in (("authorization", "basic"), ('"auth"', '"auth"')) if sign in low]
+    for needle in needles:
+        for p in find_all(low, needle):
+            m = _BASIC.match(t.raw, p) if needle == '"auth"' else _BASIC.match(low, p)
+            if m is None:
+                continue
+            start, end = m.span("value")
+            if _encodes_a_user_and_password(t.raw[start:end]):
+                out.append(Hit("password", start, end))
+    return out
+
+
+# "Jag har återställt det till X", "L'ho reimpostata a X", "ich habe es auf X zurückgesetzt", "X olarak
+# sıfırladım": a reset, and near it (four words after the verb, or two before it on its line) the first word
+# shaped like a password that holds a digit. Reset verbs only ("changed it to iPhone15" is no password).
+_RESET_AFTER: Final = 4
+_RESET_BEFORE: Final = 2
+
+
+def _reset_value(text: str, tokens: list[re.Match[str]]) -> Hit | None:
+    for m in tokens:
+        word, start, stop = _login_token(m, text)
+        if _password_shaped(word) and any(c.isdigit() for c in word):
+            return Hit("password", start, stop)
+        if m.group()[-1:] in ".?!":
+            return None
+    return None
+
+
+def _reset_to(t: Text, p: int, line_start: int, line_end: int) -> Hit | None:
+    text, low = t.raw, t.low
+    word_end = p
+    while word_end < line_end and low[word_end].isalpha():
+        word_end += 1
+    after = list(_NEAR_TOKEN.finditer(text, word_end, min(line_end, word_end + 100)))[:_RESET_AFTER]
+    hit = _reset_value(text, after)
+    if hit is None:
+        before = list(_NEAR_TOKEN.finditer(text, max(line_start, p - 60), p))[-_RESET_BEFORE:]
+        hit = _reset_value(text, before[::-1])
+    return hit
+
+
+def _credential_phrases(t: Text) -> list[Hit]:
+    """At each credential word (Text.cred): a credential object, a login made with a password, a reset."""
+    low = t.low
+    out: list[Hit] = []
+    for p in t.cred:
+        if low.startswith("cred", p):
+            m = _CREDENTIAL_OBJECT.match(low, p)
+            if m is not None and acceptable(t.raw[m.start("value") : m.end("value")], strict=False):
+                out.append(Hit("password", *m.span("value")))
+            continue
+        login = low.startswith(LOGIN_VERBS, p) or low.startswith(LOGIN_AFTER, p)
+        if not (login or low.startswith(RESET_VERBS, p)) or not _starts_a_word(low, p):
+            continue
+        line_start = low.rfind("\n", 0, p) + 1
+        line_end = low.find("\n", p)
+        line_end = len(low) if line_end < 0 else line_end
+        hit = (_login_with if login else _reset_to)(t, p, line_start, line_end)
+        if hit is not None:
+            out.append(hit)
+    return out
+
+
+# "-u USER -p PASSWORD" in any command (mongo, sqlcmd -U -P, psexec, az login, ...): a password flag right
+# after a user flag. (Not a number: "psql -U app -p 5432", "mysql -u root -P 3306" give a port.)
+_USER_THEN_PASSWORD: Final = re.compile(
+    r"-(?<![\w\-]-)(?:u|-user(?:name)?)(?:[ \t]+|=)[\"']?[^\s\-\"'][^\s\"']{0,63}[\"']?[ \t]+"
+    r"(?:-p|--pass(?:word)?)(?:[ \t]+|=)" + _VALUE
+)
+# echo PASSWORD | passwd --stdin USER; echo 'USER:PASSWORD' | chpasswd.
+_PIPED_TO_PASSWD: Final = re.compile(
+    r"(?<![\w\-])(?:echo|printf)(?:[ \t]+-[a-z]{1,2})?[ \t]+"
+    r"(?:[\"'](?P<q>[^\"'\n]{1,160})[\"']|(?P<b>[^\s|]{1,160}))"
+    r"[ \t]*\|[ \t]*(?:sudo[ \t]+)?(?P<cmd>passwd[ \t]+--stdin|chpasswd)\b"
+)
+
+
+def _user_then_password_flags(t: Text) -> list[Hit]:
+    out: list[Hit] = []
+    for m in _USER_THEN_PASSWORD.finditer(t.low):
+        found = _value_span(m, t.raw)
+        if found is None:
+            continue
+        value, start, end = found
+        if not value.isdigit() and not value.startswith("-") and acceptable(value, strict=False):
+            out.append(Hit("password", start, end))
+    return out
+
+
+def _piped_to_passwd(t: Text) -> list[Hit]:
+    out: list[Hit] = []
+    for m in _PIPED_TO_PASSWD.finditer(t.low):
+        group = "q" if m.start("q") >= 0 else "b"
+        start, end = m.span(group)
+        if m.group("cmd") == "chpasswd":  # user:password
+            colon = t.raw.find(":", start, end)
+            if colon < 0:
+                continue
+            start = colon + 1
+        if acceptable(t.raw[start:end], strict=False):
+            out.append(Hit("password", start, end))
+    return out
+
+
+def _rules_behind_triggers(t: Text, starts: Sequence[int]) -> list[Hit]:
+    """The rules added for developer pastes and chat (r13, r14), each behind a test of its trigger so that a
+    message without one pays a few substring tests, not a call per rule."""
+    out = _credential_phrases(t) if t.cred else []
+    if t.cli:
+        out += _more_command_lines(t, starts)
+    low = t.low
+    if "-u" in low:
+        out += _user_then_password_flags(t)
+    if "passwd" in low and ("--stdin" in low or "chpasswd" in low):
+        out += _piped_to_passwd(t)
+    if "basic" in low or '"auth"' in low:
+        out += _basic_credentials(t, starts)
+    if " / " in low and "@" in low:
+        out += _mailbox_slash_password(t, starts)
+    if starts and ("(" in low or "←" in low or "<-" in low):
+        out += _value_before_keyword(t, starts)
+    return out
+
+
+# "Kyiv8166_1 ← Temporary password", "Ubr*D7Hu1RhdC (Ideiglenes jelszó)": the value first, then an arrow
+# or a bracket pointing at the keyword, with at most two words (which password) between.
+_POINTED_AT: Final = re.compile(
+    r"(?:^|[ \t])(?P<value>[^\s(\[{<>\"'`]{6,64})[ \t]+(?:←|<-{1,2}|\()[ \t]*(?:[^\W\d_]+[ \t]+){0,2}$"
+)
+
+
+_WORD_AFTER: Final = re.compile(r"[ \t]+([^\W\d_]+)")
+_QUALIFIERS_AFTER: Final = frozenset(
+    """provisoire temporaire nouveau nouvelle initial initiale temporal nuevo nueva inicial provisória
+    provisório temporária temporário nova novo inicial provvisoria provvisorio temporanea temporaneo nuova
+    nuovo iniziale tijdelijk tijdelijke nieuw nieuwe tymczasowe nowe yeni geçici новый временный sementara
+    baru mới tạm""".split()
+)
+
+
+def _value_before_keyword(t: Text, starts: Sequence[int]) -> list[Hit]:
+    text = t.raw
+    if "(" not in text and "←" not in text and "<-" not in text:
+        return []
+    out: list[Hit] = []
+    for p in starts:
+        line_start = text.rfind("\n", 0, p) + 1
+        lo = max(line_start, p - 100)
+        if text.find("(", lo, p) < 0 and text.find("←", lo, p) < 0 and text.find("<-", lo, p) < 0:
+            continue
+        # The keyword ends the note: the bracket closes, or the line or sentence ends ("(password reset
+        # request)" is about something else).
+        end = p
+        while end < len(text) and text[end].isalpha():
+            end += 1
+        # (Languages that say which password after the keyword: "mot de passe provisoire", "hasło nowe".)
+        qualifier = _WORD_AFTER.match(text, end)
+        if qualifier is not None and qualifier.group(1).lower() in _QUALIFIERS_AFTER:
+            end = qualifier.end()
+        rest = text[end : end + 2].lstrip(" \t")
+        if rest[:1] not in ("", ")", "\n", ".", ",", ";", "!"):
+            continue
+        m = _POINTED_AT.search(text, lo, p)
+        if m is not None and _password_shaped(m.group("value")):
+            out.append(Hit("password", *m.span("value")))
+    return out
+
+
 _RULES: Final = (
     _piped_to_stdin,
     _login_calls,
@@ -998,7 +1396,12 @@ _RULES: Final = (
 
 def find_paired_passwords(t: Text) -> list[Hit]:
     """The rules that need no password keyword (auth=("u", "pw"), "admin u / pw"), for a text without one."""
-    return _auth_pairs(t, ()) + _service_pairs(t, ())
+    return (
+        _auth_pairs(t, ())
+        + _service_pairs(t, ())
+        + _basic_credentials(t, ())
+        + _mailbox_slash_password(t, ())
+    )
 
 
 def find_passwords(t: Text) -> list[Hit]:
@@ -1008,5 +1411,6 @@ def find_passwords(t: Text) -> list[Hit]:
     out += _keyword_phrases(t, starts, pairs)
     for rule in _RULES:
         out += rule(t, starts)
+    out += _rules_behind_triggers(t, starts)
     out += _near_keyword(t, starts, out)
     return out

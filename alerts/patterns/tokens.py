@@ -114,6 +114,8 @@ VENDOR_FORMATS: Final[tuple[tuple[str, str], ...]] = (
     # Discord bot token: the bot's id in base64 (its digits make the first letter M, N or O), a timestamp
     # and an HMAC.
     ("Discord bot", r"[MNO][A-Za-z0-9_\-]{23,27}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,38}"),
+    # LangSmith (LangChain): personal and service keys.
+    ("LangSmith", r"lsv2_(?:pt|sk)_[a-f0-9]{32}_[a-f0-9]{10}"),
 )
 _PREFIXED: Final = re.compile(_B + "(?:" + "|".join(pattern for _, pattern in VENDOR_FORMATS) + ")" + _E)
 # Formats whose mark is inside the key, not at its start: run only on words holding the mark (a leading
@@ -155,7 +157,9 @@ _SECRET_KW: Final = (
     r"api[_\- ]?keys?|apikey|api[_\- ]?secret|api[_\- ]?token|app[_\- ]?(?:key|secret)|client[_\- ]?secret|"
     r"consumer[_\- ]?secret|secret[_\- ]?key|secret|access[_\- ]?token|auth[_\- ]?token|refresh[_\- ]?token|"
     r"bot[_\- ]?token|private[_\- ]?token|personal[_\- ]?access[_\- ]?token|session[_\- ]?token|token|"
-    r"x-api-key|signing[_\- ]?key|webhook[_\- ]?secret|encryption[_\- ]?key|master[_\- ]?key|"
+    # (X-Auth-Key, X-Auth-Token: the headers Cloudflare's and other APIs take their keys in.)
+    r"x-api-key|x-auth-key|x-auth-token|"
+    r"signing[_\- ]?key|webhook[_\- ]?secret|encryption[_\- ]?key|master[_\- ]?key|"
     r"license[_\- ]?key|(?:account|application|admin|service|storage|subscription|primary|secondary|shared|"
     r"sas|master|integration|ingest|deploy|write|read)[_\- ]?key|"
     r"access[_\- ]?key|clé[ \t]api|clé[ \t]d'api|api-schlüssel|schlüssel|ключ(?:[ \t]api)?|токен|"
@@ -386,6 +390,12 @@ def _wrapped_secrets(t: Text) -> list[Hit]:
     return out
 
 
+_CONFIRM_LINK: Final = re.compile(
+    r"://[^\s?]*/(?:verify|verification|confirm|confirmation|unsubscribe|activate|activation)(?:[/.][\w\-]*)?"
+    r"[?](?:[\w\-]+=[^\s&=]*&)*$"
+)
+
+
 def find_generic_secrets(t: Text) -> list[Hit]:
     out: list[Hit] = _wrapped_secrets(t) if "(" in t.raw else []
     text = t.raw
@@ -413,6 +423,10 @@ def find_generic_secrets(t: Text) -> list[Hit]:
         ):
             continue
         covered = m.end()
+        # The one-time token of an e-mail verification or unsubscribe link (".../verify?token=..."): it
+        # confirms an address, opens no account. (A JWT there is still found as one.)
+        if q > 0 and t.low[q - 1] in "?&" and _CONFIRM_LINK.search(t.low, max(0, q - 120), q) is not None:
+            continue
         # SECRET_KEY = get_random_secret_key(): code that makes the value, not the value.
         if text.startswith("(", start + len(value)):
             continue
@@ -597,6 +611,42 @@ def _pem_ranges(text: str) -> list[tuple[int, int]]:
     return ranges
 
 
+# A hidden form field that carries a CSRF token (Django's csrfmiddlewaretoken, Rails' authenticity_token,
+# ASP.NET's __RequestVerificationToken): sent to every visitor in the page, no secret.
+_CSRF_FIELD: Final = re.compile(
+    r"name=[\"']?[\w\-]*(?:csrf|xsrf|authenticity_token|requestverificationtoken)[\w\-]*[\"']?"
+    r"(?:[ \t]+[\w\-]{1,20}=[\"'][^\"'<>]{0,40}[\"'])*[ \t]+value=[\"']?$"
+)
+# A JSON Web Key's public members: the RSA modulus and exponent ("n", "e"), an EC point ("x", "y").
+_JWK_PUBLIC: Final = re.compile(r"\"(?:n|e|x|y)\"[ \t]*:[ \t]*\"$")
+_B64_TEXT: Final = re.compile(r"[\w .,/\-]+")
+
+
+def _public_by_its_place(low: str, start: int) -> bool:
+    before = low[max(0, start - 96) : start]
+    if "csrf" in before or "xsrf" in before or "verificationtoken" in before or "authenticity" in before:
+        if _CSRF_FIELD.search(before) is not None:
+            return True
+    return '"kty"' in low and _JWK_PUBLIC.search(before) is not None
+
+
+def _base64_of_text(value: str) -> bool:
+    """Base64 of a path or words ("c3RhdGljL2Nzcy9tYWluLmNzcw==": static/css/main.css) encodes no secret: a
+    random key decodes to bytes, not to text with a separator in it."""
+    if len(value) % 4 or (not value.endswith("=") and len(value) < 24):
+        return False
+    try:
+        decoded = base64.b64decode(value, validate=True).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return False
+    letters = sum(c.isalpha() for c in decoded)
+    return (
+        _B64_TEXT.fullmatch(decoded) is not None
+        and any(c in decoded for c in "/ .")
+        and 10 * letters >= 7 * len(decoded)
+    )
+
+
 def find_loose_tokens(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
     """``claimed``: hits already made; a word they overlap is not looked at again."""
     out: list[Hit] = []
@@ -638,6 +688,8 @@ def find_loose_tokens(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
             continue
         # Identifiers in camelCase or snake_case: long runs of lower case letters read as words.
         if _WORDLIKE.search(value) is not None or is_placeholder(value):
+            continue
+        if _public_by_its_place(low, m.start()) or _base64_of_text(value):
             continue
         # The value of a pasted mail or HTTP header whose name says no secret (DKIM and ARC signatures,
         # Thread-Index, X-Request-Id, UID...) identifies or signs something public; so does a name encoded
