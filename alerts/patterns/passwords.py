@@ -1159,15 +1159,19 @@ _PGPASS_LINE: Final = re.compile(
 
 
 _HEX_AND_COLONS: Final = re.compile(r"[0-9A-Fa-f:.]+")
+_PORT: Final = re.compile(r":(\d{1,5}):")
 
 
 def find_pgpass_lines(t: Text) -> list[Hit]:
     raw = t.raw
     out: list[Hit] = []
     seen = -1
-    for start, end, _ in t.runs:
-        if not (start > 0 and raw[start - 1] == ":" and raw.startswith(":", end) and end - start <= 5):
+    for lo, hi, _ in t.runs:
+        # (A run's window reaches two characters before it and three after: the colons around a port.)
+        port = _PORT.search(raw, lo, hi)
+        if port is None:
             continue
+        start, end = port.span(1)
         line_start = raw.rfind("\n", 0, start) + 1
         if line_start == seen:
             continue
