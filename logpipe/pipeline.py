@@ -33,9 +33,10 @@ from logpipe.forward import FluentForwarder, pack_entry
 
 # A rendered record: when it was made, its fields (or a foreign formatter's text) and its line.
 Rendered = tuple[float, dict[str, Any] | str, bytes]
-# An event of log_event, for the writer to render: time, level, event, message, its fields, request id,
-# and the formatter of the moment (one set later renders only later events).
-Deferred = tuple[float, int, str, str, dict[str, Any], str | None, JsonLineFormatter]
+# An event of log_event, for the writer to render: time, level, event, message, its fields, request id.
+# (No reference to anything else: the writer holds a batch of these, and the collector of cycles reads
+# past a tuple that holds only plain values.)
+Deferred = tuple[float, int, str, str, dict[str, Any], str | None]
 Pending = Rendered | Deferred
 
 
@@ -174,6 +175,9 @@ class PipelineHandler(logging.Handler):
         return takes
 
     def setFormatter(self, fmt: logging.Formatter | None) -> None:
+        # Events waiting to be rendered were logged under the formatter of their moment.
+        if self._pending:
+            self.flush()
         super().setFormatter(fmt)
         self._takes_events = None
 
@@ -190,34 +194,48 @@ class PipelineHandler(logging.Handler):
         renders for it (the fixed ones, the event's own, then this process's static fields).
 
         The caller's thread keeps only what must be read at the call, the time and the request id; the
-        writer thread renders the batch (``_render_event``). A record rendered between two requests' work
+        writer thread renders the batch (``_render``). A record rendered between two requests' work
         cost the event loop several times what it costs in a batch, where the same code runs hot."""
         pending = self._pending
-        formatter = cast(JsonLineFormatter, self.formatter)  # (takes_events made sure of it)
-        pending.append((time.time(), level, event, message, extra, request_id_var.get(), formatter))
+        pending.append((time.time(), level, event, message, extra, request_id_var.get()))
         if len(pending) >= self.flush_records:
             self._wake.set()
 
-    def _render_event(self, item: Deferred) -> Rendered:
-        created, level, event, message, extra, request_id, formatter = item
-        fields: dict[str, Any] = {
-            "time": formatter.clock.iso(created),
-            "level": logging.getLevelName(level),
-            "service": self.service,
-            "event": event,
-            "request_id": None,
-            "message": message,
-            "record_id": f"{self._id_prefix}{next(self._ids)}",
-        }
-        if extra:
-            # An event's own service or request_id takes the default's place, as with a LogRecord.
-            fields.update(extra)
-        if fields["request_id"] is None:
-            fields["request_id"] = request_id
-        if self.fields:
-            for name, value in self.fields.items():
-                fields.setdefault(name, value)
-        return created, fields, formatter.dumps(fields)
+    def _render(self, pending: list[Pending]) -> list[Rendered]:
+        """The batch with every event of ``emit_event`` rendered (records already rendered kept as they are).
+        One loop with its lookups made once: this is most of the writer thread's work."""
+        batch: list[Rendered] = []
+        append = batch.append
+        service, prefix, ids, static = self.service, self._id_prefix, self._ids, self.fields
+        formatter = cast(JsonLineFormatter, self.formatter)  # (takes_events made sure of it)
+        level_names: dict[int, str] = {}
+        for item in pending:
+            if len(item) == 3:
+                append(item)
+                continue
+            created, level, event, message, extra, request_id = item
+            level_name = level_names.get(level)
+            if level_name is None:
+                level_name = level_names[level] = logging.getLevelName(level)
+            fields: dict[str, Any] = {
+                "time": formatter.clock.iso(created),
+                "level": level_name,
+                "service": service,
+                "event": event,
+                "request_id": None,
+                "message": message,
+                "record_id": f"{prefix}{next(ids)}",
+            }
+            if extra:
+                # An event's own service or request_id takes the default's place, as with a LogRecord.
+                fields.update(extra)
+            if fields["request_id"] is None:
+                fields["request_id"] = request_id
+            if static:
+                for name, value in static.items():
+                    fields.setdefault(name, value)
+            append((created, fields, formatter.dumps(fields)))
+        return batch
 
     def _enqueue(self, created: float, fields: dict[str, Any] | str, line: bytes) -> None:
         pending = self._pending
@@ -253,8 +271,7 @@ class PipelineHandler(logging.Handler):
     def _write(self, pending: list[Pending]) -> None:
         if not pending:
             return
-        render = self._render_event
-        batch = [item if len(item) == 3 else render(item) for item in pending]
+        batch = self._render(pending)
         try:
             self._writer.write_lines([line for _, _, line in batch])
         except OSError as exc:
