@@ -86,7 +86,8 @@ def scan(text: str) -> list[Finding]:
         hits.extend(find_passwords(t))
     elif " / " in raw or "auth" in t.low:
         hits.extend(find_paired_passwords(t))
-    hits.extend(find_misspelled_passwords(t))
+    if t.typo_stems:  # (no slip of "password" without one of TYPO_STEMS: most messages skip the call)
+        hits.extend(find_misspelled_passwords(t))
     if long_tokens:
         # Last: a keyword-less token is only a candidate where no finder above claimed it.
         hits.extend(find_loose_tokens(t, hits))
@@ -103,7 +104,9 @@ def scan(text: str) -> list[Finding]:
         hits.extend(find_ssns(t, hits))
         if ":" in raw:  # (host:port:db:user:password)
             hits.extend(find_pgpass_lines(t))
-    if t.runs or ":" in raw or "-h" in raw:  # (-h: a host flag with the address glued to it)
+    # Without a digit run only a host flag (-h with the address glued to it) or an IPv6 address (two
+    # colons at least) can be found.
+    if t.runs or "-h" in raw or raw.count(":") >= 2:
         hits.extend(find_ips(t))
     if t.runs:
         hits.extend(find_phones(t, hits))
