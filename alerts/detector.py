@@ -69,7 +69,7 @@ def scan(text: str) -> list[Finding]:
     if "PRIVATE KEY" in raw:
         hits.extend(find_private_keys(t))
         t.release_long_tokens([(h.start, h.end) for h in hits])
-    long_tokens = t.long_tokens()
+    long_tokens = t.long
     if long_tokens:
         if "eyJ" in raw:
             hits.extend(find_jwts(t))

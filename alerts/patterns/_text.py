@@ -482,7 +482,6 @@ def plain_forms(raw: str) -> str:
 
 class Text:
     __slots__ = (
-        "_long",
         "as_words",
         "at",
         "aws_ids",
@@ -493,6 +492,7 @@ class Text:
         "iban_anchors",
         "iban_words",
         "key_hints",
+        "long",
         "low",
         "pw",
         "raw",
@@ -515,6 +515,9 @@ class Text:
     aws_ids: list[int]  # starts of AWS_ID_PREFIXES, in any case
     aws_words: list[int]  # starts of AWS_WORDS
     typo_stems: list[int]  # starts of TYPO_STEMS
+    # Windows over whitespace-separated words of 12 or more characters (see ``long_words``). Made here, not
+    # on a finder's first call: the detector asks for them in every message.
+    long: list[tuple[int, int]]
 
     def __init__(self, raw: str) -> None:
         # Finders read a copy in which no-break and other typographic spaces are spaces and full-width
@@ -524,7 +527,7 @@ class Text:
             raw = plain_forms(raw)
         self.raw = raw
         self.low = low = lower_same_length(raw)
-        self._long: list[tuple[int, int]] | None = None
+        self.long = long_words(raw)
         self.runs, self.iban_anchors = numeric_runs(low)
         keywords = find_keywords(low)
         if not keywords:
@@ -593,16 +596,14 @@ class Text:
         # Both are in order and the spans disjoint: one walk through the two lists.
         kept = []
         i, n = 0, len(spans)
-        for lo, hi in self.long_tokens():
+        for lo, hi in self.long:
             while i < n and spans[i][1] < lo:
                 i += 1
             if i < n and spans[i][0] <= lo and hi - 1 <= spans[i][1]:
                 continue
             kept.append((lo, hi))
-        self._long = kept
+        self.long = kept
 
     def long_tokens(self) -> list[tuple[int, int]]:
         """Windows over whitespace-separated words of 12 or more characters (see ``long_words``)."""
-        if self._long is None:
-            self._long = long_words(self.raw)
-        return self._long
+        return self.long
