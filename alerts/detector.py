@@ -97,18 +97,21 @@ def scan(text: str) -> list[Finding]:
     # phone-shaped candidate inside one is not validated.
     if t.iban_anchors or t.iban_words:
         hits.extend(find_ibans(t))
-    if t.runs or t.iban_anchors:
+    # Each of cards, SSNs and phones reads only the runs of its least count of digits (Text.numeric): a text
+    # whose longest run is shorter has none for it.
+    most_digits = t.most_digits
+    if most_digits >= 12 or t.iban_anchors:
         # (A card glued to a word is no digit run of its own, only an anchor.)
         hits.extend(find_cards(t, hits))
-    if t.runs:
+    if most_digits >= 9:
         hits.extend(find_ssns(t, hits))
-        if ":" in raw:  # (host:port:db:user:password)
-            hits.extend(find_pgpass_lines(t))
-    # Without a digit run only a host flag (-h with the address glued to it) or an IPv6 address (two
-    # colons at least) can be found.
-    if t.runs or "-h" in raw or raw.count(":") >= 2:
+    if t.runs and ":" in raw:  # (host:port:db:user:password)
+        hits.extend(find_pgpass_lines(t))
+    # An IPv4 address holds dots, and only a digit run or a host flag (-h with the address glued to it)
+    # starts one; an IPv6 address holds two colons at least.
+    if ("." in raw and (t.runs or "-h" in raw)) or raw.count(":") >= 2:
         hits.extend(find_ips(t))
-    if t.runs:
+    if most_digits >= 7:
         hits.extend(find_phones(t, hits))
     if not hits:
         return []

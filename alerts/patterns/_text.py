@@ -414,12 +414,13 @@ def lower_same_length(text: str) -> str:
     return "\u0130".join([part.lower() for part in text.split("\u0130")])
 
 
-def numeric_runs(low: str) -> tuple[list[tuple[int, int, int]], list[int]]:
-    """(lo, hi, digits) of each run of digits and number separators that starts a word, and the starts of
-    every run of six or more characters (where an IBAN can be). lo..hi is the window Text.numeric gives
-    out: from two characters before the run to three after it, so that end-of-match lookaheads see the
-    real next characters (made here once, not in each finder's call)."""
+def numeric_runs(low: str) -> tuple[list[tuple[int, int, int]], list[int], int]:
+    """(lo, hi, digits) of each run of digits and number separators that starts a word, the starts of
+    every run of six or more characters (where an IBAN can be), and the most digits of any run. lo..hi is
+    the window Text.numeric gives out: from two characters before the run to three after it, so that
+    end-of-match lookaheads see the real next characters (made here once, not in each finder's call)."""
     limit = len(low)
+    most = 0
     runs: list[tuple[int, int, int]] = []
     anchors: list[int] = []
     # A search from the last run's end, not finditer: this runs on every message, and finditer's scanner
@@ -450,13 +451,15 @@ def numeric_runs(low: str) -> tuple[list[tuple[int, int, int]], list[int]]:
                 continue
         lo, hi = start - 2 if start > 2 else 0, run_end + 3 if run_end + 3 < limit else limit
         if run.isdigit():  # (unbroken, as most are: no separator to count)
-            runs.append((lo, hi, len(run)))
-            continue
-        digits = len(run) - run.count(" ") - run.count("-") - run.count(".")
-        if "(" in run or ")" in run or "\u00a0" in run:
-            digits -= run.count("(") + run.count(")") + run.count("\u00a0")
+            digits = len(run)
+        else:
+            digits = len(run) - run.count(" ") - run.count("-") - run.count(".")
+            if "(" in run or ")" in run or "\u00a0" in run:
+                digits -= run.count("(") + run.count(")") + run.count("\u00a0")
         runs.append((lo, hi, digits))
-    return runs, anchors
+        if digits > most:
+            most = digits
+    return runs, anchors, most
 
 
 def long_words(raw: str) -> list[tuple[int, int]]:
@@ -494,6 +497,7 @@ class Text:
         "key_hints",
         "long",
         "low",
+        "most_digits",
         "pw",
         "raw",
         "runs",
@@ -518,6 +522,7 @@ class Text:
     # Windows over whitespace-separated words of 12 or more characters (see ``long_words``). Made here, not
     # on a finder's first call: the detector asks for them in every message.
     long: list[tuple[int, int]]
+    most_digits: int  # the most digits of any run in ``runs`` (0 without one)
 
     def __init__(self, raw: str) -> None:
         # Finders read a copy in which no-break and other typographic spaces are spaces and full-width
@@ -528,7 +533,7 @@ class Text:
         self.raw = raw
         self.low = low = lower_same_length(raw)
         self.long = long_words(raw)
-        self.runs, self.iban_anchors = numeric_runs(low)
+        self.runs, self.iban_anchors, self.most_digits = numeric_runs(low)
         keywords = find_keywords(low)
         if not keywords:
             # Most messages hold no trigger word: one empty list for every int list and one for the pairs
