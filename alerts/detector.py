@@ -75,13 +75,18 @@ def scan(text: str) -> list[Finding]:
             hits.extend(find_jwts(t))
         if t.aws_ids or t.aws_words:  # (without either find_aws has nothing to look for)
             hits.extend(find_aws(t))
-        hits.extend(find_prefixed_keys(t))
-    if t.sec:
-        hits.extend(find_generic_secrets(t))
-    if t.bearer:
-        hits.extend(find_bearer(t, hits))
-    if "authorization" in t.low:
-        hits.extend(find_auth_schemes(t, hits))
+        # (An issuer's prefix, or a word long enough for a Twilio SID; the webhook URLs are tested in
+        # find_prefixed_keys.)
+        if t.key_hints or t.longest >= 33 or "/bot" in raw or "hooks.slack.com" in raw or "webhook" in raw:
+            hits.extend(find_prefixed_keys(t))
+        # A secret after its name, a bearer token or an Authorization scheme's value is 12 or more
+        # characters without a space: a long token, or none of them.
+        if t.sec:
+            hits.extend(find_generic_secrets(t))
+        if t.bearer:
+            hits.extend(find_bearer(t, hits))
+        if "authorization" in t.low:
+            hits.extend(find_auth_schemes(t, hits))
     if t.pw or t.url or t.cli or t.cred or "-u" in raw:
         hits.extend(find_passwords(t))
     elif " / " in raw or "auth" in t.low:
@@ -95,7 +100,9 @@ def scan(text: str) -> list[Finding]:
         hits.extend(find_emails(t))
     # Phone numbers last: what outranks them (IBANs, cards, SSNs, IP addresses) is found first, and a
     # phone-shaped candidate inside one is not validated.
-    if t.iban_anchors or t.iban_words:
+    # (Without an IBAN's name only a capital letter starts one: find_ibans reads no text that lower-casing
+    # leaves as it was.)
+    if t.iban_words or (t.iban_anchors and raw != t.low):
         hits.extend(find_ibans(t))
     # Each of cards, SSNs and phones reads only the runs of its least count of digits (Text.numeric): a text
     # whose longest run is shorter has none for it.

@@ -462,18 +462,21 @@ def numeric_runs(low: str) -> tuple[list[tuple[int, int, int]], list[int], int]:
     return runs, anchors, most
 
 
-def long_words(raw: str) -> list[tuple[int, int]]:
+def long_words(raw: str) -> tuple[list[tuple[int, int]], int]:
     """Windows over whitespace-separated words of 12 or more characters: where keys, JWTs and opaque
-    tokens can be. ``str.split`` finds them several times faster than any pattern could."""
+    tokens can be; and the length of the longest. ``str.split`` finds them several times faster than any
+    pattern could."""
     spans: list[tuple[int, int]] = []
-    cursor = 0
+    cursor = longest = 0
     if len(raw) >= 12:
         for word in raw.split():
             if len(word) >= 12:
                 start = raw.find(word, cursor)
                 spans.append((start, min(len(raw), start + len(word) + 1)))
                 cursor = start + len(word)
-    return spans
+                if len(word) > longest:
+                    longest = len(word)
+    return spans, longest
 
 
 def plain_forms(raw: str) -> str:
@@ -496,6 +499,7 @@ class Text:
         "iban_words",
         "key_hints",
         "long",
+        "longest",
         "low",
         "most_digits",
         "pw",
@@ -522,6 +526,7 @@ class Text:
     # Windows over whitespace-separated words of 12 or more characters (see ``long_words``). Made here, not
     # on a finder's first call: the detector asks for them in every message.
     long: list[tuple[int, int]]
+    longest: int  # the length of the longest word (0 under 12; not lowered by release_long_tokens)
     most_digits: int  # the most digits of any run in ``runs`` (0 without one)
 
     def __init__(self, raw: str) -> None:
@@ -532,7 +537,7 @@ class Text:
             raw = plain_forms(raw)
         self.raw = raw
         self.low = low = lower_same_length(raw)
-        self.long = long_words(raw)
+        self.long, self.longest = long_words(raw)
         self.runs, self.iban_anchors, self.most_digits = numeric_runs(low)
         keywords = find_keywords(low)
         if not keywords:
