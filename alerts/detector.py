@@ -93,7 +93,7 @@ def scan(text: str) -> list[Finding]:
         hits.extend(find_paired_passwords(t))
     if t.typo_stems:  # (no slip of "password" without one of TYPO_STEMS: most messages skip the call)
         hits.extend(find_misspelled_passwords(t))
-    if long_tokens:
+    if long_tokens and t.longest >= 20:  # (a loose token is 20 characters at least)
         # Last: a keyword-less token is only a candidate where no finder above claimed it.
         hits.extend(find_loose_tokens(t, hits))
     if t.at or "@" in raw or "%40" in raw:
@@ -112,7 +112,7 @@ def scan(text: str) -> list[Finding]:
         hits.extend(find_cards(t, hits))
     if most_digits >= 9:
         hits.extend(find_ssns(t, hits))
-    if t.runs and ":" in raw:  # (host:port:db:user:password)
+    if t.runs and raw.count(":") >= 4:  # (host:port:db:user:password)
         hits.extend(find_pgpass_lines(t))
     # An IPv4 address holds dots, and only a digit run or a host flag (-h with the address glued to it)
     # starts one; an IPv6 address holds two colons at least.
