@@ -69,43 +69,56 @@ def scan(text: str) -> list[Finding]:
     if "PRIVATE KEY" in raw:
         hits.extend(find_private_keys(t))
         t.release_long_tokens([(h.start, h.end) for h in hits])
-    long_tokens = t.long_tokens()
+    long_tokens = t.long
     if long_tokens:
         if "eyJ" in raw:
             hits.extend(find_jwts(t))
         if t.aws_ids or t.aws_words:  # (without either find_aws has nothing to look for)
             hits.extend(find_aws(t))
-        hits.extend(find_prefixed_keys(t))
-    if t.sec:
-        hits.extend(find_generic_secrets(t))
-    if t.bearer:
-        hits.extend(find_bearer(t, hits))
-    if "authorization" in t.low:
-        hits.extend(find_auth_schemes(t, hits))
+        # (An issuer's prefix, or a word long enough for a Twilio SID; the webhook URLs are tested in
+        # find_prefixed_keys.)
+        if t.key_hints or t.longest >= 33 or "/bot" in raw or "hooks.slack.com" in raw or "webhook" in raw:
+            hits.extend(find_prefixed_keys(t))
+        # A secret after its name, a bearer token or an Authorization scheme's value is 12 or more
+        # characters without a space: a long token, or none of them.
+        if t.sec:
+            hits.extend(find_generic_secrets(t))
+        if t.bearer:
+            hits.extend(find_bearer(t, hits))
+        if "authorization" in t.low:
+            hits.extend(find_auth_schemes(t, hits))
     if t.pw or t.url or t.cli or t.cred or "-u" in raw:
         hits.extend(find_passwords(t))
     elif " / " in raw or "auth" in t.low:
         hits.extend(find_paired_passwords(t))
-    hits.extend(find_misspelled_passwords(t))
-    if long_tokens:
+    if t.typo_stems:  # (no slip of "password" without one of TYPO_STEMS: most messages skip the call)
+        hits.extend(find_misspelled_passwords(t))
+    if long_tokens and t.longest >= 20:  # (a loose token is 20 characters at least)
         # Last: a keyword-less token is only a candidate where no finder above claimed it.
         hits.extend(find_loose_tokens(t, hits))
     if t.at or "@" in raw or "%40" in raw:
         hits.extend(find_emails(t))
     # Phone numbers last: what outranks them (IBANs, cards, SSNs, IP addresses) is found first, and a
     # phone-shaped candidate inside one is not validated.
-    if t.iban_anchors or t.iban_words:
+    # (Without an IBAN's name only a capital letter starts one: find_ibans reads no text that lower-casing
+    # leaves as it was.)
+    if t.iban_words or (t.iban_anchors and raw != t.low):
         hits.extend(find_ibans(t))
-    if t.runs or t.iban_anchors:
+    # Each of cards, SSNs and phones reads only the runs of its least count of digits (Text.numeric): a text
+    # whose longest run is shorter has none for it.
+    most_digits = t.most_digits
+    if most_digits >= 12 or t.iban_anchors:
         # (A card glued to a word is no digit run of its own, only an anchor.)
         hits.extend(find_cards(t, hits))
-    if t.runs:
+    if most_digits >= 9:
         hits.extend(find_ssns(t, hits))
-        if ":" in raw:  # (host:port:db:user:password)
-            hits.extend(find_pgpass_lines(t))
-    if t.runs or ":" in raw or "-h" in raw:  # (-h: a host flag with the address glued to it)
+    if t.runs and raw.count(":") >= 4:  # (host:port:db:user:password)
+        hits.extend(find_pgpass_lines(t))
+    # An IPv4 address holds dots, and only a digit run or a host flag (-h with the address glued to it)
+    # starts one; an IPv6 address holds two colons at least.
+    if ("." in raw and (t.runs or "-h" in raw)) or raw.count(":") >= 2:
         hits.extend(find_ips(t))
-    if t.runs:
+    if most_digits >= 7:
         hits.extend(find_phones(t, hits))
     if not hits:
         return []

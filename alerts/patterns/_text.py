@@ -414,12 +414,13 @@ def lower_same_length(text: str) -> str:
     return "\u0130".join([part.lower() for part in text.split("\u0130")])
 
 
-def numeric_runs(low: str) -> tuple[list[tuple[int, int, int]], list[int]]:
-    """(lo, hi, digits) of each run of digits and number separators that starts a word, and the starts of
-    every run of six or more characters (where an IBAN can be). lo..hi is the window Text.numeric gives
-    out: from two characters before the run to three after it, so that end-of-match lookaheads see the
-    real next characters (made here once, not in each finder's call)."""
+def numeric_runs(low: str) -> tuple[list[tuple[int, int, int]], list[int], int]:
+    """(lo, hi, digits) of each run of digits and number separators that starts a word, the starts of
+    every run of six or more characters (where an IBAN can be), and the most digits of any run. lo..hi is
+    the window Text.numeric gives out: from two characters before the run to three after it, so that
+    end-of-match lookaheads see the real next characters (made here once, not in each finder's call)."""
     limit = len(low)
+    most = 0
     runs: list[tuple[int, int, int]] = []
     anchors: list[int] = []
     # A search from the last run's end, not finditer: this runs on every message, and finditer's scanner
@@ -450,27 +451,32 @@ def numeric_runs(low: str) -> tuple[list[tuple[int, int, int]], list[int]]:
                 continue
         lo, hi = start - 2 if start > 2 else 0, run_end + 3 if run_end + 3 < limit else limit
         if run.isdigit():  # (unbroken, as most are: no separator to count)
-            runs.append((lo, hi, len(run)))
-            continue
-        digits = len(run) - run.count(" ") - run.count("-") - run.count(".")
-        if "(" in run or ")" in run or "\u00a0" in run:
-            digits -= run.count("(") + run.count(")") + run.count("\u00a0")
+            digits = len(run)
+        else:
+            digits = len(run) - run.count(" ") - run.count("-") - run.count(".")
+            if "(" in run or ")" in run or "\u00a0" in run:
+                digits -= run.count("(") + run.count(")") + run.count("\u00a0")
         runs.append((lo, hi, digits))
-    return runs, anchors
+        if digits > most:
+            most = digits
+    return runs, anchors, most
 
 
-def long_words(raw: str) -> list[tuple[int, int]]:
+def long_words(raw: str) -> tuple[list[tuple[int, int]], int]:
     """Windows over whitespace-separated words of 12 or more characters: where keys, JWTs and opaque
-    tokens can be. ``str.split`` finds them several times faster than any pattern could."""
+    tokens can be; and the length of the longest. ``str.split`` finds them several times faster than any
+    pattern could."""
     spans: list[tuple[int, int]] = []
-    cursor = 0
+    cursor = longest = 0
     if len(raw) >= 12:
         for word in raw.split():
             if len(word) >= 12:
                 start = raw.find(word, cursor)
                 spans.append((start, min(len(raw), start + len(word) + 1)))
                 cursor = start + len(word)
-    return spans
+                if len(word) > longest:
+                    longest = len(word)
+    return spans, longest
 
 
 def plain_forms(raw: str) -> str:
@@ -482,7 +488,6 @@ def plain_forms(raw: str) -> str:
 
 class Text:
     __slots__ = (
-        "_long",
         "as_words",
         "at",
         "aws_ids",
@@ -493,7 +498,10 @@ class Text:
         "iban_anchors",
         "iban_words",
         "key_hints",
+        "long",
+        "longest",
         "low",
+        "most_digits",
         "pw",
         "raw",
         "runs",
@@ -515,6 +523,11 @@ class Text:
     aws_ids: list[int]  # starts of AWS_ID_PREFIXES, in any case
     aws_words: list[int]  # starts of AWS_WORDS
     typo_stems: list[int]  # starts of TYPO_STEMS
+    # Windows over whitespace-separated words of 12 or more characters (see ``long_words``). Made here, not
+    # on a finder's first call: the detector asks for them in every message.
+    long: list[tuple[int, int]]
+    longest: int  # the length of the longest word (0 under 12; not lowered by release_long_tokens)
+    most_digits: int  # the most digits of any run in ``runs`` (0 without one)
 
     def __init__(self, raw: str) -> None:
         # Finders read a copy in which no-break and other typographic spaces are spaces and full-width
@@ -523,10 +536,17 @@ class Text:
         if not raw.isascii():
             raw = plain_forms(raw)
         self.raw = raw
-        self.low = low = lower_same_length(raw)
-        self._long: list[tuple[int, int]] | None = None
-        self.runs, self.iban_anchors = numeric_runs(low)
-        keywords = find_keywords(low)
+        # (lower_same_length's test inlined: a call per message for the rare "İ".)
+        low = raw.lower()
+        if len(low) != len(raw):
+            low = lower_same_length(raw)
+        self.low = low
+        self.long, self.longest = long_words(raw)
+        self.runs, self.iban_anchors, self.most_digits = numeric_runs(low)
+        try:  # (find_keywords inlined, the same call: this runs on every message)
+            keywords = _KEYWORDS.find_matches_as_indexes(low, True)
+        except UnicodeEncodeError:
+            keywords = find_keywords(low)
         if not keywords:
             # Most messages hold no trigger word: one empty list for every int list and one for the pairs
             # (nothing appends to them after this), instead of eleven. Finders only read them.
@@ -593,16 +613,14 @@ class Text:
         # Both are in order and the spans disjoint: one walk through the two lists.
         kept = []
         i, n = 0, len(spans)
-        for lo, hi in self.long_tokens():
+        for lo, hi in self.long:
             while i < n and spans[i][1] < lo:
                 i += 1
             if i < n and spans[i][0] <= lo and hi - 1 <= spans[i][1]:
                 continue
             kept.append((lo, hi))
-        self._long = kept
+        self.long = kept
 
     def long_tokens(self) -> list[tuple[int, int]]:
         """Windows over whitespace-separated words of 12 or more characters (see ``long_words``)."""
-        if self._long is None:
-            self._long = long_words(self.raw)
-        return self._long
+        return self.long

@@ -1289,7 +1289,7 @@ def find_ips(t: Text) -> list[Hit]:
     if text.count(":") < 2:
         return out if example else out + documentation
     six = merged_windows(list(find_all(text, "::")), 40, 40, len(text))
-    six += [(lo, hi) for lo, hi in t.long_tokens() if text.count(":", lo, hi) >= 7]
+    six += [(lo, hi) for lo, hi in t.long if text.count(":", lo, hi) >= 7]
     for m in (m for lo, hi in sorted(set(six)) for m in _IPV6.finditer(text, lo, hi)):
         cand = m.group().rstrip(".")
         if cand.count(":") < 2 or not any(c.isdigit() for c in cand):

@@ -1380,24 +1380,6 @@ def _value_before_keyword(t: Text, starts: Sequence[int]) -> list[Hit]:
     return out
 
 
-_RULES: Final = (
-    _piped_to_stdin,
-    _login_calls,
-    _auth_pairs,
-    _set_to,
-    _service_pairs,
-    _use_as_password,
-    _url_credentials,
-    _curl_user,
-    _command_line_flags,
-    _user_colon_password,
-    _table_columns,
-    _identified_by,
-    _xml_elements,
-    _asked_and_answered,
-)
-
-
 def find_paired_passwords(t: Text) -> list[Hit]:
     """The rules that need no password keyword (auth=("u", "pw"), "admin u / pw"), for a text without one."""
     return (
@@ -1409,12 +1391,46 @@ def find_paired_passwords(t: Text) -> list[Hit]:
 
 
 def find_passwords(t: Text) -> list[Hit]:
+    # Each rule is called only where its trigger is there (the test it would start with itself): a
+    # password message holds the triggers of few of them, and a call that returns at once costs more than
+    # the test.
+    low, raw = t.low, t.raw
     starts = _keyword_starts(t)
-    pairs = _slash_pairs(t, starts)
-    out = _pair_passwords(t, pairs)
-    out += _keyword_phrases(t, starts, pairs)
-    for rule in _RULES:
-        out += rule(t, starts)
+    out: list[Hit] = []
+    if starts:
+        pairs = _slash_pairs(t, starts)
+        if pairs:
+            out += _pair_passwords(t, pairs)
+        out += _keyword_phrases(t, starts, pairs)
+    if "password-stdin" in low:
+        out += _piped_to_stdin(t, starts)
+    if t.cred:
+        out += _login_calls(t, starts)
+    if "auth" in low:
+        out += _auth_pairs(t, starts)
+    if t.pw and " to " in low:
+        out += _set_to(t, starts)
+    if " / " in low:
+        out += _service_pairs(t, starts)
+    if t.as_words:
+        out += _use_as_password(t, starts)
+    if t.url and "@" in raw:
+        out += _url_credentials(t, starts)
+    if "-u" in raw:
+        out += _curl_user(t, starts)
+    if t.cli:
+        out += _command_line_flags(t, starts)
+    if t.cred:
+        out += _user_colon_password(t, starts)
+    if "\n" in low and ("," in low or "|" in low):
+        out += _table_columns(t, starts)
+    if "identified" in low:
+        out += _identified_by(t, starts)
+    if starts and "</" in low:
+        out += _xml_elements(t, starts)
+    if starts and "?" in low:
+        out += _asked_and_answered(t, starts)
     out += _rules_behind_triggers(t, starts)
-    out += _near_keyword(t, starts, out)
+    if starts:
+        out += _near_keyword(t, starts, out)
     return out

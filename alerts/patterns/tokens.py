@@ -292,7 +292,7 @@ def find_prefixed_keys(t: Text) -> list[Hit]:
     out: list[Hit] = []
     text = t.raw
     hints, i = t.key_hints, 0
-    for lo, hi in t.long_tokens():
+    for lo, hi in t.long:
         # Only words holding an issuer prefix (Text.key_hints) or long enough for a Twilio SID (34).
         while i < len(hints) and hints[i] < lo:
             i += 1
@@ -457,7 +457,7 @@ def _assigned_name(line: str) -> str:
 
 def find_aws(t: Text) -> list[Hit]:
     out: list[Hit] = []
-    if not t.long_tokens():
+    if not t.long:
         return out
     raw, low = t.raw, t.low
     # (The keyword automaton found every key id's first four letters already: no pass without them.)
@@ -472,7 +472,7 @@ def find_aws(t: Text) -> list[Hit]:
     if not ids and not t.aws_words:
         return out
     # A secret key is 40 characters: shorter words cannot hold one.
-    secrets = [m for lo, hi in t.long_tokens() if hi - lo >= 40 for m in _AWS_SECRET.finditer(raw, lo, hi)]
+    secrets = [m for lo, hi in t.long if hi - lo >= 40 for m in _AWS_SECRET.finditer(raw, lo, hi)]
     for m in secrets:
         value = m.group()
         # Secret keys are base64: both cases and a digit or symbol. Git SHAs (lower hex) never are.
@@ -505,7 +505,7 @@ def _b64_json(segment: str) -> bytes:
 def find_jwts(t: Text) -> list[Hit]:
     out: list[Hit] = []
     raw = t.raw
-    for m in (m for lo, hi in t.long_tokens() if "eyJ" in raw[lo:hi] for m in _JWT.finditer(raw, lo, hi)):
+    for m in (m for lo, hi in t.long if "eyJ" in raw[lo:hi] for m in _JWT.finditer(raw, lo, hi)):
         header = _b64_json(m.group().split(".", 1)[0])
         if b'"alg"' in header or b'"typ"' in header:
             out.append(Hit("jwt", m.start(), m.end()))
@@ -653,7 +653,7 @@ def find_loose_tokens(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
     text, low = t.raw, t.low
     pem = _pem_ranges(text) if "-----BEGIN" in text else []
     windows = []
-    for lo, hi in t.long_tokens():
+    for lo, hi in t.long:
         word = text[lo:hi]
         # Cheap first: a random token mixes cases; most long words (URLs, hashes, prose) do not.
         if word.lower() == word or word.upper() == word or (pem and any(a <= lo < b for a, b in pem)):
