@@ -26,7 +26,12 @@ _dumps = orjson.dumps
 
 
 def _plain(value: Any) -> Any:
-    return value if value is None or isinstance(value, str | int | float) else str(value)
+    if value is None or isinstance(value, str | int | float):
+        return value
+    try:
+        return str(value)
+    except Exception:  # (a __str__ that raises, or a structure too deep to print)
+        return f"<{type(value).__name__}>"
 
 
 class JsonLineFormatter(OrjsonFormatter):

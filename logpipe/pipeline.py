@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import collections
 import itertools
+import json
 import logging
 import os
 import sys
@@ -27,6 +28,7 @@ import time
 from pathlib import Path
 from typing import Any, cast
 
+from logpipe.clock import UtcClock
 from logpipe.context import request_id_var
 from logpipe.formatter import JsonLineFormatter
 from logpipe.forward import FluentForwarder, pack_entry
@@ -175,7 +177,9 @@ class PipelineHandler(logging.Handler):
         return takes
 
     def setFormatter(self, fmt: logging.Formatter | None) -> None:
-        # Events waiting to be rendered were logged under the formatter of their moment.
+        # Events waiting to be rendered were logged under the formatter of their moment: new events take
+        # the record path while those are written, then the new formatter decides.
+        self._takes_events = False
         if self._pending:
             self.flush()
         super().setFormatter(fmt)
@@ -207,35 +211,55 @@ class PipelineHandler(logging.Handler):
         batch: list[Rendered] = []
         append = batch.append
         service, prefix, ids, static = self.service, self._id_prefix, self._ids, self.fields
-        formatter = cast(JsonLineFormatter, self.formatter)  # (takes_events made sure of it)
+        # (takes_events made sure of it; an event that raced a change of formatter is written bare)
+        formatter = cast(JsonLineFormatter, self.formatter)
         level_names: dict[int, str] = {}
         for item in pending:
             if len(item) == 3:
                 append(item)
                 continue
             created, level, event, message, extra, request_id = item
-            level_name = level_names.get(level)
-            if level_name is None:
-                level_name = level_names[level] = logging.getLevelName(level)
-            fields: dict[str, Any] = {
-                "time": formatter.clock.iso(created),
-                "level": level_name,
-                "service": service,
-                "event": event,
-                "request_id": None,
-                "message": message,
-                "record_id": f"{prefix}{next(ids)}",
-            }
-            if extra:
-                # An event's own service or request_id takes the default's place, as with a LogRecord.
-                fields.update(extra)
-            if fields["request_id"] is None:
-                fields["request_id"] = request_id
-            if static:
-                for name, value in static.items():
-                    fields.setdefault(name, value)
-            append((created, fields, formatter.dumps(fields)))
+            try:
+                level_name = level_names.get(level)
+                if level_name is None:
+                    level_name = level_names[level] = logging.getLevelName(level)
+                fields: dict[str, Any] = {
+                    "time": formatter.clock.iso(created),
+                    "level": level_name,
+                    "service": service,
+                    "event": event,
+                    "request_id": None,
+                    "message": message,
+                    "record_id": f"{prefix}{next(ids)}",
+                }
+                if extra:
+                    # An event's own service or request_id takes the default's place, as with a LogRecord.
+                    fields.update(extra)
+                if fields["request_id"] is None:
+                    fields["request_id"] = request_id
+                if static:
+                    for name, value in static.items():
+                        fields.setdefault(name, value)
+                append((created, fields, formatter.dumps(fields)))
+            except Exception as exc:
+                # One event must neither stop this thread nor lose the batch: it is written without its
+                # own fields, saying why.
+                append(self._render_bare(item, exc))
         return batch
+
+    def _render_bare(self, item: Deferred, exc: Exception) -> Rendered:
+        created, level, event, message, _, request_id = item
+        fields: dict[str, Any] = {
+            "time": UtcClock().iso(created),
+            "level": logging.getLevelName(level),
+            "service": self.service,
+            "event": event,
+            "request_id": request_id,
+            "message": str(message),
+            "record_id": f"{self._id_prefix}{next(self._ids)}",
+            "render_error": type(exc).__name__,
+        }
+        return created, fields, json.dumps(fields).encode()
 
     def _enqueue(self, created: float, fields: dict[str, Any] | str, line: bytes) -> None:
         pending = self._pending

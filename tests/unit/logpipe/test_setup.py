@@ -102,6 +102,38 @@ def test_an_event_whose_fields_json_cannot_write_still_gets_its_line_and_so_do_l
 
 
 @pytest.mark.usefixtures("restore_root")
+def test_an_event_that_cannot_be_rendered_at_all_is_written_bare_and_the_writer_goes_on(
+    tmp_path: Path,
+) -> None:
+    """Nested too deep for any encoder, or a cycle around an object whose text raises: the event is written
+    with its fixed fields and the reason, the batch around it is kept, and later batches are written too."""
+
+    class Broken:
+        def __str__(self) -> str:
+            raise RuntimeError("no text")
+
+        __repr__ = __str__
+
+    deep: list[object] = []
+    for _ in range(5000):
+        deep = [deep]
+    cycle: list[object] = [Broken()]
+    cycle.append(cycle)
+    pipeline = setup_logging("bare", log_dir=tmp_path, fluent=False)
+    log = get_logger("t")
+    log_event(log, "message.received", "before")
+    log_event(log, "message.received", "deep", detail=deep)
+    log_event(log, "message.received", "cycle", detail=cycle)
+    pipeline.flush()
+    log_event(log, "message.queued", "after")
+    assert pipeline.stop() is True
+    records = read(tmp_path / "bare.txt")
+    assert [r["message"] for r in records] == ["before", "deep", "cycle", "after"]
+    assert all(r["event"].startswith("message.") and r["record_id"] for r in records)
+    assert "detail" not in records[3]
+
+
+@pytest.mark.usefixtures("restore_root")
 def test_request_id_follows_each_thread(tmp_path: Path) -> None:
     pipeline = setup_logging("threads", log_dir=tmp_path, fluent=False)
     logger = get_logger("t")
