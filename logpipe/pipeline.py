@@ -36,8 +36,7 @@ from logpipe.forward import FluentForwarder, pack_entry
 # A rendered record: when it was made, its fields (or a foreign formatter's text) and its line.
 Rendered = tuple[float, dict[str, Any] | str, bytes]
 # An event of log_event, for the writer to render: time, level, event, message, its fields, request id.
-# (No reference to anything else: the writer holds a batch of these, and the collector of cycles reads
-# past a tuple that holds only plain values.)
+# (Not the formatter: one set later flushes what is waiting first, see setFormatter.)
 Deferred = tuple[float, int, str, str, dict[str, Any], str | None]
 Pending = Rendered | Deferred
 
@@ -206,26 +205,21 @@ class PipelineHandler(logging.Handler):
             self._wake.set()
 
     def _render(self, pending: list[Pending]) -> list[Rendered]:
-        """The batch with every event of ``emit_event`` rendered (records already rendered kept as they are).
-        One loop with its lookups made once: this is most of the writer thread's work."""
+        """The batch with every event of ``emit_event`` rendered; rendered records kept as they are."""
         batch: list[Rendered] = []
         append = batch.append
         service, prefix, ids, static = self.service, self._id_prefix, self._ids, self.fields
         # (takes_events made sure of it; an event that raced a change of formatter is written bare)
         formatter = cast(JsonLineFormatter, self.formatter)
-        level_names: dict[int, str] = {}
         for item in pending:
             if len(item) == 3:
                 append(item)
                 continue
             created, level, event, message, extra, request_id = item
             try:
-                level_name = level_names.get(level)
-                if level_name is None:
-                    level_name = level_names[level] = logging.getLevelName(level)
                 fields: dict[str, Any] = {
                     "time": formatter.clock.iso(created),
-                    "level": level_name,
+                    "level": logging.getLevelName(level),
                     "service": service,
                     "event": event,
                     "request_id": None,

@@ -536,17 +536,10 @@ class Text:
         if not raw.isascii():
             raw = plain_forms(raw)
         self.raw = raw
-        # (lower_same_length's test inlined: a call per message for the rare "İ".)
-        low = raw.lower()
-        if len(low) != len(raw):
-            low = lower_same_length(raw)
-        self.low = low
+        self.low = low = lower_same_length(raw)
         self.long, self.longest = long_words(raw)
         self.runs, self.iban_anchors, self.most_digits = numeric_runs(low)
-        try:  # (find_keywords inlined, the same call: this runs on every message)
-            keywords = _KEYWORDS.find_matches_as_indexes(low, True)
-        except UnicodeEncodeError:
-            keywords = find_keywords(low)
+        keywords = find_keywords(low)
         if not keywords:
             # Most messages hold no trigger word: one empty list for every int list and one for the pairs
             # (nothing appends to them after this), instead of eleven. Finders only read them.
