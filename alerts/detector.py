@@ -112,11 +112,12 @@ def scan(text: str) -> list[Finding]:
         hits.extend(find_cards(t, hits))
     if most_digits >= 9:
         hits.extend(find_ssns(t, hits))
-    if t.runs and raw.count(":") >= 4:  # (host:port:db:user:password)
+    colons = raw.count(":")
+    if t.runs and colons >= 4:  # (host:port:db:user:password)
         hits.extend(find_pgpass_lines(t))
     # An IPv4 address holds dots, and only a digit run or a host flag (-h with the address glued to it)
     # starts one; an IPv6 address holds two colons at least.
-    if ("." in raw and (t.runs or "-h" in raw)) or raw.count(":") >= 2:
+    if ("." in raw and (t.runs or "-h" in raw)) or colons >= 2:
         hits.extend(find_ips(t))
     if most_digits >= 7:
         hits.extend(find_phones(t, hits))
