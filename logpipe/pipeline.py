@@ -7,12 +7,12 @@ once). A record that goes through a LogRecord is stamped (service, request id, e
 way. No queue hand-off wakes another thread per record, and no lock is taken.
 
 One writer thread wakes on a timer (``flush_interval``) or when the deque passes ``flush_records``, writes
-every line waiting with one ``write`` (size-rotated file), packs the same fields as forward-protocol
-entries (``pack_entry``; packing on the caller's thread cost it more than rendering the line), and hands
-them to the ``FluentForwarder`` as one batch. Packing the line itself would copy it exactly, but costs a
-JSON parse, and orjson reads ints past 64 bits as floats; the fields hold the caller's values, which
-nothing here changes after logging them. Background threads that wake per record take the GIL from the
-event loop once per record; this one takes it a few dozen times a second.
+every line waiting with one ``write`` (size-rotated file), and hands the same fields to the
+``FluentForwarder``, which packs them as forward-protocol entries, one call per batch (``pack_entries``;
+packing on the caller's thread cost it more than rendering the line). Packing the line itself would
+copy it exactly, but costs a JSON parse, and orjson reads ints past 64 bits as floats; the fields hold
+the caller's values, which nothing here changes after logging them. Background threads that wake per
+record take the GIL from the event loop once per record; this one takes it a few dozen times a second.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from typing import Any, cast
 from logpipe.clock import UtcClock
 from logpipe.context import request_id_var
 from logpipe.formatter import JsonLineFormatter
-from logpipe.forward import FluentForwarder, pack_entry
+from logpipe.forward import FluentForwarder
 
 # A rendered record: when it was made, its fields (or a foreign formatter's text) and its line.
 Rendered = tuple[float, dict[str, Any] | str, bytes]
@@ -297,7 +297,7 @@ class PipelineHandler(logging.Handler):
             # the file again.
             sys.stderr.write(f"logpipe: cannot write {self.path}: {exc}\n")
         if self.forwarder is not None:
-            self.forwarder.submit_many([pack_entry(created, fields) for created, fields, _ in batch])
+            self.forwarder.submit_records([(created, fields) for created, fields, _ in batch])
 
     def flush(self) -> None:
         """Returns once everything logged before the call is in the file (and handed to the forwarder)."""

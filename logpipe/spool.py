@@ -83,13 +83,15 @@ class Spool:
         return sum(seg.count for seg in self.segments)
 
     # -- writing -----------------------------------------------------------------------------------------
-    def append(self, entries: Iterable[bytes]) -> None:
-        for entry in entries:
+    def append(self, chunks: Iterable[tuple[bytes, int]]) -> None:
+        """Appends each ``(payload, count)``, ``count`` whole entries, to the tail segment (a segment takes
+        whole payloads, so it may pass ``segment_bytes`` by one)."""
+        for payload, count in chunks:
             seg, stream = self._writable_tail()
-            stream.write(entry)
-            seg.size += len(entry)
-            seg.count += 1
-            self._size += len(entry)
+            stream.write(payload)
+            seg.size += len(payload)
+            seg.count += count
+            self._size += len(payload)
         if self._tail is not None:
             # To the OS, not to the platter: the spool must survive this process being killed, and an
             # fsync per batch would make a disk stall the sender's problem every time.

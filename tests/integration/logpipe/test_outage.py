@@ -9,11 +9,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from harness.procs import PYTHON, ROOT, Proc, start
-from logpipe.forward import FluentForwarder, pack_entry
+from logpipe.forward import FluentForwarder
 from tests.integration.logpipe.helpers import (
     central_id_counts,
     central_records,
@@ -107,8 +108,8 @@ def test_collector_killed_and_restarted_loses_and_duplicates_nothing(
     assert max(final.values()) == 1
 
 
-def entry(n: int) -> list[bytes]:
-    return [pack_entry(time.time(), {"message": "x" * 200, "n": n, "record_id": f"spool-{n}"})]
+def entry(n: int) -> list[tuple[float, dict[str, Any] | str]]:
+    return [(time.time(), {"message": "x" * 200, "n": n, "record_id": f"spool-{n}"})]
 
 
 def test_full_spool_drops_oldest_counts_it_and_sends_the_rest_in_order(
@@ -127,7 +128,7 @@ def test_full_spool_drops_oldest_counts_it_and_sends_the_rest_in_order(
     )
     forwarder.start()
     for n in range(400):
-        forwarder.submit_many(entry(n))
+        forwarder.submit_records(entry(n))
     wait_until(lambda: forwarder.stats.spooled + forwarder.stats.sent >= 400, timeout=10)
     assert forwarder.stats.dropped > 0
     assert forwarder.spool.size <= 20_000
@@ -160,7 +161,7 @@ def test_shutdown_is_bounded_and_the_next_start_sends_what_was_left(
     first = make()
     first.start()
     for n in range(50):
-        first.submit_many(entry(n))
+        first.submit_records(entry(n))
     started = time.monotonic()
     assert first.stop(3.0) is False
     assert time.monotonic() - started < 3.0

@@ -425,3 +425,65 @@ def test_an_entry_unpacks_to_the_record_and_its_time(record: dict, created: floa
     code, data = when
     seconds, nanos = int.from_bytes(data[:4], "big"), int.from_bytes(data[4:], "big")
     assert code == 0 and seconds == int(created) and nanos < 10**9
+
+
+@given(
+    records=st.lists(st.dictionaries(_TEXT, _JSON_VALUES, max_size=6), max_size=20),
+    created=st.floats(0, 2**32 - 1),
+)
+def test_a_batch_packs_to_the_bytes_of_its_entries_packed_one_by_one(
+    records: list[dict], created: float
+) -> None:
+    """The writer packs a batch in one call and cuts the array's header off: what is left must be the
+    PackedForward payload the collector and Fluentd read, entry for entry."""
+    from logpipe.forward import pack_entries, pack_entry
+
+    batch: list[tuple[float, dict | str]] = [(created + i, record) for i, record in enumerate(records)]
+    assert pack_entries(batch) == b"".join(pack_entry(when, record) for when, record in batch)
+
+
+def test_every_array_header_size_is_cut_and_a_batch_with_an_odd_record_keeps_them_all() -> None:
+    """A fixarray (up to 15), array 16 and array 32 header; a record ormsgpack refuses sends the batch
+    through the one-by-one path with its fallbacks, and no record is lost."""
+    import msgpack
+
+    from logpipe.forward import pack_entries, pack_entry
+
+    for n in (0, 1, 15, 16, 65_535, 65_536):
+        batch: list[tuple[float, dict | str]] = [(1_700_000_000.5, {"n": i}) for i in range(n)]
+        payload = pack_entries(batch)
+        assert payload == b"".join(pack_entry(when, record) for when, record in batch)
+    odd: list[tuple[float, dict | str]] = [(1.5, {"n": 1}), (2.5, {"n": 2, "big": 2**70}), (3.5, "not json")]
+    unpacker = msgpack.Unpacker(raw=False, ext_hook=lambda code, data: code)
+    unpacker.feed(pack_entries(odd))
+    expected = [{"n": 1}, {"n": 2, "big": str(2**70)}, {"message": "not json"}]
+    assert [fields for _, fields in unpacker] == expected
+
+
+def test_a_batch_is_handed_over_in_payloads_no_larger_than_a_segment(tmp_path: Path) -> None:
+    """A chunk must stay far below the collector's frame limit, however many records a batch holds; a
+    record larger than a segment still goes, alone."""
+    import msgpack
+
+    from logpipe.forward import FluentForwarder
+
+    forwarder = FluentForwarder(
+        "app.t",
+        host="127.0.0.1",
+        port=1,
+        spool_dir=tmp_path / "spool",
+        spool_max_bytes=10_000_000,
+        segment_bytes=4_096,
+        timeout=1.0,
+        retry_max_seconds=1.0,
+    )
+    handed: list[tuple[bytes, int]] = []
+    forwarder.submit = lambda payload, count: handed.append((payload, count))  # type: ignore[method-assign]
+    records: list[tuple[float, dict | str]] = [(1.0, {"n": n, "pad": "x" * 100}) for n in range(1000)]
+    records.insert(500, (1.0, {"n": -1, "pad": "y" * 10_000}))
+    forwarder.submit_records(records)
+    assert sum(count for _, count in handed) == len(records)
+    assert all(len(payload) <= 4_096 or count == 1 for payload, count in handed)
+    unpacker = msgpack.Unpacker(raw=False, ext_hook=lambda code, data: code)
+    unpacker.feed(b"".join(payload for payload, _ in handed))
+    assert [fields["n"] for _, fields in unpacker] == [fields["n"] for _, fields in records]  # type: ignore[index]

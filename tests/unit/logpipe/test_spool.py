@@ -9,8 +9,9 @@ import msgpack
 from logpipe.spool import Spool, count_entries, lock_directory
 
 
-def entry(n: int, pad: int = 0) -> bytes:
-    return msgpack.packb([1_700_000_000 + n, {"n": n, "pad": "x" * pad}])
+def entry(n: int, pad: int = 0) -> tuple[bytes, int]:
+    """One entry as a chunk of one (the spool takes whole chunks)."""
+    return msgpack.packb([1_700_000_000 + n, {"n": n, "pad": "x" * pad}]), 1
 
 
 def drain(spool: Spool) -> list[int]:
@@ -65,7 +66,7 @@ def test_a_new_spool_picks_up_what_a_killed_process_left(tmp_path: Path) -> None
     # ... and its last write was torn halfway.
     tail = first.segments[-1].path
     with tail.open("ab") as f:
-        f.write(entry(99)[:5])
+        f.write(entry(99)[0][:5])
     second = Spool(tmp_path, max_bytes=10_000_000, segment_bytes=300)
     second.append([entry(20)])
     assert drain(second) == list(range(21))
@@ -73,8 +74,8 @@ def test_a_new_spool_picks_up_what_a_killed_process_left(tmp_path: Path) -> None
 
 
 def test_count_entries_stops_at_a_torn_tail() -> None:
-    data = entry(1) + entry(2) + entry(3)[:3]
-    assert count_entries(data) == (2, len(entry(1) + entry(2)))
+    data = entry(1)[0] + entry(2)[0] + entry(3)[0][:3]
+    assert count_entries(data) == (2, len(entry(1)[0] + entry(2)[0]))
 
 
 def test_a_second_process_gets_its_own_spool_directory(tmp_path: Path) -> None:
