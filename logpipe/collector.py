@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import struct
 import zlib
@@ -33,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import msgpack
+import ormsgpack
 
 from logpipe.settings import CollectorSettings
 from logpipe.setup import log_event, setup_logging
@@ -104,17 +106,23 @@ class Decoded:
 _STR_ONLY: frozenset[type] = frozenset({str})
 
 
+def _timed_record(raw: Any) -> tuple[float, dict[Any, Any]] | None:
+    """``raw`` as (seconds, record) when it is a 2-array of a time and a map; the keys are not looked at."""
+    if isinstance(raw, list | tuple) and len(raw) == 2:
+        when, record = raw
+        # An EventTime is already the float it stands for: the usual entry takes no call here.
+        seconds = when if type(when) is EventTime else event_seconds(when)
+        if seconds is not None and isinstance(record, dict):
+            return seconds, record
+    return None
+
+
 def _entry(raw: Any) -> tuple[float, dict[str, Any]] | None:
-    if not isinstance(raw, list | tuple) or len(raw) != 2:
-        return None
-    seconds = event_seconds(raw[0])
-    record = raw[1]
-    if seconds is None or not isinstance(record, dict):
-        return None
+    entry = _timed_record(raw)
     # Once per record: a set's membership test over the key types runs in C, a generator did not.
-    if _STR_ONLY.issuperset(map(type, record)):
-        return seconds, record
-    return seconds, {str(k): v for k, v in record.items()}
+    if entry is None or _STR_ONLY.issuperset(map(type, entry[1])):
+        return entry
+    return entry[0], {str(k): v for k, v in entry[1].items()}
 
 
 def _option(raw: Any) -> dict[str, Any]:
@@ -142,7 +150,45 @@ def gunzip(data: bytes, limit: int) -> bytes:
     return bytes(out)
 
 
-def unpack_entries(payload: bytes, max_bytes: int) -> tuple[list[tuple[float, dict[str, Any]]], int]:
+# Closes a counted payload for ormsgpack (see _unpack_counted): a value no sender can guess.
+_SENTINEL = os.urandom(16)
+_SENTINEL_PACKED = ormsgpack.packb(_SENTINEL)
+
+
+def _unpack_counted(payload: bytes, count: int) -> list[Any] | None:
+    """The ``count`` entries of a PackedForward payload in one ormsgpack call, or None when the payload is
+    not exactly ``count`` entries ormsgpack reads as msgpack's streaming unpacker would.
+
+    ormsgpack decodes a third faster, but only whole objects, and it ignores bytes after the first: the
+    payload is wrapped as an array of ``count`` + 1 whose last element is a random sentinel, so entries
+    beyond ``count`` (the sentinel would not be last) or fewer (the array would run short) fall back.
+    Anything else ormsgpack refuses (invalid UTF-8, keys that are not strings, other ext types) falls
+    back too, to the unpacker that knows those."""
+    n = count + 1
+    head = bytes((0x90 | n,)) if n < 16 else (b"\xdc" + n.to_bytes(2, "big") if n < 1 << 16 else None)
+    if head is None:
+        return None
+    try:
+        items = ormsgpack.unpackb(head + payload + _SENTINEL_PACKED, ext_hook=ext_hook)
+    except (ValueError, TypeError, RecursionError):
+        return None
+    if not isinstance(items, list) or len(items) != n or items[-1] != _SENTINEL:
+        return None
+    items.pop()
+    return items
+
+
+def unpack_entries(
+    payload: bytes, max_bytes: int, count: Any = None
+) -> tuple[list[tuple[float, dict[str, Any]]], int]:
+    """The entries of a PackedForward payload and how many were malformed. ``count`` is the sender's
+    ``size`` option: when it is given, the payload is first decoded in one call (``_unpack_counted``)."""
+    if type(count) is int and 0 < count < MAX_ARRAY_LEN:
+        items = _unpack_counted(payload, count)
+        if items is not None:
+            # (ormsgpack reads only string keys, so the records need no key check)
+            found = [entry for entry in map(_timed_record, items) if entry is not None]
+            return found, len(items) - len(found)
     unpacker = make_unpacker(max(max_bytes, len(payload)))
     unpacker.feed(payload)
     entries: list[tuple[float, dict[str, Any]]] = []
@@ -199,7 +245,7 @@ def decode_message(message: Any, max_bytes: int) -> Decoded:
                 raise ProtocolError("unknown compression (only gzip is defined)")
             payload = gunzip(payload, 4 * max_bytes)
             mode = "CompressedPackedForward"
-        entries, skipped = unpack_entries(payload, 4 * max_bytes)
+        entries, skipped = unpack_entries(payload, 4 * max_bytes, option.get("size"))
         return Decoded(tag, entries, option, skipped, mode)
     seconds = event_seconds(second)
     if seconds is None:

@@ -7,6 +7,8 @@ import struct
 
 import msgpack
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from logpipe.collector import EventTime, ProtocolError, decode_message, ext_hook, gunzip, make_unpacker
 
@@ -106,3 +108,60 @@ def test_gzip_bomb_is_refused() -> None:
 def test_event_time_value() -> None:
     value = ext_hook(0, struct.pack(">II", 10, 500_000_000))
     assert isinstance(value, EventTime) and value == 10.5
+
+
+# Entries as senders may pack them: any msgpack value where the time or the record should be, keys of any
+# type, ext types, invalid UTF-8 (as raw bytes in a str).
+_TIME = st.one_of(
+    st.integers(-(2**63), 2**64 - 1),
+    st.floats(allow_nan=False),
+    st.builds(event_time, st.integers(0, 2**32 - 1), st.integers(0, 10**9 - 1)),
+    st.none(),
+    st.text(max_size=3),
+)
+_KEY = st.one_of(st.text(max_size=8), st.integers(-5, 5), st.binary(max_size=3), st.booleans())
+_VALUE = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**64 - 1)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=10)
+    | st.binary(max_size=5)
+    | st.builds(msgpack.ExtType, st.integers(1, 127), st.binary(max_size=4)),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    max_leaves=8,
+)
+_ENTRY = st.one_of(
+    st.tuples(_TIME, st.dictionaries(_KEY, _VALUE, max_size=5)).map(list),
+    _VALUE,
+    st.lists(_VALUE, max_size=3),
+)
+
+
+@settings(max_examples=300)
+@given(
+    entries=st.lists(_ENTRY, max_size=6),
+    size_offset=st.sampled_from([0, 0, 0, -1, 1, 2]),
+    raw_str=st.booleans(),
+)
+def test_a_counted_payload_decodes_as_the_streaming_unpacker_reads_it(
+    entries: list[object], size_offset: int, raw_str: bool
+) -> None:
+    """A PackedForward payload with a ``size`` is first read in one ormsgpack call: whatever it holds, and
+    whatever the size says, the entries and the count of malformed ones are those of the streaming path."""
+    payload = b"".join(msgpack.packb(entry, use_bin_type=not raw_str) for entry in entries)
+    if raw_str:
+        payload = payload.replace(b"\xa1a", b"\xa1\xff")  # some strs are no longer UTF-8
+    size = len(entries) + size_offset
+    with_size = decode_message(["app.x", payload, {"size": size}], LIMIT)
+    streamed = decode_message(["app.x", payload], LIMIT)
+    assert (with_size.entries, with_size.skipped) == (streamed.entries, streamed.skipped)
+    assert [type(when) for when, _ in with_size.entries] == [type(when) for when, _ in streamed.entries]
+
+
+def test_a_payload_with_more_entries_than_its_size_loses_none() -> None:
+    """Entries past the ``size`` send the payload down the streaming path, which reads them all."""
+    payload = b"".join(msgpack.packb([T, {"n": n}]) for n in range(3))
+    for size in (1, 2):
+        decoded = decode_message(["app.x", payload, {"size": size}], LIMIT)
+        assert [r["n"] for _, r in decoded.entries] == [0, 1, 2]
