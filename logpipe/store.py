@@ -103,7 +103,9 @@ class CentralStore:
         return loaded
 
     def write(self, tag: str, entries: Iterable[tuple[float, dict[str, Any]]]) -> tuple[int, int]:
-        """Appends the new records, flushed to the OS before returning; returns (written, duplicates)."""
+        """Appends the new records, flushed to the OS before returning; returns (written, duplicates).
+
+        Each record written gets its ``tag`` and ``time`` set in place: pass records nobody else holds."""
         batches: dict[tuple[str, str], list[bytes]] = {}
         written = duplicates = 0
         pending: set[str] = set()
@@ -120,7 +122,11 @@ class CentralStore:
                     duplicates += 1
                     continue
                 pending.add(rid)
-            line = _dumps({**record, "tag": tag, "time": iso(seconds)})
+            # In place, not a copy: the record is the collector's own, just decoded, and a key it already
+            # holds keeps its place either way.
+            record["tag"] = tag
+            record["time"] = iso(seconds)
+            line = _dumps(record)
             if clock.day != day:
                 # A batch spans a midnight rarely: the lines of each day go to that day's file.
                 day = clock.day
