@@ -25,8 +25,9 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from logpipe.clock import UtcClock
 from logpipe.context import request_id_var
@@ -39,6 +40,10 @@ Rendered = tuple[float, dict[str, Any] | str, bytes]
 # (Not the formatter: one set later flushes what is waiting first, see setFormatter.)
 Deferred = tuple[float, int, str, str, dict[str, Any], str | None]
 Pending = Rendered | Deferred
+
+
+def _raced_formatter(_: Any) -> Any:
+    raise TypeError("the formatter changed while the event waited")
 
 
 class RotatingWriter:
@@ -209,17 +214,28 @@ class PipelineHandler(logging.Handler):
         batch: list[Rendered] = []
         append = batch.append
         service, prefix, ids, static = self.service, self._id_prefix, self._ids, self.fields
-        # (takes_events made sure of it; an event that raced a change of formatter is written bare)
-        formatter = cast(JsonLineFormatter, self.formatter)
+        formatter = self.formatter
+        iso: Callable[[float], str]
+        dumps: Callable[[dict[str, Any]], bytes]
+        if isinstance(formatter, JsonLineFormatter):  # (takes_events made sure of it)
+            iso, dumps = formatter.clock.iso, formatter.dumps
+        else:
+            # An event that raced a change of formatter is written bare, as one that cannot be rendered.
+            iso = dumps = _raced_formatter
+        # Most batches hold one or two levels: a dict lookup each, not a call into logging.
+        level_names: dict[int, str] = {}
         for item in pending:
             if len(item) == 3:
                 append(item)
                 continue
             created, level, event, message, extra, request_id = item
             try:
+                level_name = level_names.get(level)
+                if level_name is None:
+                    level_name = level_names[level] = logging.getLevelName(level)
                 fields: dict[str, Any] = {
-                    "time": formatter.clock.iso(created),
-                    "level": logging.getLevelName(level),
+                    "time": iso(created),
+                    "level": level_name,
                     "service": service,
                     "event": event,
                     "request_id": None,
@@ -234,7 +250,7 @@ class PipelineHandler(logging.Handler):
                 if static:
                     for name, value in static.items():
                         fields.setdefault(name, value)
-                append((created, fields, formatter.dumps(fields)))
+                append((created, fields, dumps(fields)))
             except Exception as exc:
                 # One event must neither stop this thread nor lose the batch: it is written without its
                 # own fields, saying why.
