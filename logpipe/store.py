@@ -13,6 +13,7 @@ import json
 import re
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -60,6 +61,11 @@ class RecentIds:
 
     def __contains__(self, rid: str) -> bool:
         return rid in self._ids
+
+    @property
+    def ids(self) -> AbstractSet[str]:
+        """The ids as a set to test membership in (read only): per record, a method call cost more."""
+        return self._ids
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -110,9 +116,8 @@ class CentralStore:
         written = duplicates = 0
         pending: set[str] = set()
         tag_dir = safe_tag(tag)
-        clock = self.clock
-        recent = self.recent
-        iso = clock.iso
+        recent = self.recent.ids
+        iso = self.clock.iso
         day = ""
         lines: list[bytes] = []
         for seconds, record in entries:
@@ -125,11 +130,11 @@ class CentralStore:
             # In place, not a copy: the record is the collector's own, just decoded, and a key it already
             # holds keeps its place either way.
             record["tag"] = tag
-            record["time"] = iso(seconds)
+            record["time"] = stamp = iso(seconds)
             line = _dumps(record)
-            if clock.day != day:
+            if stamp[:10] != day:
                 # A batch spans a midnight rarely: the lines of each day go to that day's file.
-                day = clock.day
+                day = stamp[:10]
                 lines = batches.setdefault((tag_dir, day), [])
             lines.append(line)
             written += 1
@@ -138,7 +143,7 @@ class CentralStore:
             f.write(b"\n".join(day_lines) + b"\n")
             f.flush()
         # Only once the lines are out: a failed write must leave these ids free for the retry.
-        recent.add_many(pending)
+        self.recent.add_many(pending)
         self.written += written
         self.duplicates += duplicates
         return written, duplicates
