@@ -23,6 +23,7 @@ from .patterns import (
     find_aws,
     find_bearer,
     find_cards,
+    find_client_keys,
     find_emails,
     find_generic_secrets,
     find_ibans,
@@ -83,6 +84,8 @@ def scan(text: str) -> list[Finding]:
         # characters without a space: a long token, or none of them.
         if t.sec:
             hits.extend(find_generic_secrets(t))
+        if "(" in raw and ("client" in t.low or ".init" in t.low):
+            hits.extend(find_client_keys(t))
         if t.bearer:
             hits.extend(find_bearer(t, hits))
         if "authorization" in t.low:

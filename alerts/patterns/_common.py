@@ -147,7 +147,7 @@ _TEMPLATE: Final = re.compile(
     r"""(?x)
     ^(?:
         \$\{[^}]*\}? | \$\(?[A-Za-z_][A-Za-z0-9_]*\)?    # ${DB_PASSWORD} / $PASSWORD / $(cmd)
-      | %[A-Za-z_][A-Za-z0-9_]*% | %\([a-z_]+\)s         # %PASSWORD% / %(password)s
+      | %[A-Za-z_][A-Za-z0-9_]*% | %\(\w+\)[sr]         # %PASSWORD% / %(password)s / %(DB_PASSWORD)s
       | %env\([^)]*\)%                                   # %env(resolve:DB_PASSWORD)% (Symfony)
       | \{\{.*\}\}? | \{[A-Za-z_][A-Za-z0-9_]*\}         # {{ secret }} / {password}
       | <[^>]*>? | \[[^\]]*\]?                           # <your password> / [password]

@@ -339,6 +339,7 @@ def _keyword_flags() -> dict[str, int]:
         "identified",
         "connect",
         "pdo(",
+        "mysqli",
         "@tcp(",
         "@unix(",
         *LOGIN_VERBS,

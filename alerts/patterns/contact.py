@@ -880,10 +880,25 @@ def _possible_phone(candidate: str) -> bool:
         return False
 
 
+@lru_cache(maxsize=1024)
+def _in_its_plans_grouping(candidate: str) -> bool:
+    """ "+420 635 111 759": grouped exactly as phonenumbers writes a number of that country and length (its
+    numbering plan's own grouping, at least two groups after the country code), which nothing but a phone
+    number is written in."""
+    if candidate.count(" ") < 3:
+        return False
+    try:
+        number = phonenumbers.parse(candidate, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL) == candidate
+
+
 def clear_caches() -> None:
     """Forget the numbers validated so far (benchmarks measure validation, not the cache)."""
     _valid_phone.cache_clear()
     _possible_phone.cache_clear()
+    _in_its_plans_grouping.cache_clear()
 
 
 @lru_cache(maxsize=4096)
@@ -1054,9 +1069,13 @@ def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
                 continue
         if _valid_phone(normal, international):
             out.append(Hit("phone", start, end))
-        elif international and _phone_context(before) > 0 and _possible_phone(normal):
+        elif (
+            international
+            and (_phone_context(before) > 0 or _in_its_plans_grouping(normal))
+            and _possible_phone(normal)
+        ):
             # Reserved ranges (UK drama numbers, new allocations) fail validation yet are someone's number
-            # when the text says it is one.
+            # when the text says it is one, or when it is spaced as its country writes numbers.
             out.append(Hit("phone", start, end))
     return out
 
@@ -1075,7 +1094,7 @@ _VERSION_WORDS: Final = frozenset(
     windows win ubuntu debian centos rhel fedora linux bios driver notes changelog версия versión
     versão wersja versione versie versiyon sürüm verze verzió versio версія версії версію версии версию
     section sec chapter clause paragraph
-    para rfc abschnitt kapitel""".split()
+    para rfc abschnitt kapitel oid""".split()
 )
 _VERSION_CHANGE: Final = frozenset(
     "version ver release build firmware patch update upgrade downgrade bump bumped rev revision".split()

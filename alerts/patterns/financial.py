@@ -26,9 +26,10 @@ _GLUED_CARD: Final = re.compile(r"\d(?:[ \-]?\d){11,18}(?![\w\-]|[ \-]\d)")
 _LETTERS_BEFORE: Final = re.compile(r"(?<![\w\-])[^\W\d_]{1,12}$")
 _SEPARATOR_RUN: Final = re.compile(r"[ \-.]+")
 # Dots only between groups of four ("4556.7375.8689.9855"): other dotted runs are amounts and versions.
-# (And American Express's 4-6-5, Diners' 4-6-4 and UATP's 4-5-6 groups: "3445.458252.08738".)
+# (And American Express's 4-6-5, Diners' 4-6-4, UATP's 4-5-6 and 13-digit Visa's 4-4-5 groups:
+# "3445.458252.08738", "4546.0851.81152".)
 _DOTTED_CARD: Final = re.compile(
-    r"\d{4}(?:\.\d{4}){3}(?:\.\d{1,3})?|\d{4}\.\d{6}\.\d{4,5}|\d{4}\.\d{5}\.\d{6}"
+    r"\d{4}(?:\.\d{4}){3}(?:\.\d{1,3})?|\d{4}\.\d{6}\.\d{4,5}|\d{4}\.\d{5}\.\d{6}|\d{4}\.\d{4}\.\d{5}"
 )
 _CARD_SEPARATORS: Final = frozenset({" ", "-", "  "})
 _PRODUCT_CODE: Final = re.compile(r"barcode|\bean\b|ean-?13|gtin|\bupc\b|isbn|imei|\bsku\b|article|artikel")
@@ -350,11 +351,12 @@ def find_ssns(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
         if not _ssn_rules_ok(m.group(1), m.group(3), m.group(4)):
             continue
         # Grouped (123-45-6789, 123 45 6789, 123.45.6789) it is written as an SSN is, unless the words just
-        # before say what else it is.
+        # before say what else it is; bare, the same words ("Invoice 604118106") say it is no SSN whatever
+        # follows.
+        before = low[max(0, m.start() - 30) : m.start()]
+        if _SSN_NEG.search(before) and not _SSN_CONTEXT.search(before):
+            continue
         if m.group(2):
-            before = low[max(0, m.start() - 30) : m.start()]
-            if _SSN_NEG.search(before) and not _SSN_CONTEXT.search(before):
-                continue
             out.append(Hit("ssn", m.start(), m.end()))
             continue
         # A bare nine-digit number is an SSN only when the text around it says so.

@@ -271,6 +271,10 @@ _IDENTIFIED_BY: Final = re.compile(
 )
 # XML: <password>pw</password>, <ns:Password>pw</ns:Password> (matched at the keyword, after "<" or "ns:").
 _XML_ELEMENT: Final = re.compile(rf"(?:{_STRONG_KW}|{_WEAK_KW})>(?P<value>[^<>\s]{{1,128}})</")
+# <property name="hibernate.connection.password">pw</property>: an element named by its name attribute (the
+# keyword ends the name; matched back from it).
+_XML_NAME_BEFORE: Final = re.compile(r"<[\w:.\-]{1,40}[ \t]+name[ \t]*=[ \t]*[\"'][\w.:\-]{0,80}$")
+_XML_NAMED: Final = re.compile(rf"(?:{_STRONG_KW})[\"'][ \t]*>(?P<value>[^<>\s]{{1,128}})</")
 # A question about the password, and the next line (a quoted reply's too) holding one word only.
 _ASKED: Final = re.compile(
     rf"(?:{_STRONG_KW})[^\n?]{{0,24}}\?[ \t]*\r?\n(?:>[ \t]*)?(?P<value>[^\s>]\S{{7,63}})[ \t]*(?:\r?\n|$)"
@@ -359,7 +363,8 @@ _ABOUT_THE_PASSWORD: Final = re.compile(
     r"(?i)[_\-](?:[a-z0-9]+[_\-])*(?:hash|hashed|digest|salt|hint|policy|length|len|min|max|strength|expiry|"
     r"expires|reset|rules?|attempts)(?![a-z0-9])"
 )
-_NEXT_FIELD: Final = re.compile(r"[a-z][a-z_]*=")
+# (Two letters at least: "z=-~C$KAKW1" is a password that holds an "=", not a field named z.)
+_NEXT_FIELD: Final = re.compile(r"[a-z][a-z_]+=")
 # The next parameter of a query string or connection string: "pw&useSSL=false", "pw;Encrypt=True".
 _NEXT_PARAM: Final = re.compile(r"[&;][A-Za-z_][A-Za-z0-9_.\-]{0,40}=")
 
@@ -781,15 +786,20 @@ def _identified_by(t: Text, starts: Sequence[int]) -> list[Hit]:
 
 
 def _xml_elements(t: Text, starts: Sequence[int]) -> list[Hit]:
-    """<password>pw</password>, <ns:Password>pw</ns:Password>."""
+    """<password>pw</password>, <ns:Password>pw</ns:Password>, <property name="db.password">pw</property>."""
     low = t.low
     if "</" not in low:
         return []
     out: list[Hit] = []
     for p in starts:
-        if p == 0 or low[p - 1] not in "<:":
+        if p == 0:
             continue
-        m = _XML_ELEMENT.match(low, p)
+        if low[p - 1] in "<:":
+            m = _XML_ELEMENT.match(low, p)
+        elif _XML_NAME_BEFORE.search(low, max(0, p - 100), p) is not None:
+            m = _XML_NAMED.match(low, p)
+        else:
+            continue
         if m is not None:
             start, end = m.span("value")
             if acceptable(t.raw[start:end], strict=False):
@@ -817,12 +827,13 @@ def _asked_and_answered(t: Text, starts: Sequence[int]) -> list[Hit]:
     return out
 
 
-# requests' auth=("user", "pw"), HTTPBasicAuth("user", "pw"), BasicAuth("user", "pw"): the second
+# requests' auth=("user", "pw"), HTTPBasicAuth("user", "pw"), BasicAuth("user", "pw"), reqwest's
+# .basic_auth("user", Some("pw")): the second
 # argument of a basic-auth pair is the password. (Matched at each "auth"; keyword arguments such as
 # password="..." are the keyword rule's.)
 _AUTH_PAIR: Final = re.compile(
     r"auth(?:[ \t]*=[ \t]*[(\[]|[ \t]*\()[ \t]*[\"'][^\"'\n]{1,64}[\"'][ \t]*,[ \t]*"
-    r"[\"'](?P<value>[^\"'\n]{3,128})[\"']"
+    r"(?:some[ \t]*\([ \t]*)?[\"'](?P<value>[^\"'\n]{3,128})[\"']"
 )
 
 
@@ -991,11 +1002,12 @@ def _near_keyword(t: Text, starts: Sequence[int], taken: Sequence[Hit]) -> list[
 
 
 # smtp.login("ana@x.it", "pw"), DriverManager.getConnection("jdbc:...", "user", "pw"), new PDO('pgsql:...',
-# 'user', 'pw'), mysqli_connect('host', 'user', 'pw', 'db'): a login or connect call's string argument after
-# the user's is the password (a quoted DSN or host may come first; after a variable, getConnection(url, "a",
-# "b"), which string is which is not known, so nothing is reported).
+# 'user', 'pw'), mysqli_connect('host', 'user', 'pw', 'db'), new mysqli('host', 'user', 'pw', 'db'): a login
+# or connect call's string argument after the user's is the password (a quoted DSN or host may come first;
+# after a variable, getConnection(url, "a", "b"), which string is which is not known, so nothing is
+# reported).
 _LOGIN_CALL: Final = re.compile(
-    r"(?:login|connect(?:ion)?|pdo)[ \t]*\([ \t]*"
+    r"(?:login|connect(?:ion)?|pdo|mysqli)[ \t]*\([ \t]*"
     r"(?:[\"'][^\"'\n]{1,200}[\"'][ \t]*,[ \t]*)?"
     r"[\"'][^\"'\n]{1,64}[\"'][ \t]*,[ \t]*"
     r"[\"'](?P<value>[^\"'\n]{3,128})[\"'][ \t]*[,)]"
@@ -1009,7 +1021,7 @@ def _login_calls(t: Text, starts: Sequence[int]) -> list[Hit]:
     out: list[Hit] = []
     for p in t.cred:
         m = None
-        if low.startswith(("login", "connect", "pdo("), p):
+        if low.startswith(("login", "connect", "pdo(", "mysqli"), p):
             m = _LOGIN_CALL.match(low, p)
         elif low.startswith(("@tcp(", "@unix("), p):
             m = _GO_DSN.search(low, max(0, p - 200), p + 6)

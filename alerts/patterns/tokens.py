@@ -116,6 +116,20 @@ VENDOR_FORMATS: Final[tuple[tuple[str, str], ...]] = (
     ("Discord bot", r"[MNO][A-Za-z0-9_\-]{23,27}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,38}"),
     # LangSmith (LangChain): personal and service keys.
     ("LangSmith", r"lsv2_(?:pt|sk)_[a-f0-9]{32}_[a-f0-9]{10}"),
+    # (Each of the formats below is 34 characters or more: find_prefixed_keys reads them by length.)
+    ("Firebase Cloud Messaging server key", r"AAAA[A-Za-z0-9_\-]{7}:APA91b[A-Za-z0-9_\-]{120,160}"),
+    ("Tencent Cloud SecretId", r"AKID[A-Za-z0-9]{32}"),
+    ("Braintree access token", r"access_token\$(?:production|sandbox)\$[a-z0-9]{16}\$[a-f0-9]{32}"),
+    ("LaunchDarkly SDK key", r"sdk-[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}"),
+    (
+        "HubSpot private app token",
+        r"pat-(?:na|eu|ap)\d-[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}",
+    ),
+    # (An app password, but Bitbucket issues it for API calls, as a key: not a person's password.)
+    ("Bitbucket app password", r"ATBB[A-Za-z0-9_=.\-]{32,64}"),
+    ("Duffel", r"duffel_(?:live|test)_[A-Za-z0-9_\-]{43}"),
+    ("EasyPost", r"EZ[AT]K[a-f0-9]{54}"),
+    ("Prefect", r"pnu_[A-Za-z0-9]{36}"),
 )
 _PREFIXED: Final = re.compile(_B + "(?:" + "|".join(pattern for _, pattern in VENDOR_FORMATS) + ")" + _E)
 # Formats whose mark is inside the key, not at its start: run only on words holding the mark (a leading
@@ -181,7 +195,13 @@ _GENERIC: Final = re.compile(
     # Nothing between ("API key 9bfa8c13..."): find_generic_secrets then asks more of name and value.
     r"[\"']?[ \t]*\r?\n[ \t]*value[ \t]*:[ \t]*|"
     # getenv_or("api_token", "..."), config.get('secret_key', '...'): a default given after the name.
-    r"[\"'][ \t]*,[ \t]*(?=[\"'])|(?P<bare_sp>[ \t]+))"
+    r"[\"'][ \t]*,[ \t]*(?=[\"'])|"
+    # A command line's name flag, then its value flag: aws ssm put-parameter --name X_API_KEY --value ...,
+    # gh secret set X_TOKEN --body ...; <add key="X_SECRET" value="..."/>; Terraform's variable "x_api_key"
+    # { default = "..." } (a type, a description or sensitive = true may come first).
+    r"[\"']?[ \t]+--(?:value|body|secret-string)(?:[ \t]+|=)|[\"'][ \t]+value[ \t]*=[ \t]*|"
+    r"[\"'][ \t]*\{[ \t]*(?:\r?\n[ \t]*(?:type|description|sensitive)[ \t]*=[^\n]{0,200}){0,3}\r?\n?[ \t]*"
+    r"default[ \t]*=[ \t]*|(?P<bare_sp>[ \t]+))"
     # Quoted, a value may hold any symbol (Django's SECRET_KEY = '...&9MV...$do...'); bare, only token ones.
     r"(?:\"(?P<dq>[^\"\s]{12,256})\"|'(?P<sq>[^'\s]{12,256})'|[\"'`]?(?P<value>[A-Za-z0-9_\-+/=.~]{12,256}))"
 )
@@ -310,7 +330,8 @@ def find_prefixed_keys(t: Text) -> list[Hit]:
             if (
                 low.count("x") > len(value) // 2
                 or is_placeholder(value)
-                or any(w in low for w in _FILLER_WORDS)
+                # (Braintree's "access_token$production$" is its prefix: the words are read after it.)
+                or any(w in low.rpartition("$")[2] for w in _FILLER_WORDS)
                 or _placeholder_body(value)
             ):
                 continue
@@ -440,6 +461,31 @@ def find_generic_secrets(t: Text) -> list[Hit]:
             else:
                 kind = "bearer_token" if "bearer" in name else "api_key"
             out.append(Hit(kind, start, start + len(value)))
+    return out
+
+
+# Client::new("..."), Client.new("..."), new ApiClient("..."), Twilio.init(sid, "..."): an SDK's client takes
+# its key as a plain argument, with no name beside it.
+_CLIENT_CALL: Final = re.compile(r"(?:client(?:::new|\.new)?|\.init)[ \t]*\((?P<args>[^()\n]{0,200})\)")
+# (An argument of its own, between "(" or "," and "," or ")": not a field of a struct or map passed in,
+# redis.NewClient(&redis.Options{Addr: "host:port"}).)
+_QUOTED_ARG: Final = re.compile(
+    r"(?:(?<=[(,])|(?<=[(,][ \t]))(?:\"([^\"\s]{20,256})\"|'([^'\s]{20,256})')(?=[ \t]*(?:,|$))"
+)
+
+
+def find_client_keys(t: Text) -> list[Hit]:
+    out: list[Hit] = []
+    low = t.low
+    for needle in ("client", ".init"):
+        for p in find_all(low, needle):
+            m = _CLIENT_CALL.match(low, p)
+            if m is None:
+                continue
+            for arg in _QUOTED_ARG.finditer(t.raw, m.start("args"), m.end("args")):
+                group = 1 if arg.start(1) >= 0 else 2
+                if _secretish(arg.group(group), min_len=20):
+                    out.append(Hit("api_key", arg.start(group), arg.end(group)))
     return out
 
 
