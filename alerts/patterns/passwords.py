@@ -481,6 +481,10 @@ def _judge(m: re.Match[str], text: str) -> tuple[int, int] | None:
         while name > 0 and m.start() - name < 24 and text[name - 1] in _NAME_CHARS:
             name -= 1
         value, start, end = _trim(value, start, end, parameter=name > 0 and text[name - 1] in "?&;")
+    # (Every test below turns the phrase away or lets it pass, none changes the value: the one that turns
+    # away most, prose after a keyword, goes first.)
+    if not quoted and _bare_value_reads_as_prose(m, text, value, end):
+        return None
     weak = m.group("weak") is not None
     # password_hash, password_policy, PASSWORD_MIN_LENGTH: a setting about the password, not the password.
     keyword_end = m.end("strong") if m.group("strong") is not None else m.end("weak")
@@ -496,8 +500,6 @@ def _judge(m: re.Match[str], text: str) -> tuple[int, int] | None:
     if weak and (len(value) < 4 or (value.isdigit() and len(value) < 5)):
         return None
     if not acceptable(value, strict=not (m.group("sym") is not None or quoted)):
-        return None
-    if not quoted and _bare_value_reads_as_prose(m, text, value, end):
         return None
     return start, end
 
@@ -940,6 +942,9 @@ _CODE_CHARS: Final = frozenset("\"'`(){}[]<>:;")
 def _password_shaped(word: str) -> bool:
     return (
         6 <= len(word) <= 64
+        # (Letters alone mix two classes at most: the prose after a keyword, most words tested here, is
+        # turned away by one C call before char_classes' four.)
+        and not word.isalpha()
         and char_classes(word) >= 3
         and sum(c.isalpha() for c in word) >= 2
         # Quotes, brackets and colons inside make it code or a setting ("getpass('Password", "postgres:16").
