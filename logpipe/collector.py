@@ -44,7 +44,12 @@ log = logging.getLogger("logpipe.collector")
 
 READ_SIZE = 256 * 1024
 MAX_ARRAY_LEN = 1_000_000
-MAX_MAP_LEN = 100_000
+MAX_MAP_LEN = 500_000
+# The longest PackedForward payload decoded in one ormsgpack call (see _unpack_counted). ormsgpack knows no
+# such limits, but a map over MAX_MAP_LEN takes two bytes per entry at least and an array over MAX_ARRAY_LEN
+# one per element, so a payload this short holds neither: both paths refuse the same payloads. It is above
+# the senders' chunk size (a spool segment, 512 KiB by default), so their chunks all take the fast path.
+FAST_PAYLOAD_BYTES = min(2 * MAX_MAP_LEN, MAX_ARRAY_LEN)
 
 
 class ProtocolError(ValueError):
@@ -162,8 +167,8 @@ def _unpack_counted(payload: bytes, count: int) -> list[Any] | None:
     ormsgpack decodes a third faster, but only whole objects, and it ignores bytes after the first: the
     payload is wrapped as an array of ``count`` + 1 whose last element is a random sentinel, so entries
     beyond ``count`` (the sentinel would not be last) or fewer (the array would run short) fall back.
-    Anything else ormsgpack refuses (invalid UTF-8, keys that are not strings, other ext types) falls
-    back too, to the unpacker that knows those."""
+    Anything else ormsgpack refuses (invalid UTF-8, keys that are not strings, negative ext codes, which
+    msgpack.ExtType refuses inside the hook) falls back too, to the unpacker that knows those."""
     n = count + 1
     head = bytes((0x90 | n,)) if n < 16 else (b"\xdc" + n.to_bytes(2, "big") if n < 1 << 16 else None)
     if head is None:
@@ -183,7 +188,7 @@ def unpack_entries(
 ) -> tuple[list[tuple[float, dict[str, Any]]], int]:
     """The entries of a PackedForward payload and how many were malformed. ``count`` is the sender's
     ``size`` option: when it is given, the payload is first decoded in one call (``_unpack_counted``)."""
-    if type(count) is int and 0 < count < MAX_ARRAY_LEN:
+    if type(count) is int and 0 < count < MAX_ARRAY_LEN and len(payload) <= FAST_PAYLOAD_BYTES:
         items = _unpack_counted(payload, count)
         if items is not None:
             # (ormsgpack reads only string keys, so the records need no key check)

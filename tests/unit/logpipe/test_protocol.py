@@ -10,7 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from logpipe import collector
 from logpipe.collector import EventTime, ProtocolError, decode_message, ext_hook, gunzip, make_unpacker
+from logpipe.forward import pack_entries
 
 LIMIT = 1_000_000
 T = 1_764_398_940  # 2025-11-29T06:49:00Z
@@ -165,3 +167,34 @@ def test_a_payload_with_more_entries_than_its_size_loses_none() -> None:
     for size in (1, 2):
         decoded = decode_message(["app.x", payload, {"size": size}], LIMIT)
         assert [r["n"] for _, r in decoded.entries] == [0, 1, 2]
+
+
+@pytest.mark.parametrize("count", [1, 14, 15, 16, 2000])
+def test_the_senders_payloads_take_the_one_call_path(count: int) -> None:
+    """What the forwarder sends (pack_entries, any array header size inside) is decoded in one call, to the
+    entries the streaming path reads: a broken fast path would only be slower, so this looks at it."""
+    records = [(T + n / 1000, {"n": n, "event": "message.queued"}) for n in range(count)]
+    payload = pack_entries(records)
+    items = collector._unpack_counted(payload, count)
+    assert items is not None and len(items) == count
+    with_size = decode_message(["app.x", payload, {"size": count}], LIMIT)
+    assert with_size.entries == decode_message(["app.x", payload], LIMIT).entries
+    assert [r["n"] for _, r in with_size.entries] == list(range(count))
+
+
+def test_counts_past_an_array_16_and_long_payloads_are_streamed_and_still_read() -> None:
+    many = pack_entries([(T, {"n": n}) for n in range(65_535)])
+    assert collector._unpack_counted(many, 65_535) is None
+    assert len(decode_message(["app.x", many, {"size": 65_535}], 4 * len(many)).entries) == 65_535
+    long = pack_entries([(T, {"pad": "x" * 1000, "n": n}) for n in range(1100)])
+    assert len(long) > collector.FAST_PAYLOAD_BYTES
+    decoded = decode_message(["app.x", long, {"size": 1100}], 4 * len(long))
+    assert [r["n"] for _, r in decoded.entries] == list(range(1100))
+
+
+def test_a_map_past_the_limit_is_refused_with_or_without_a_size() -> None:
+    """ormsgpack has no container limits of its own: the payload bound keeps the two paths' answers equal."""
+    huge = msgpack.packb([T, {str(k): 0 for k in range(collector.MAX_MAP_LEN + 1)}])
+    for message in (["app.x", huge, {"size": 1}], ["app.x", huge]):
+        with pytest.raises(ProtocolError):
+            decode_message(message, 4 * len(huge))
