@@ -84,10 +84,11 @@ class Spool:
 
     # -- writing -----------------------------------------------------------------------------------------
     def append(self, chunks: Iterable[tuple[bytes, int]]) -> None:
-        """Appends each ``(payload, count)``, ``count`` whole entries, to the tail segment (a segment takes
-        whole payloads, so it may pass ``segment_bytes`` by one)."""
+        """Appends each ``(payload, count)``, ``count`` whole entries, to the tail segment. A segment takes
+        whole payloads: one that would pass ``segment_bytes`` starts the next (a payload larger than that
+        alone makes a segment of its own), so a segment, sent as one chunk, stays within the bound."""
         for payload, count in chunks:
-            seg, stream = self._writable_tail()
+            seg, stream = self._writable_tail(len(payload))
             stream.write(payload)
             seg.size += len(payload)
             seg.count += count
@@ -98,8 +99,9 @@ class Spool:
             self._tail.flush()
         self._enforce_bound()
 
-    def _writable_tail(self) -> tuple[Segment, BinaryIO]:
-        if self._tail is None or self.segments[-1].size >= self.segment_bytes:
+    def _writable_tail(self, adding: int) -> tuple[Segment, BinaryIO]:
+        tail_size = self.segments[-1].size if self.segments else 0
+        if self._tail is None or (tail_size > 0 and tail_size + adding > self.segment_bytes):
             self._seal()
             number = self._next_number
             self._next_number += 1

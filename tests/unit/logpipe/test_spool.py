@@ -90,3 +90,30 @@ def test_a_second_process_gets_its_own_spool_directory(tmp_path: Path) -> None:
     finally:
         os.close(fd1)
         os.close(fd2)
+
+
+def chunk(first: int, count: int, pad: int = 0) -> tuple[bytes, int]:
+    """``count`` entries in one payload, as the forwarder hands a packed batch over."""
+    return b"".join(entry(n, pad)[0] for n in range(first, first + count)), count
+
+
+def test_chunks_of_several_entries_keep_their_counts_and_stay_within_a_segment(tmp_path: Path) -> None:
+    spool = Spool(tmp_path, max_bytes=10_000_000, segment_bytes=400)
+    spool.append(chunk(n, 5, pad=10) for n in range(0, 60, 5))
+    assert spool.records == 60
+    assert all(seg.size <= 400 for seg in spool.segments) and len(spool.segments) > 1
+    assert all(seg.count % 5 == 0 for seg in spool.segments), "a chunk is never split across segments"
+    spool.close()
+    # A restart counts the entries on disk again, and gets the same numbers.
+    again = Spool(tmp_path, max_bytes=10_000_000, segment_bytes=400)
+    assert again.records == 60
+    assert drain(again) == list(range(60))
+    again.close()
+
+
+def test_a_chunk_larger_than_a_segment_makes_one_of_its_own(tmp_path: Path) -> None:
+    spool = Spool(tmp_path, max_bytes=10_000_000, segment_bytes=100)
+    spool.append([entry(0), chunk(1, 10, pad=20), entry(11)])
+    assert [seg.count for seg in spool.segments] == [1, 10, 1]
+    assert drain(spool) == list(range(12))
+    spool.close()
