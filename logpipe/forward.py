@@ -6,11 +6,12 @@ emitted, and cannot ask for an acknowledgement (fluent-logger-python 0.11 has no
 * ``AckSender`` extends fluent-logger's ``FluentSender`` (its connection handling, timeouts, unix sockets and
   ``EventTime``) with PackedForward chunks that carry the ``chunk`` option and wait for the ``ack``. A chunk
   counts as delivered only once the server says it wrote it.
-* ``FluentForwarder`` owns one sender thread. The pipeline's writer thread packs each batch in one
-  ormsgpack call (``pack_entries``) and hands the payload over with one put. The sender sends, and on
-  any failure appends the batch to a bounded on-disk ``Spool``; while the spool holds anything, new
-  records join the spool behind it so the order stays. It retries on its own timer (backoff), so the
-  spool drains as soon as the collector is back, whether or not anything new is logged.
+* ``FluentForwarder`` owns one sender thread. The pipeline's writer thread packs each batch with one
+  ormsgpack call per 256 records (``pack_entries``) and hands each payload over with one put. The
+  sender sends, and on any failure appends the batch to a bounded on-disk ``Spool``; while the spool
+  holds anything, new records join the spool behind it so the order stays. It retries on its own
+  timer (backoff), so the spool drains as soon as the collector is back, whether or not anything new
+  is logged.
 * Delivery is at least once: a chunk whose ack was lost is sent again. Every record carries a ``record_id``
   and the collector drops one it already wrote, which makes the central store exactly once.
 """
@@ -40,7 +41,8 @@ from logpipe.spool import Spool, lock_directory
 
 _log = logging.getLogger("logpipe.forward")
 
-# Most records a chunk sent straight from memory holds; a spool segment is the other bound.
+# The sender stops collecting payloads for one send once this many records wait (a payload holds up to
+# PACK_RECORDS, so a send may hold a few more); a spool segment's size is the other bound.
 BATCH_RECORDS = 2000
 # Records packed into one payload at most: a few hundred typical records stay well inside a segment.
 PACK_RECORDS = 256
@@ -116,7 +118,8 @@ def pack_entry(created: float, record: dict[str, Any] | str) -> bytes:
     """One forward-protocol entry ``[EventTime, record]``, whatever the record holds.
 
     The record is packed by ormsgpack (orjson's sibling): msgpack's own Packer took 2-3 times as long per
-    record. Both write the same bytes for the values a record holds; the collector unpacks with msgpack."""
+    record. Both write the same bytes for the values a record holds, which the collector's ormsgpack and
+    msgpack paths both read."""
     if isinstance(record, str):
         record = _fields_of_line(record)
     seconds = int(created)
@@ -138,7 +141,7 @@ def _fields_of_line(line: str) -> dict[str, Any]:
     """The fields of a line a configured formatter rendered: its JSON object, or the line as a message."""
     try:
         fields = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):  # ("[[[[…" nested past the parser's depth)
         return {"message": line}
     return fields if isinstance(fields, dict) else {"message": line}
 
@@ -240,6 +243,9 @@ class FluentForwarder:
         Returns True when nothing is left unsent.
         """
         if not self._thread.is_alive():
+            if self._thread.ident is None:
+                # Never started: nothing else frees the spool and its directory's lock.
+                self._release()
             return self.spool.empty
         self._stop_deadline = time.monotonic() + timeout
         self._inbox.put(_STOP)
@@ -279,9 +285,14 @@ class FluentForwarder:
                 if self._inbox.empty():
                     break
         self.sender.close()
-        self.spool.close()
-        # Frees the spool directory for a later pipeline of this process (setup_logging called again).
-        os.close(self._lock_fd)
+        self._release()
+
+    def _release(self) -> None:
+        """Frees the spool directory for a later pipeline of this process (setup_logging called again)."""
+        if self._lock_fd >= 0:
+            self.spool.close()
+            fd, self._lock_fd = self._lock_fd, -1
+            os.close(fd)
 
     def _collect(self, wait: float | None, stopping: bool) -> tuple[list[Chunk], bool]:
         items: list[Chunk] = []

@@ -313,7 +313,12 @@ class PipelineHandler(logging.Handler):
             # the file again.
             sys.stderr.write(f"logpipe: cannot write {self.path}: {exc}\n")
         if self.forwarder is not None:
-            self.forwarder.submit_records([(created, fields) for created, fields, _ in batch])
+            try:
+                self.forwarder.submit_records([(created, fields) for created, fields, _ in batch])
+            except Exception as exc:
+                # A batch nothing can pack (a record's time before 1970) must not stop this thread: the
+                # file has the lines, and later batches still stream.
+                sys.stderr.write(f"logpipe: cannot stream {len(batch)} records: {exc!r}\n")
 
     def flush(self) -> None:
         """Returns once everything logged before the call is in the file (and handed to the forwarder)."""

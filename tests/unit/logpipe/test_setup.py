@@ -482,8 +482,57 @@ def test_a_batch_is_handed_over_in_payloads_no_larger_than_a_segment(tmp_path: P
     records: list[tuple[float, dict | str]] = [(1.0, {"n": n, "pad": "x" * 100}) for n in range(1000)]
     records.insert(500, (1.0, {"n": -1, "pad": "y" * 10_000}))
     forwarder.submit_records(records)
+    forwarder.stop(0.1)  # (never started: frees its spool directory)
     assert sum(count for _, count in handed) == len(records)
     assert all(len(payload) <= 4_096 or count == 1 for payload, count in handed)
+    for payload, count in handed:  # each payload holds exactly the entries its count says
+        one = msgpack.Unpacker(raw=False, ext_hook=lambda code, data: code)
+        one.feed(payload)
+        assert len(list(one)) == count
     unpacker = msgpack.Unpacker(raw=False, ext_hook=lambda code, data: code)
     unpacker.feed(b"".join(payload for payload, _ in handed))
     assert [fields["n"] for _, fields in unpacker] == [fields["n"] for _, fields in records]  # type: ignore[index]
+
+
+def test_a_batch_the_stream_cannot_pack_leaves_the_writer_running(tmp_path: Path) -> None:
+    """A record timed before 1970 has no EventTime: its batch is kept in the file, the writer thread lives
+    on, and the next batch streams."""
+    from logpipe.formatter import JsonLineFormatter
+    from logpipe.forward import FluentForwarder
+    from logpipe.pipeline import PipelineHandler
+
+    forwarder = FluentForwarder(
+        "app.t",
+        host="127.0.0.1",
+        port=1,
+        spool_dir=tmp_path / "spool",
+        spool_max_bytes=10_000_000,
+        segment_bytes=1 << 20,
+        timeout=1.0,
+        retry_max_seconds=1.0,
+    )
+    handed: list[int] = []
+    forwarder.submit = lambda payload, count: handed.append(count)  # type: ignore[method-assign]
+    handler = PipelineHandler(
+        tmp_path / "w.txt",
+        service="t",
+        rotate_bytes=0,
+        rotate_backups=0,
+        flush_interval=0.01,
+        flush_records=1000,
+        forwarder=forwarder,
+    )
+    handler.setFormatter(JsonLineFormatter())
+    try:
+        early = logging.LogRecord("t", logging.INFO, __file__, 1, "before 1970", None, None)
+        early.created = -5.0
+        handler.handle(early)
+        handler.flush()
+        handler.handle(logging.LogRecord("t", logging.INFO, __file__, 2, "later", None, None))
+        handler.flush()
+        assert handler._thread.is_alive()
+        assert handed == [1], "the later batch streamed"
+        assert [r["message"] for r in read(tmp_path / "w.txt")] == ["before 1970", "later"]
+    finally:
+        handler.close()
+        forwarder.stop(0.1)
