@@ -390,6 +390,9 @@ def _trim(value: str, start: int, end: int, *, parameter: bool = False) -> tuple
         value, end = value[: cut.start()], start + cut.start()
     while value and value[-1] in ".,;:?)]}>" and not (value[-1] == ")" and "(" in value):
         value, end = value[:-1], end - 1
+    # An opening bracket at the end opens an aside ("******（不能发群里）", the full-width one made plain).
+    if value[-1:] in ("(", "[") and len(value) > 1:
+        value, end = value[:-1], end - 1
     return value, start, end
 
 
@@ -462,6 +465,8 @@ def _bracketed_placeholder(m: re.Match[str], value: str) -> bool:
         return True
     return m.start("aq") >= 0 and (
         _BRACKET_PLACEHOLDER.search(value.lower()) is not None
+        # ("<tu_contraseña>", "<dein_passwort>": the keyword in any language names what goes there.)
+        or _NEAR_KW.search(value.lower()) is not None
         or not (_NOT_WORDY.search(value) or value.count("-") >= 2 or (len(value) >= 10 and value.isalpha()))
     )
 
