@@ -93,7 +93,25 @@ _PW_OTHER: Final = (
     "รหัส",
 )
 _SEC_ASCII: Final = ("key", "secret", "token", "credential", "clave", "chave", "jeton")
-_SEC_OTHER: Final = ("ключ", "токен", "clé", "schlüssel")
+_SEC_OTHER: Final = (
+    "ключ",
+    "токен",
+    "clé",
+    "schlüssel",
+    "klucz",
+    "chiave",
+    "sleutel",
+    "nyckel",
+    "anahtar",
+    "kulcs",
+    "klíč",
+    "avain",
+    "nøgle",
+    "nøkkel",
+    "κλειδί",
+    "密钥",
+    "密鑰",
+)
 _SSN_HINTS: Final = (
     "ssn",
     "ss#",
