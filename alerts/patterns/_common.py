@@ -154,6 +154,7 @@ _TEMPLATE: Final = re.compile(
     )$
     """
 )
+_SYMBOL_WORD_DIGITS: Final = re.compile(r"\$[A-Z][a-z]{2,}[0-9]{2,}$")
 _MASK_CHARS: Final = frozenset("*x•●·.-_#?")
 _PLACEHOLDER_WORDS: Final = (
     "placeholder",
@@ -202,7 +203,9 @@ def is_placeholder(value: str) -> bool:
     low = value.lower()
     if low in _PLACEHOLDER_EXACT or not low.strip(_MASK_STRIP):
         return True
-    if first in "$%{<[" and _TEMPLATE.match(value) is not None:
+    # ("$Sommer638", "$Maple80": a word with its first letter capital and digits after it is how people
+    # make a password, with the "$" as its symbol; a variable is named in one case.)
+    if first in "$%{<[" and _TEMPLATE.match(value) is not None and _SYMBOL_WORD_DIGITS.match(value) is None:
         return True
     # YAML tags that fetch the value from elsewhere: !secret db_password, !vault, !ENV, !Ref.
     if first == "!" and value[1:].isalpha():
@@ -239,12 +242,16 @@ _NAMES_A_SECRET: Final = re.compile(r"key|token|secret|passw|pwd|auth|cred|_")
 def _is_dotted_identifier(value: str) -> bool:
     """An attribute or module path that names a secret (or is snake_case), mostly in lower case: code
     that reads the value, not the value (a random token is no more than a third lower case)."""
-    return (
+    if not (
         "." in value
         and _DOTTED_PATH.fullmatch(value) is not None
         and _NAMES_A_SECRET.search(value.lower()) is not None
         and 2 * sum(c.islower() for c in value) >= len(value)
-    )
+    ):
+        return False
+    # Snake case is lower case (or upper): "nEbwi5_Qe.qaH", whose only sign of code is its "_", mixes
+    # cases and digits as a generated password does.
+    return _NAMES_A_SECRET.search(value.lower().replace("_", "")) is not None or char_classes(value) < 4
 
 
 def looks_like_code_reference(value: str) -> bool:

@@ -63,6 +63,10 @@ _PW_ASCII: Final = (
     "wlanschl",
     "wifi-schl",
     "netzwerkschl",
+    "wifi code",
+    "wi-fi code",
+    "wlan code",
+    "psk",
 )
 _PW_OTHER: Final = (
     "парол",
@@ -89,7 +93,25 @@ _PW_OTHER: Final = (
     "รหัส",
 )
 _SEC_ASCII: Final = ("key", "secret", "token", "credential", "clave", "chave", "jeton")
-_SEC_OTHER: Final = ("ключ", "токен", "clé", "schlüssel")
+_SEC_OTHER: Final = (
+    "ключ",
+    "токен",
+    "clé",
+    "schlüssel",
+    "klucz",
+    "chiave",
+    "sleutel",
+    "nyckel",
+    "anahtar",
+    "kulcs",
+    "klíč",
+    "avain",
+    "nøgle",
+    "nøkkel",
+    "κλειδί",
+    "密钥",
+    "密鑰",
+)
 _SSN_HINTS: Final = (
     "ssn",
     "ss#",
@@ -312,6 +334,10 @@ RESET_VERBS: Final = (
     "gereset",
     "atur ulang",
     "đặt lại",
+    # (English "reset it to X" with no keyword: in chat "it" is the password just asked about; the value must
+    # still look like one.)
+    "reset it to",
+    "changed it to",
 )
 LOGIN_AFTER: Final = ("login", "giriyorum", "giriş yap", "로그인", "登录", "登入", "ログイン")
 # "use X as (the) password" in a few languages.

@@ -428,7 +428,8 @@ _PHONE_WORDS: Final = (
 )
 # Short words that say "phone" only as themselves (as prefixes they would start "simulate", "cello"...):
 # Swahili's simu, Indonesian's and Malay's hp (handphone), Spanish's cel, Vietnamese's sdt, WhatsApp's wa.
-_PHONE_EXACT: Final = frozenset({"simu", "hp", "cel", "sdt", "wa"})
+# (And Greek's πάρε, "ring", as in "πάρε με", and Czech's volej, "call".)
+_PHONE_EXACT: Final = frozenset({"simu", "hp", "cel", "sdt", "wa", "πάρε", "volej", "volejte", "zavolej"})
 # "My no.", "mon num": the abbreviation after a possessive is the writer's own number, a phone.
 _POSSESSIVES: Final = frozenset({"my", "mon", "ma", "mi", "mein", "meine", "meu", "minha", "mio", "mijn"})
 # Words that say "number" without saying which: they mean what the word before them means ("phone number",
@@ -488,6 +489,8 @@ _NEG_WORDS: Final = (
     "order",
     "invoice",
     "tracking",
+    # (Swahili: "namba ya ufuatiliaji", the tracking number.)
+    "ufuatiliaji",
     "track",
     "ref",
     "ticket",
@@ -685,8 +688,10 @@ _NEG_WORDS: Final = (
     "protocol",
 )
 # ("art": German's Art.-Nr., the article number; whole only, or it would swallow "artist".)
+# (And Brazil's CEP, its postal code, and Swahili's oda, "order": whole, or they would start "cepillo",
+# "odaya".)
 _NEG_EXACT: Final = frozenset(
-    {"id", "no", "v", "po", "ts", "pin", "lot", "ref", "eur", "usd", "zip", "date", "art"}
+    {"id", "no", "v", "po", "ts", "pin", "lot", "ref", "eur", "usd", "zip", "date", "art", "cep", "oda"}
 )
 
 
@@ -961,6 +966,10 @@ def _fictional_nanp(digits: str, international: bool) -> bool:
     return len(national) == 10 and national[3:8] == "55501"
 
 
+# ... and not even then in a story: "in the movie he keeps calling +1 404 555 0113".
+_FICTION: Final = re.compile(
+    r"\b(?:movies?|films?|tv|series|episode|sitcom|scene|novel|película|filme|série|serie)\b"
+)
 _ASCENDING: Final = "01234567890123456789"
 _DESCENDING: Final = "98765432109876543210"
 
@@ -980,6 +989,58 @@ def _shaped_like_a_number_not_a_phone(groups: list[str]) -> bool:
 
 # The keys of phone links and vCards, which a number may always follow ("tel:", "TEL;TYPE=CELL:").
 _LINK_KEY: Final = re.compile(r"(?i:tel|sms|fax|cell|work|home|voice|phone):$")
+
+
+# A chat log's line starts with who speaks ("[14:03] customer: ", "Cliente: "): the speaker's name says
+# nothing about the number after it (a "customer number" is no phone, a customer's number may be), so the
+# words before the label are the previous line's (where the question for the number usually is).
+_SPEAKER: Final = re.compile(r"(?:\[[0-9:apm .]{3,12}\][ \t]*)?[^\W\d_]{2,20}:[ \t]*")
+
+
+def _without_speaker(low: str, start: int, before: str) -> str:
+    line_start = low.rfind("\n", 0, start) + 1
+    if line_start == 0:
+        return before
+    label = _SPEAKER.match(low, line_start, start)
+    # ("Phone: ...", "Telefone: ...": a form's field that names the number is no speaker.)
+    if label is None or _phone_context(low[line_start : label.end()]) > 0:
+        return before
+    return low[max(0, line_start - 40) : line_start] + " " + low[label.end() : start]
+
+
+# Countries whose nine-digit mobile numbers are written in threes ("600 123 456"): Poland, Czechia,
+# Slovakia, Spain, Portugal. A 3-3-3 group that is a mobile number of one of them is a phone even with no
+# word before it; a large amount is written in threes too, but seldom lands in a mobile range and never
+# ends "000" in one.
+_THREES_REGIONS: Final = ("PL", "CZ", "SK", "ES", "PT")
+_THREES: Final = re.compile(r"^\d{3} \d{3} \d{3}$")
+_MOBILE_TYPES: Final = frozenset(
+    {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+)
+
+
+# A currency after the number or its sign before it: an amount written in threes ("634 438 688 zł").
+_CURRENCY_AFTER: Final = re.compile(
+    r"[ \t]*(?:zł|zl|pln|kč|kc|czk|eur|euros?|€|\$|usd|руб|₽|rub|円|元|yen|kr|sek|nok|dkk|ft|huf|lei|ron|gbp|"
+    r"£|chf|dollars?|pesos?|reais|r\$|₹|rs|inr|lira|tl|₺)(?![a-z])"
+)
+_CURRENCY_BEFORE: Final = re.compile(r"(?:[€$£¥₽₹₺]|eur|usd|pln|czk|r\$)[ \t]*$")
+
+
+def _an_amount(low: str, before: str, end: int) -> bool:
+    return _CURRENCY_AFTER.match(low, end) is not None or _CURRENCY_BEFORE.search(before) is not None
+
+
+@lru_cache(maxsize=1024)
+def _national_mobile_in_threes(cand: str) -> bool:
+    if _THREES.match(cand) is None or cand.endswith("000"):
+        return False
+    digits = cand.replace(" ", "")
+    for region in _THREES_REGIONS:
+        number = phonenumbers.parse(digits, region)
+        if phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in _MOBILE_TYPES:
+            return True
+    return False
 
 
 def _glued(raw: str, start: int, end: int) -> bool:
@@ -1021,10 +1082,12 @@ def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
         ):
             continue
         before = low[max(0, start - 40) : start]
+        if "\n" in low:
+            before = _without_speaker(low, start, before)
         if not international and _glued(t.raw, start, end) and _phone_context(before) <= 0:
             continue
         # A fictional number is someone's only when the text says so ("my cell is (212) 555-0187").
-        if _fictional_nanp(digits, international) and _phone_context(before) <= 0:
+        if _fictional_nanp(digits, international) and (_phone_context(before) <= 0 or _FICTION.search(low)):
             continue
         if international:
             normal = "+" + cand[2:] if cand.startswith("00") else cand
@@ -1060,7 +1123,8 @@ def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
             # "512 756 372" reads as a large number, "10001-2345" as a ZIP+4 code, unless the text says
             # it is a phone number.
             if context <= 0 and (_THOUSANDS.match(cand) or _ZIP4.match(cand)):
-                continue
+                if context < 0 or not _national_mobile_in_threes(cand) or _an_amount(low, before, end):
+                    continue
             # What follows counts up to the next list separator: "0151 2300971 / IBAN ..." is a phone.
             after = _AFTER_END.split(low[end : end + 8], 1)[0]
             if context < 0 or (

@@ -335,6 +335,17 @@ _SSN_NEG: Final = re.compile(
 )
 
 
+# A chat log's line starts with who speaks: "Customer: the whole thing is 123 45 6789" names the speaker, not
+# what the number is.
+_SPEAKER_LINE: Final = re.compile(r"\n(?:\[[0-9:apm .]{3,12}\][ \t]*)?[^\W\d_]{2,20}:(?P<rest>[^\n]*)$")
+
+
+def _after_speaker(before: str) -> bool:
+    """The words before the number, once a speaker's label on its line is left out, name nothing else."""
+    m = _SPEAKER_LINE.search(before)
+    return m is not None and _SSN_NEG.search(m.group("rest")) is None
+
+
 def _ssn_rules_ok(area: str, group: str, serial: str) -> bool:
     a = int(area)
     return a != 0 and a != 666 and a < 900 and group != "00" and serial != "0000"
@@ -354,7 +365,7 @@ def find_ssns(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
         # before say what else it is; bare, the same words ("Invoice 604118106") say it is no SSN whatever
         # follows.
         before = low[max(0, m.start() - 30) : m.start()]
-        if _SSN_NEG.search(before) and not _SSN_CONTEXT.search(before):
+        if _SSN_NEG.search(before) and not _SSN_CONTEXT.search(before) and not _after_speaker(before):
             continue
         if m.group(2):
             out.append(Hit("ssn", m.start(), m.end()))

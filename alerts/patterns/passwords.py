@@ -27,11 +27,13 @@ _STRONG_KW: Final = (
     r"palavra[ \-]passe|wachtwoord|has[łl](?:o|a|em)|пароль|пароля|паролем|"
     r"[şs]ifre(?:m|n|niz|miz|si|yi|mi|ni|nizi|sini)?|"
     r"lösenord(?:et)?|losenord(?:et)?|συνθηματικό|"
-    r"adgangskode(?:n)?|passord(?:et)?|kodeord(?:et)?|salasana(?:ni|si)?|heslo|jelszó|jelszo|κωδικός|密码|密碼|パスワード|비밀번호|비번|mdp|"
+    r"adgangskode(?:n)?|passord(?:et)?|kodeord(?:et)?|salasana(?:ni|si|n|nsa)?|heslo|jelszó|jelszo|κωδικός|密码|密碼|パスワード|비밀번호|비번|mdp|"
     r"كلمة[ \t]المرور|كلمة[ \t]السر|סיסמה|סיסמא|पासवर्ड|mật[ \t]khẩu|kata[ \t]sandi|kata[ \t]laluan|รหัสผ่าน|"
     # Swahili; Arabic without the article ("كلمة سر الواي فاي"); the Wi-Fi key in German, French and Thai.
     r"nenosiri|كلمة[ \t]سر(?:ي|ك)?(?![\u0621-\u064a])|(?:wlan|wifi|wi-fi|netzwerk)-?schl(?:ü|ue)ssel|"
-    r"code[ \t](?:du[ \t])?wi-?fi|รหัส[ \t]?(?:wi-?fi|ไวไฟ)"
+    r"code[ \t](?:du[ \t])?wi-?fi|รหัส[ \t]?(?:wi-?fi|ไวไฟ)|"
+    # The Wi-Fi code in English, and a VPN's or Wi-Fi's pre-shared key (a password people type, not a key).
+    r"(?:wifi|wi-fi|wlan)[ \t]code|psk"
 )
 # Keywords that are ordinary words elsewhere ("pass the salt", "la clave del éxito"): only with ':' or '='.
 # (Thai's รหัส is any code, a password's too: "ไอดี X รหัส Y".)
@@ -81,8 +83,14 @@ _CONN: Final = (
     r"es|era|será|é|"
     # (Swahili's ni; Thai's คือ, written against the keyword like the CJK copulas.)
     r"è|jest|är|er|on|je|это|hai|είναι|là|adalah|ialah|هي|هو|este|—|ni)(?:[ \t]*:)?[ \t]+|'s[ \t]+|"
-    r"[ \t]*(?:是|为|為|は|が|는|은|คือ)[ \t]*)|"
-    r"(?P<prep>[ \t]+(?:to|zu|auf|à|a|en|para|in|naar|na|se|olarak|into)[ \t]+)|(?P<bare_sp>[ \t]+))"
+    # (And "reset to" written against the keyword in Chinese and Thai: "密码重置成X", "รหัสเป็น X".)
+    r"[ \t]*(?:(?:重置|改|设置?|設置?|更改|修改)?(?:成|为|為)|是|は|が|는|은|คือ|เป็น)[ \t]*)|"
+    # "password reset to X" in other languages: the participle, then the preposition ("mot de passe
+    # réinitialisé à X", "Passwort zurückgesetzt auf X", "contraseña restablecida a X").
+    r"(?P<prep>[ \t]+(?:(?:(?:a[ \t]+été|wurde|ha[ \t]+sido|fue|foi|è[ \t]+stata|werd|zostało)[ \t]+)?"
+    r"(?:reset|changed|réinitialisé|changé|modifié|zurückgesetzt|geändert|restablecida|cambiada|"
+    r"redefinida|alterada|reimpostata|cambiata|gereset|gewijzigd|zresetowane|zmienione)[ \t]+)?"
+    r"(?:to|zu|auf|à|a|en|para|in|naar|na|se|olarak|into)[ \t]+)|(?P<bare_sp>[ \t]+))"
 )
 _FILLER: Final = (
     r"(?:(?:now|still|just|currently|simply|actually|jetzt|nun|maintenant|ahora|agora|adesso|теперь|сейчас|"
@@ -129,7 +137,8 @@ def _keyword_starts(t: Text) -> list[int]:
         if low[max(0, q - 2) : q] == "${" or low[q - 1 : q] in ("$", "%"):
             continue
         # A Chinese or Japanese keyword starts a word whatever it touches ("账号x@126.com密码…").
-        if p == 0 or not _is_letter(low[p - 1]) or low[p] >= "\u2e80":
+        # (Thai too: written without spaces, "รีเซ็ตรหัสเป็น X" is "reset" + "code" + "to".)
+        if p == 0 or not _is_letter(low[p - 1]) or low[p] >= "\u2e80" or "\u0e00" <= low[p] <= "\u0e7f":
             out.append(p)
             continue
         # Arabic and Hebrew write "and", "the", "for" as one letter joined to the word ("وكلمة المرور").
@@ -276,8 +285,12 @@ _XML_ELEMENT: Final = re.compile(rf"(?:{_STRONG_KW}|{_WEAK_KW})>(?P<value>[^<>\s
 _XML_NAME_BEFORE: Final = re.compile(r"<[\w:.\-]{1,40}[ \t]+name[ \t]*=[ \t]*[\"'][\w.:\-]{0,80}$")
 _XML_NAMED: Final = re.compile(rf"(?:{_STRONG_KW})[\"'][ \t]*>(?P<value>[^<>\s]{{1,128}})</")
 # A question about the password, and the next line (a quoted reply's too) holding one word only.
+# (A weak keyword only right before the "?": "what's the router admin pass?". A chat log's answer comes after
+# its time and speaker: "[09:13] client: X".)
 _ASKED: Final = re.compile(
-    rf"(?:{_STRONG_KW})[^\n?]{{0,24}}\?[ \t]*\r?\n(?:>[ \t]*)?(?P<value>[^\s>]\S{{7,63}})[ \t]*(?:\r?\n|$)"
+    rf"(?:(?:{_STRONG_KW})[^\n?]{{0,24}}|(?:pass|pw)(?!{_LETTER}))\?[ \t]*\r?\n(?:>[ \t]*)?"
+    r"(?:\[[0-9:apm .]{3,12}\][ \t]*)?(?:[^\s:]{1,24}:[ \t]+)?"
+    r"(?P<value>[^\s>]\S{7,63})[ \t]*(?:\r?\n|$)"
 )
 # scheme://user:PASSWORD@host — DSNs, broker URLs, basic-auth links.
 _URL_CRED: Final = re.compile(
@@ -377,6 +390,9 @@ def _trim(value: str, start: int, end: int, *, parameter: bool = False) -> tuple
         value, end = value[: cut.start()], start + cut.start()
     while value and value[-1] in ".,;:?)]}>" and not (value[-1] == ")" and "(" in value):
         value, end = value[:-1], end - 1
+    # An opening bracket at the end opens an aside ("******（不能发群里）", the full-width one made plain).
+    if value[-1:] in ("(", "[") and len(value) > 1:
+        value, end = value[:-1], end - 1
     return value, start, end
 
 
@@ -449,6 +465,8 @@ def _bracketed_placeholder(m: re.Match[str], value: str) -> bool:
         return True
     return m.start("aq") >= 0 and (
         _BRACKET_PLACEHOLDER.search(value.lower()) is not None
+        # ("<tu_contraseña>", "<dein_passwort>": the keyword in any language names what goes there.)
+        or _NEAR_KW.search(value.lower()) is not None
         or not (_NOT_WORDY.search(value) or value.count("-") >= 2 or (len(value) >= 10 and value.isalpha()))
     )
 
@@ -822,11 +840,18 @@ def _asked_and_answered(t: Text, starts: Sequence[int]) -> list[Hit]:
         m = _ASKED.match(low, p)
         if m is None:
             continue
+        # "did the test pass?": a weak keyword asks for a password only after what the password opens.
+        weak = low[p] == "p" and question - p <= 4
+        if weak and _ASKED_FOR.search(low, max(0, p - 16), p) is None:
+            continue
         start, end = m.span("value")
         value = t.raw[start:end]
         if char_classes(value) >= 3 and acceptable(value, strict=True):
             out.append(Hit("password", start, end))
     return out
+
+
+_ASKED_FOR: Final = re.compile(r"(?:admin|root|wifi|wi-fi|router|vpn|db|ssh|login|user|account)[ \t]+$")
 
 
 # requests' auth=("user", "pw"), HTTPBasicAuth("user", "pw"), BasicAuth("user", "pw"), reqwest's
@@ -894,7 +919,9 @@ def _set_to(t: Text, starts: Sequence[int]) -> list[Hit]:
 # four words), and a word for a service or an account must come first on the line.
 _SERVICE_PAIR: Final = re.compile(
     r"(?:^|[\s(])(?:admin|root|login|user(?:name)?|account|mongo(?:db)?|mysql|postgres(?:ql)?|psql|redis|ssh|sftp|"
-    r"ftp|vpn|wifi|wi-fi|db|database|rdp|smb)\b[^\n/]{0,48}?[ \t](?P<user>[\w.@+\-]{2,64})[ \t]+/[ \t]+"
+    # (And "account" in a few other languages: "계정 root / X", "konto admin / X".)
+    r"ftp|vpn|wifi|wi-fi|db|database|rdp|smb|계정|konto|cuenta|compte|conta|アカウント|账号|帳號)\b"
+    r"[^\n/]{0,48}?[ \t](?P<user>[\w.@+\-]{2,64})[ \t]+/[ \t]+"
     r"(?P<value>[^\s/]{6,128})"
 )
 _PASSPHRASE: Final = re.compile(r"[^\W\d_]{3,12}(?:-[^\W\d_]{3,12}){3,7}\d{0,4}")

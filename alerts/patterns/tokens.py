@@ -179,6 +179,9 @@ _SECRET_KW: Final = (
     r"access[_\- ]?key|clé[ \t]api|clé[ \t]d'api|api-schlüssel|schlüssel|ключ(?:[ \t]api)?|токен|"
     r"clave[ \t](?:de[ \t])?api|"
     r"chave[ \t](?:de[ \t])?api|jeton|credentials?|"
+    # "Key" in more languages ("klucz do api: ...", "chiave API: ..."): with a ':' or '=' after them, as
+    # every bare name here.
+    r"klucz|chiave|sleutel|nyckel(?:n)?|anahtar(?:ı)?|kulcs|klíč|avain|nøgle|nøkkel|κλειδί|密钥|密鑰|"
     # client(key="..."), Client(api_key, key='...'): "key" alone only as a keyword argument.
     r"(?<=[(,])key|(?<=[(,][ \t])key"
 )
@@ -237,6 +240,12 @@ _PEM_BODY: Final = re.compile(r"(?:[A-Za-z0-9+/=:,\-\s]|\\[nr])*")
 # Words that turn a well-formed key into documentation: "xoxb-your-token", "sk-your-key-here".
 # (Runs of x are judged by their share of the key instead: "glpat-xxxxYYYY..." may still be real.)
 _FILLER_WORDS: Final = ("your", "here", "placeholder", "redacted", "changeme", "example", "dummy", "token")
+
+
+def _filler_word_in(body: str) -> bool:
+    """A filler word written as a word is: in one case or capitalised ("your", "YOUR", "Your"). A random body
+    spells one in mixed case by chance ("...J2wyoUr48N5...", a real Anthropic key)."""
+    return any(w in body or w.upper() in body or w.capitalize() in body for w in _FILLER_WORDS)
 
 
 # Words joined by "-", "_" or ".", letters only: a name (X-Webhook-Secret, API_KEY_HEADER), not a value.
@@ -331,7 +340,7 @@ def find_prefixed_keys(t: Text) -> list[Hit]:
                 low.count("x") > len(value) // 2
                 or is_placeholder(value)
                 # (Braintree's "access_token$production$" is its prefix: the words are read after it.)
-                or any(w in low.rpartition("$")[2] for w in _FILLER_WORDS)
+                or _filler_word_in(value.rpartition("$")[2])
                 or _placeholder_body(value)
             ):
                 continue
