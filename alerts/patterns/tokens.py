@@ -386,6 +386,9 @@ def _generic_starts(t: Text) -> list[int]:
                 q -= 1
             run_start = q  # (at p - 64 when the walk stopped there: later keywords go back 64 too)
         last = p
+        # A command line's flag ("--zendesk-token=..."): its name starts after the dashes.
+        while q < p and low[q] == "-":
+            q += 1
         if q <= seen or (q > 0 and low[q - 1].isalpha()):
             continue
         seen = q
