@@ -179,6 +179,9 @@ _SECRET_KW: Final = (
     r"access[_\- ]?key|clé[ \t]api|clé[ \t]d'api|api-schlüssel|schlüssel|ключ(?:[ \t]api)?|токен|"
     r"clave[ \t](?:de[ \t])?api|"
     r"chave[ \t](?:de[ \t])?api|jeton|credentials?|"
+    # "Key" then whose it is, as French, Spanish, Portuguese and Italian say it ("clé datadog : ..."): the
+    # one word, then ':' or '=' at once.
+    r"(?:clé|clave|chave|chiave)[ \t][a-z][a-z0-9\-]{1,19}(?=[ \t]*[:=])|"
     # "Key" in more languages ("klucz do api: ...", "chiave API: ..."): with a ':' or '=' after them, as
     # every bare name here.
     r"klucz|chiave|sleutel|nyckel(?:n)?|anahtar(?:ı)?|kulcs|klíč|avain|nøgle|nøkkel|κλειδί|密钥|密鑰|"
@@ -194,7 +197,7 @@ _GENERIC: Final = re.compile(
     rf"(?:[A-Za-z0-9]{{1,20}}[_\-.]){{0,3}}(?:{_SECRET_KW})(?:[_\-][A-Za-z0-9]{{1,20}})?"
     r"(?:[ \t]+(?:for|of|für|pour|para|для|от|de|do|da|del|di|du|des|van|voor|dla|för)"
     r"(?:[ \t]+[^\s:=\"']{1,30}){1,3})?"
-    r"(?:[ \t]*[\"']?[ \t]*(?::=|=>|->|[:=：])[ \t]*|[ \t]+(?:is|ist|est|es|é|это|=)[ \t]+(?:now[ \t]+)?|"
+    r"(?:[ \t]*[\"']?[ \t]*(?::=|=>|->|[:=：])[ \t]*|[ \t]+(?:is|ist|lautet|est|es|é|это|=)[ \t]+(?:now[ \t]+)?|"
     # Nothing between ("API key 9bfa8c13..."): find_generic_secrets then asks more of name and value.
     r"[\"']?[ \t]*\r?\n[ \t]*value[ \t]*:[ \t]*|"
     # getenv_or("api_token", "..."), config.get('secret_key', '...'): a default given after the name.
