@@ -130,6 +130,7 @@ VENDOR_FORMATS: Final[tuple[tuple[str, str], ...]] = (
     ("Duffel", r"duffel_(?:live|test)_[A-Za-z0-9_\-]{43}"),
     ("EasyPost", r"EZ[AT]K[a-f0-9]{54}"),
     ("Prefect", r"pnu_[A-Za-z0-9]{36}"),
+    ("Lob", r"(?:live|test)_[a-f0-9]{35}"),
 )
 _PREFIXED: Final = re.compile(_B + "(?:" + "|".join(pattern for _, pattern in VENDOR_FORMATS) + ")" + _E)
 # Formats whose mark is inside the key, not at its start: run only on words holding the mark (a leading
@@ -186,7 +187,13 @@ _SECRET_KW: Final = (
     # every bare name here.
     r"klucz|chiave|sleutel|nyckel(?:n)?|anahtar(?:ı)?|kulcs|klíč|avain|nøgle|nøkkel|κλειδί|密钥|密鑰|"
     # client(key="..."), Client(api_key, key='...'): "key" alone only as a keyword argument.
-    r"(?<=[(,])key|(?<=[(,][ \t])key"
+    r"(?<=[(,])key|(?<=[(,][ \t])key|"
+    # A URL's query parameter (Google's and other APIs take their keys as "?key=...", the query pasted alone
+    # too: "key=...&v=2"), and "key:" nested one level under an "api:" (or "auth:", "secrets:") section of
+    # YAML.
+    r"(?<=[?&])key(?==)|key(?==[A-Za-z0-9_\-.~]{12,256}&)|"
+    r"(?:(?<=api:\n  )|(?<=api:\n    )|(?<=auth:\n  )|(?<=auth:\n    )|(?<=secrets:\n  )|"
+    r"(?<=secrets:\n    ))key(?=:)"
 )
 _STRONG_NAME: Final = re.compile(
     r"(?:api|access|auth|client|secret|bot|refresh|private|session|app)[_\- ]?(?:key|token|secret)|apikey|"
