@@ -750,6 +750,9 @@ def _phone_context(window: str) -> int:
     return verdict
 
 
+_JA_CALL_AFTER: Final = ("まで", " まで")
+
+
 def _phone_word_after(low: str, end: int) -> bool:
     """A phone word of a script without spaces within a few characters after the number."""
     after = low[end : end + 8]
@@ -1135,7 +1138,12 @@ def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
             out.append(Hit("phone", start, end))
         elif (
             international
-            and (_phone_context(before) > 0 or _in_its_plans_grouping(normal))
+            and (
+                _phone_context(before) > 0
+                or _in_its_plans_grouping(normal)
+                # Japanese "(お問い合わせは) X まで": "(for questions, call) X", the phrase that gives a number.
+                or low.startswith(_JA_CALL_AFTER, end)
+            )
             and _possible_phone(normal)
         ):
             # Reserved ranges (UK drama numbers, new allocations) fail validation yet are someone's number
