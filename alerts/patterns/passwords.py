@@ -423,7 +423,8 @@ def acceptable(value: str, *, strict: bool) -> bool:
     low = value.lower()
     if low in _NOT_A_VALUE or low.rstrip("!") in _NOT_A_VALUE:
         return False
-    if value.startswith(("/", "~/", "(", "http://", "https://")) or low.startswith(("e.g", "i.e")):
+    # (A path, relative ones too: kubectl --from-file=password=./pw.txt names the file holding it.)
+    if value.startswith(("/", "~/", "./", "../", "(", "http://", "https://")) or low.startswith(("e.g", "i.e")):
         return False
     # "db_password", "SMTP-PASSWORD": the setting's own name, not its value.
     if _NAMES_ITSELF.fullmatch(value) is not None and _NAMING_WORD.search(low) is not None:

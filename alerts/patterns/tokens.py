@@ -245,6 +245,7 @@ _PEM_BEGIN: Final = re.compile(r"-----BEGIN[ ]([A-Z0-9 ]{0,30}PRIVATE KEY(?: BLO
 _BODY_40: Final = re.compile(r"(?:[\W_]*[^\W_]){40}")
 _BODY_16: Final = re.compile(r"(?:[\W_]*[^\W_]){16}")
 _PEM_BODY: Final = re.compile(r"(?:[A-Za-z0-9+/=:,\-\s]|\\[nr])*")
+_B64_RUN_16: Final = re.compile(r"[A-Za-z0-9+/=]{16}")
 
 
 # Words that turn a well-formed key into documentation: "xoxb-your-token", "sk-your-key-here".
@@ -625,6 +626,11 @@ def find_private_keys(t: Text) -> list[Hit]:
             stop = m.end() + len(body.rstrip())
         # A whole block needs a real body (not "..."); a truncated paste needs enough of one to be a leak.
         needed = _BODY_40 if end >= 0 else _BODY_16
+        # (Without its END a body is base64, a run of it at least: words after the BEGIN line are prose
+        # that mentions one, "... starts with -----BEGIN RSA PRIVATE KEY----- and ...".)
+        if end < 0 and _B64_RUN_16.search(body) is None:
+            pos = m.end()
+            continue
         if needed.match(body.replace("\\n", "")) is not None:
             out.append(Hit("private_key", m.start(), stop))
             pos = stop
