@@ -372,7 +372,7 @@ def _keyword_flags() -> dict[str, int]:
         "mysqli",
         "@tcp(",
         "@unix(",
-        # (A default account's name, then ":" and its password alone on a line: passwords._lone_account_pairs.)
+        # (A default account's name, ":" and its password alone on a line: passwords._lone_account_pairs.)
         *ACCOUNT_COLON,
         *LOGIN_VERBS,
         *LOGIN_AFTER,

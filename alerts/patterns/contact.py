@@ -282,7 +282,7 @@ _SPELLED_SEPARATOR: Final = re.compile(rf"{_DOT}")
 
 
 def _spelled_template(local: str, rest: str) -> bool:
-    """``local`` and ``rest`` (the domain after the "at") as spelled out: whether the address is a template."""
+    """Whether the address is a template: ``local`` and ``rest`` (the domain after the "at") as spelled."""
     plain_local = _SPELLED_SEPARATOR.sub(".", local.lower())
     if plain_local in _PLACEHOLDER_LOCAL:
         return True
@@ -1167,7 +1167,7 @@ def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
             and (
                 _phone_context(before) > 0
                 or _in_its_plans_grouping(normal)
-                # Japanese "(お問い合わせは) X まで": "(for questions, call) X", the phrase that gives a number.
+                # Japanese "(お問い合わせは) X まで": "(for questions, call) X", a number to call.
                 or low.startswith(_JA_CALL_AFTER, end)
             )
             and _possible_phone(normal)

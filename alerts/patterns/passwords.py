@@ -424,7 +424,9 @@ def acceptable(value: str, *, strict: bool) -> bool:
     if low in _NOT_A_VALUE or low.rstrip("!") in _NOT_A_VALUE:
         return False
     # (A path, relative ones too: kubectl --from-file=password=./pw.txt names the file holding it.)
-    if value.startswith(("/", "~/", "./", "../", "(", "http://", "https://")) or low.startswith(("e.g", "i.e")):
+    if value.startswith(("/", "~/", "./", "../", "(", "http://", "https://")):
+        return False
+    if low.startswith(("e.g", "i.e")):
         return False
     # "db_password", "SMTP-PASSWORD": the setting's own name, not its value.
     if _NAMES_ITSELF.fullmatch(value) is not None and _NAMING_WORD.search(low) is not None:

@@ -204,7 +204,8 @@ _GENERIC: Final = re.compile(
     rf"(?:[A-Za-z0-9]{{1,20}}[_\-.]){{0,3}}(?:{_SECRET_KW})(?:[_\-][A-Za-z0-9]{{1,20}})?"
     r"(?:[ \t]+(?:for|of|für|pour|para|для|от|de|do|da|del|di|du|des|van|voor|dla|för)"
     r"(?:[ \t]+[^\s:=\"']{1,30}){1,3})?"
-    r"(?:[ \t]*[\"']?[ \t]*(?::=|=>|->|[:=：])[ \t]*|[ \t]+(?:is|ist|lautet|est|es|é|это|=)[ \t]+(?:now[ \t]+)?|"
+    r"(?:[ \t]*[\"']?[ \t]*(?::=|=>|->|[:=：])[ \t]*|"
+    r"[ \t]+(?:is|ist|lautet|est|es|é|это|=)[ \t]+(?:now[ \t]+)?|"
     # Nothing between ("API key 9bfa8c13..."): find_generic_secrets then asks more of name and value.
     r"[\"']?[ \t]*\r?\n[ \t]*value[ \t]*:[ \t]*|"
     # getenv_or("api_token", "..."), config.get('secret_key', '...'): a default given after the name.
