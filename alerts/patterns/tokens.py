@@ -246,7 +246,7 @@ _PEM_BEGIN: Final = re.compile(r"-----BEGIN[ ]([A-Z0-9 ]{0,30}PRIVATE KEY(?: BLO
 _BODY_40: Final = re.compile(r"(?:[\W_]*[^\W_]){40}")
 _BODY_16: Final = re.compile(r"(?:[\W_]*[^\W_]){16}")
 _PEM_BODY: Final = re.compile(r"(?:[A-Za-z0-9+/=:,\-\s]|\\[nr])*")
-_B64_RUN_16: Final = re.compile(r"[A-Za-z0-9+/=]{16}")
+_B64_START: Final = re.compile(r"(?:[ \t\r\n]|\\[nr]){0,8}(?:[A-Za-z0-9+/=]{16}|Proc-Type:)")
 
 
 # Words that turn a well-formed key into documentation: "xoxb-your-token", "sk-your-key-here".
@@ -616,6 +616,12 @@ def find_private_keys(t: Text) -> list[Hit]:
         end = -1 if end_marker in missing else text.find(end_marker, m.end())
         if end < 0:
             missing.add(end_marker)
+            # (Without its END a body starts as base64 does, or with an encrypted key's header: words after
+            # the BEGIN line are prose that mentions one, "... starts with -----BEGIN RSA PRIVATE KEY----- and
+            # ...". Anchored, so each BEGIN costs a few characters here.)
+            if _B64_START.match(text, m.end()) is None:
+                pos = m.end()
+                continue
         if end >= 0:
             stop = end + len(end_marker)
             body = text[m.end() : end]
@@ -627,11 +633,6 @@ def find_private_keys(t: Text) -> list[Hit]:
             stop = m.end() + len(body.rstrip())
         # A whole block needs a real body (not "..."); a truncated paste needs enough of one to be a leak.
         needed = _BODY_40 if end >= 0 else _BODY_16
-        # (Without its END a body is base64, a run of it at least: words after the BEGIN line are prose
-        # that mentions one, "... starts with -----BEGIN RSA PRIVATE KEY----- and ...".)
-        if end < 0 and _B64_RUN_16.search(body) is None:
-            pos = m.end()
-            continue
         if needed.match(body.replace("\\n", "")) is not None:
             out.append(Hit("private_key", m.start(), stop))
             pos = stop
