@@ -273,7 +273,11 @@ CLI_COMMANDS: Final = (
     # (SQL Server's tools take -U user -P password: passwords._USER_THEN_PASSWORD.)
     "sqlcmd",
     "osql",
+    # (sudo -S reads the password from standard input: passwords._piped_to_stdin.)
+    "sudo -s",
 )
+# Default accounts' names as a line gives one with its password ("root:..."): passwords._lone_account_pairs.
+ACCOUNT_COLON: Final = ("admin:", "administrator:", "root:", "guest:")
 # "I log in with X" in the languages chat is written in: the verb, then "with" and the password
 # (alerts.patterns.passwords._login_with). Verbs of languages that put the password first ("X ile
 # giriyorum", "X se login karta", "X로 로그인", "用X登录") are LOGIN_AFTER.
@@ -368,6 +372,8 @@ def _keyword_flags() -> dict[str, int]:
         "mysqli",
         "@tcp(",
         "@unix(",
+        # (A default account's name, ":" and its password alone on a line: passwords._lone_account_pairs.)
+        *ACCOUNT_COLON,
         *LOGIN_VERBS,
         *LOGIN_AFTER,
         *RESET_VERBS,

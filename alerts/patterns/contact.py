@@ -262,8 +262,34 @@ def find_emails(t: Text) -> list[Hit]:
                 or (domain.lower() in _PROSE_WORDS and domain.lower() not in _MAIL_DOMAINS)
             ):
                 continue
+        # Spelled out, an address is a reader's to recover; one that is a template (a role at an RFC 2606
+        # domain, "support at example dot com") or a placeholder's ("user(at)firma(dot)de") shows how to
+        # write one, and recovers no one's.
+        if _spelled_template(local, m.group()[m.end("at") - m.start() :]):
+            continue
         out.append(Hit("email", m.start(), m.end()))
     return out
+
+
+# The local parts that stand for "your name here", whatever the domain after them.
+_PLACEHOLDER_LOCAL: Final = frozenset(
+    "user username yourname your.name someone somebody firstname.lastname first.last name.surname "
+    "vorname.nachname prenom.nom".split()
+)
+# Role accounts, templates at an example domain as _GENERIC_LOCAL's are.
+_ROLE_LOCAL: Final = frozenset("support sales help hello noreply no-reply office team billing".split())
+_SPELLED_SEPARATOR: Final = re.compile(rf"{_DOT}")
+
+
+def _spelled_template(local: str, rest: str) -> bool:
+    """Whether the address is a template: ``local`` and ``rest`` (the domain after the "at") as spelled."""
+    plain_local = _SPELLED_SEPARATOR.sub(".", local.lower())
+    if plain_local in _PLACEHOLDER_LOCAL:
+        return True
+    domain = _SPELLED_SEPARATOR.sub(".", rest.lower()).strip(" \t")
+    return (domain in _EXAMPLE_DOMAINS or domain.endswith(".example")) and (
+        plain_local in _GENERIC_LOCAL or plain_local in _ROLE_LOCAL
+    )
 
 
 # --- phone -------------------------------------------------------------------------------------------------
@@ -750,6 +776,9 @@ def _phone_context(window: str) -> int:
     return verdict
 
 
+_JA_CALL_AFTER: Final = ("まで", " まで")
+
+
 def _phone_word_after(low: str, end: int) -> bool:
     """A phone word of a script without spaces within a few characters after the number."""
     after = low[end : end + 8]
@@ -1135,7 +1164,12 @@ def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
             out.append(Hit("phone", start, end))
         elif (
             international
-            and (_phone_context(before) > 0 or _in_its_plans_grouping(normal))
+            and (
+                _phone_context(before) > 0
+                or _in_its_plans_grouping(normal)
+                # Japanese "(お問い合わせは) X まで": "(for questions, call) X", a number to call.
+                or low.startswith(_JA_CALL_AFTER, end)
+            )
             and _possible_phone(normal)
         ):
             # Reserved ranges (UK drama numbers, new allocations) fail validation yet are someone's number

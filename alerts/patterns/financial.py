@@ -117,6 +117,9 @@ def _card_spans(value: str) -> list[tuple[int, int]]:
     return []
 
 
+_IBAN_HEAD_BEFORE: Final = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2})\d{2}(?: ?[A-Z0-9]{4}){1,2} ?$")
+
+
 def find_cards(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
     """``claimed``: findings so far; a card-shaped run inside one that outranks cards (an IBAN, a
     password...) is not checked: the overlap resolver would drop the card anyway."""
@@ -132,6 +135,11 @@ def find_cards(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
                 continue
             # A 12- or 13-digit "card" after "order number" is the order number (one in ten passes Luhn).
             if hi - lo <= 13 and _ORDER.search(before):
+                continue
+            # The digits of an IBAN after its country, check digits and bank code ("GB71 BSHQ 5677 ..."):
+            # part of the IBAN, whether its checksum holds or not (find_ibans reports the valid ones).
+            head = _IBAN_HEAD_BEFORE.search(t.raw, max(0, start - 16), start)
+            if head is not None and head.group(1) in IBAN_LENGTHS:
                 continue
             out.append(Hit("credit_card", start, end))
     raw = t.raw

@@ -16,7 +16,7 @@ from ._common import (
     looks_like_code_reference,
     merged_windows,
 )
-from ._text import LOGIN_AFTER, LOGIN_VERBS, RESET_VERBS, Text
+from ._text import ACCOUNT_COLON, LOGIN_AFTER, LOGIN_VERBS, RESET_VERBS, Text
 
 # Keywords that name a password outright; an identifier around them (DB_PASSWORD, PGPASSWORD, "wifi
 # password") is fine.
@@ -125,6 +125,10 @@ def _is_letter(ch: str) -> bool:
     return ch.isalpha() and not ("\u3040" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af")
 
 
+# The rest of a variable's name, then "=" and a quoted literal (not "==", a comparison).
+_ASSIGNED_LITERAL: Final = re.compile(r"[a-z0-9_]*[ \t]*=[ \t]*[\"']")
+
+
 def _keyword_starts(t: Text) -> list[int]:
     """Offsets where a keyword starts at a word boundary, or after an identifier prefix like DB_ or PG."""
     out: list[int] = []
@@ -133,8 +137,11 @@ def _keyword_starts(t: Text) -> list[int]:
         q = p
         while q > 0 and p - q < 24 and low[q - 1] in _IDENT:
             q -= 1
-        # ${DB_PASSWORD:?err}, $PASSWORD, %DB_PASSWORD%: a reference to where the password is kept.
-        if low[max(0, q - 2) : q] == "${" or low[q - 1 : q] in ("$", "%"):
+        # ${DB_PASSWORD:?err}, $PASSWORD, %DB_PASSWORD%: a reference to where the password is kept. (Not
+        # PHP's or PowerShell's $password = '...': a variable assigned a literal.)
+        if low[max(0, q - 2) : q] == "${" or low[q - 1 : q] == "%":
+            continue
+        if low[q - 1 : q] == "$" and _ASSIGNED_LITERAL.match(low, p) is None:
             continue
         # A Chinese or Japanese keyword starts a word whatever it touches ("账号x@126.com密码…").
         # (Thai too: written without spaces, "รีเซ็ตรหัสเป็น X" is "reset" + "code" + "to".)
@@ -416,7 +423,10 @@ def acceptable(value: str, *, strict: bool) -> bool:
     low = value.lower()
     if low in _NOT_A_VALUE or low.rstrip("!") in _NOT_A_VALUE:
         return False
-    if value.startswith(("/", "~/", "(", "http://", "https://")) or low.startswith(("e.g", "i.e")):
+    # (A path, relative ones too: kubectl --from-file=password=./pw.txt names the file holding it.)
+    if value.startswith(("/", "~/", "./", "../", "(", "http://", "https://")):
+        return False
+    if low.startswith(("e.g", "i.e")):
         return False
     # "db_password", "SMTP-PASSWORD": the setting's own name, not its value.
     if _NAMES_ITSELF.fullmatch(value) is not None and _NAMING_WORD.search(low) is not None:
@@ -1078,10 +1088,9 @@ _PIPED: Final = re.compile(
 
 def _piped_to_stdin(t: Text, starts: Sequence[int]) -> list[Hit]:
     low = t.low
-    if "password-stdin" not in low:
-        return []
     out: list[Hit] = []
-    for p in find_all(low, "--password-stdin"):
+    # (sudo -S reads its password from standard input as docker login --password-stdin does.)
+    for p in (*find_all(low, "--password-stdin"), *find_all(low, "sudo -s")):
         lo = max(low.rfind("\n", 0, p) + 1, p - 300)
         for m in _PIPED.finditer(low, lo, p):
             found = _value_span(m, t.raw)
@@ -1434,6 +1443,54 @@ def find_paired_passwords(t: Text) -> list[Hit]:
     )
 
 
+# "root:Xy7!...", a default account and its password as a line of their own (a list of logins, a paste). The
+# value is password-shaped and holds no ":" (not /etc/passwd's root:x:0:0:...), nothing else on the line.
+_LONE_ACCOUNT_PAIR: Final = re.compile(
+    r"(?:" + "|".join(ACCOUNT_COLON) + r")(?P<value>[^\s:]{6,64})[ \t]*(?:\r?\n|$)"
+)
+
+
+def _lone_account_pairs(t: Text) -> list[Hit]:
+    out: list[Hit] = []
+    low = t.low
+    for p in t.cred:
+        if p > 0 and low[low.rfind("\n", 0, p) + 1 : p].strip(" \t-*") != "":
+            continue
+        m = _LONE_ACCOUNT_PAIR.match(low, p)
+        if m is None:
+            continue
+        start, end = m.span("value")
+        if _password_shaped(t.raw[start:end]):
+            out.append(Hit("password", start, end))
+    return out
+
+
+# "アカウントX パスワードY": in Japanese, Chinese and Korean the keyword touches its value, no space or colon
+# between (the keyword rule wants a word boundary after it, which only an alphabetic script has). The value is
+# the run of ASCII after it, and must look like a password itself.
+_CJK_GLUED: Final = re.compile(r"(?:パスワード|密码|密碼|비밀번호)(?P<value>[!-~]{6,64})(?![!-~])")
+
+
+def _cjk_glued_values(t: Text, starts: Sequence[int]) -> list[Hit]:
+    out: list[Hit] = []
+    raw = t.raw
+    for p in starts:
+        if raw[p] < "\u2e80":
+            continue
+        m = _CJK_GLUED.match(raw, p)
+        if m is None:
+            continue
+        value = m.group("value")
+        if (
+            char_classes(value) >= 3
+            and sum(c.isalpha() for c in value) >= 2
+            and _CODE_CHARS.isdisjoint(value)
+            and acceptable(value, strict=True)
+        ):
+            out.append(Hit("password", m.start("value"), m.end("value")))
+    return out
+
+
 def find_passwords(t: Text) -> list[Hit]:
     # Each rule is called only where its trigger is there (the test it would start with itself): a
     # password message holds the triggers of few of them, and a call that returns at once costs more than
@@ -1446,8 +1503,12 @@ def find_passwords(t: Text) -> list[Hit]:
         if pairs:
             out += _pair_passwords(t, pairs)
         out += _keyword_phrases(t, starts, pairs)
-    if "password-stdin" in low:
+    if "password-stdin" in low or "sudo -s" in low:
         out += _piped_to_stdin(t, starts)
+    if t.cred:
+        out += _lone_account_pairs(t)
+    if starts and not low.isascii():
+        out += _cjk_glued_values(t, starts)
     if t.cred:
         out += _login_calls(t, starts)
     if "auth" in low:

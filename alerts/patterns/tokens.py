@@ -130,6 +130,7 @@ VENDOR_FORMATS: Final[tuple[tuple[str, str], ...]] = (
     ("Duffel", r"duffel_(?:live|test)_[A-Za-z0-9_\-]{43}"),
     ("EasyPost", r"EZ[AT]K[a-f0-9]{54}"),
     ("Prefect", r"pnu_[A-Za-z0-9]{36}"),
+    ("Lob", r"(?:live|test)_[a-f0-9]{35}"),
 )
 _PREFIXED: Final = re.compile(_B + "(?:" + "|".join(pattern for _, pattern in VENDOR_FORMATS) + ")" + _E)
 # Formats whose mark is inside the key, not at its start: run only on words holding the mark (a leading
@@ -179,11 +180,20 @@ _SECRET_KW: Final = (
     r"access[_\- ]?key|clé[ \t]api|clé[ \t]d'api|api-schlüssel|schlüssel|ключ(?:[ \t]api)?|токен|"
     r"clave[ \t](?:de[ \t])?api|"
     r"chave[ \t](?:de[ \t])?api|jeton|credentials?|"
+    # "Key" then whose it is, as French, Spanish, Portuguese and Italian say it ("clé datadog : ..."): the
+    # one word, then ':' or '=' at once.
+    r"(?:clé|clave|chave|chiave)[ \t][a-z][a-z0-9\-]{1,19}(?=[ \t]*[:=])|"
     # "Key" in more languages ("klucz do api: ...", "chiave API: ..."): with a ':' or '=' after them, as
     # every bare name here.
     r"klucz|chiave|sleutel|nyckel(?:n)?|anahtar(?:ı)?|kulcs|klíč|avain|nøgle|nøkkel|κλειδί|密钥|密鑰|"
     # client(key="..."), Client(api_key, key='...'): "key" alone only as a keyword argument.
-    r"(?<=[(,])key|(?<=[(,][ \t])key"
+    r"(?<=[(,])key|(?<=[(,][ \t])key|"
+    # A URL's query parameter (Google's and other APIs take their keys as "?key=...", the query pasted alone
+    # too: "key=...&v=2"), and "key:" nested one level under an "api:" (or "auth:", "secrets:") section of
+    # YAML.
+    r"(?<=[?&])key(?==)|key(?==[A-Za-z0-9_\-.~]{12,256}&)|"
+    r"(?:(?<=api:\n  )|(?<=api:\n    )|(?<=auth:\n  )|(?<=auth:\n    )|(?<=secrets:\n  )|"
+    r"(?<=secrets:\n    ))key(?=:)"
 )
 _STRONG_NAME: Final = re.compile(
     r"(?:api|access|auth|client|secret|bot|refresh|private|session|app)[_\- ]?(?:key|token|secret)|apikey|"
@@ -194,7 +204,8 @@ _GENERIC: Final = re.compile(
     rf"(?:[A-Za-z0-9]{{1,20}}[_\-.]){{0,3}}(?:{_SECRET_KW})(?:[_\-][A-Za-z0-9]{{1,20}})?"
     r"(?:[ \t]+(?:for|of|für|pour|para|для|от|de|do|da|del|di|du|des|van|voor|dla|för)"
     r"(?:[ \t]+[^\s:=\"']{1,30}){1,3})?"
-    r"(?:[ \t]*[\"']?[ \t]*(?::=|=>|->|[:=：])[ \t]*|[ \t]+(?:is|ist|est|es|é|это|=)[ \t]+(?:now[ \t]+)?|"
+    r"(?:[ \t]*[\"']?[ \t]*(?::=|=>|->|[:=：])[ \t]*|"
+    r"[ \t]+(?:is|ist|lautet|est|es|é|это|=)[ \t]+(?:now[ \t]+)?|"
     # Nothing between ("API key 9bfa8c13..."): find_generic_secrets then asks more of name and value.
     r"[\"']?[ \t]*\r?\n[ \t]*value[ \t]*:[ \t]*|"
     # getenv_or("api_token", "..."), config.get('secret_key', '...'): a default given after the name.
@@ -235,6 +246,7 @@ _PEM_BEGIN: Final = re.compile(r"-----BEGIN[ ]([A-Z0-9 ]{0,30}PRIVATE KEY(?: BLO
 _BODY_40: Final = re.compile(r"(?:[\W_]*[^\W_]){40}")
 _BODY_16: Final = re.compile(r"(?:[\W_]*[^\W_]){16}")
 _PEM_BODY: Final = re.compile(r"(?:[A-Za-z0-9+/=:,\-\s]|\\[nr])*")
+_B64_START: Final = re.compile(r"(?:[ \t\r\n]|\\[nr]){0,8}(?:[A-Za-z0-9+/=]{16}|Proc-Type:)")
 
 
 # Words that turn a well-formed key into documentation: "xoxb-your-token", "sk-your-key-here".
@@ -386,6 +398,9 @@ def _generic_starts(t: Text) -> list[int]:
                 q -= 1
             run_start = q  # (at p - 64 when the walk stopped there: later keywords go back 64 too)
         last = p
+        # A command line's flag ("--zendesk-token=..."): its name starts after the dashes.
+        while q < p and low[q] == "-":
+            q += 1
         if q <= seen or (q > 0 and low[q - 1].isalpha()):
             continue
         seen = q
@@ -601,6 +616,12 @@ def find_private_keys(t: Text) -> list[Hit]:
         end = -1 if end_marker in missing else text.find(end_marker, m.end())
         if end < 0:
             missing.add(end_marker)
+            # (Without its END a body starts as base64 does, or with an encrypted key's header: words after
+            # the BEGIN line are prose that mentions one, "... starts with -----BEGIN RSA PRIVATE KEY----- and
+            # ...". Anchored, so each BEGIN costs a few characters here.)
+            if _B64_START.match(text, m.end()) is None:
+                pos = m.end()
+                continue
         if end >= 0:
             stop = end + len(end_marker)
             body = text[m.end() : end]
