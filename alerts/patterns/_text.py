@@ -548,7 +548,12 @@ class Text:
         if not raw.isascii():
             raw = plain_forms(raw)
         self.raw = raw
-        self.low = low = lower_same_length(raw)
+        # (lower_same_length's own first step inline: only a text holding "İ" needs more, and this runs
+        # on every message.)
+        low = raw.lower()
+        if len(low) != len(raw):
+            low = lower_same_length(raw)
+        self.low = low
         self.long, self.longest = long_words(raw)
         self.runs, self.iban_anchors, self.glued_anchors, self.most_digits = numeric_runs(low)
         keywords = find_keywords(low)
