@@ -110,8 +110,8 @@ def scan(text: str) -> list[Finding]:
     # Each of cards, SSNs and phones reads only the runs of its least count of digits (Text.numeric): a text
     # whose longest run is shorter has none for it.
     most_digits = t.most_digits
-    if most_digits >= 12 or t.iban_anchors:
-        # (A card glued to a word is no digit run of its own, only an anchor.)
+    if most_digits >= 12 or t.glued_anchors:
+        # (A card glued to a word is no digit run of its own, only an anchor right after a letter.)
         hits.extend(find_cards(t, hits))
     if most_digits >= 9:
         hits.extend(find_ssns(t, hits))

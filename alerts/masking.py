@@ -79,7 +79,11 @@ _NOT_ALNUM: Final = re.compile(r"[\W_]")  # (\w is str.isalnum and "_")
 
 
 def _mask_digits(value: str, keep: int) -> str:
-    chars = _NOT_ALNUM.sub("", value)
+    # Numbers are grouped by spaces or dashes: two replaces leave most of them letters and digits only,
+    # at a fraction of the substitution's cost (which stays for every other separator).
+    chars = value.replace(" ", "").replace("-", "")
+    if not chars.isalnum():
+        chars = _NOT_ALNUM.sub("", value)
     tail = chars[-keep:] if keep and len(chars) > 2 * keep else ""
     return "*" * max(len(chars) - len(tail), 4) + tail
 

@@ -447,15 +447,17 @@ def lower_same_length(text: str) -> str:
     return "\u0130".join([part.lower() for part in text.split("\u0130")])
 
 
-def numeric_runs(low: str) -> tuple[list[tuple[int, int, int]], list[int], int]:
+def numeric_runs(low: str) -> tuple[list[tuple[int, int, int]], list[int], list[int], int]:
     """(lo, hi, digits) of each run of digits and number separators that starts a word, the starts of
-    every run of six or more characters (where an IBAN can be), and the most digits of any run. lo..hi is
-    the window Text.numeric gives out: from two characters before the run to three after it, so that
-    end-of-match lookaheads see the real next characters (made here once, not in each finder's call)."""
+    every run of six or more characters (where an IBAN can be), those of them glued to a letter (where a
+    card typed against its word can be), and the most digits of any run. lo..hi is the window Text.numeric
+    gives out: from two characters before the run to three after it, so that end-of-match lookaheads see
+    the real next characters (made here once, not in each finder's call)."""
     limit = len(low)
     most = 0
     runs: list[tuple[int, int, int]] = []
     anchors: list[int] = []
+    glued: list[int] = []
     # A search from the last run's end, not finditer: this runs on every message, and finditer's scanner
     # and iterator objects cost more than the search itself on a short one (the pattern matches no empty
     # string, so both see the same runs).
@@ -464,13 +466,16 @@ def numeric_runs(low: str) -> tuple[list[tuple[int, int, int]], list[int], int]:
     while m is not None:
         start, run_end = m.span()  # (one call on the match; the run is sliced from the text)
         m = search(low, run_end)
+        prev = low[start - 1] if start else " "
         # A run glued to a word ("a1b2c3d4", a hash, a UUID) starts no card, phone, SSN or IP address.
         if run_end - start >= 6:
             # Where an IBAN can be: every IBAN holds a run like this within a few characters of its
             # start, glued to letters ("GB82WEST1234...") or not.
             anchors.append(start)
+            # (Lower-casing leaves a letter a letter: the test on ``low`` is the one on the text.)
+            if prev.isalpha():
+                glued.append(start)
         run = low[start:run_end]
-        prev = low[start - 1] if start else " "
         # (Letters and digits of ASCII and Latin scripts are tested directly; only others need the class.)
         if (prev.isalnum() or prev == "_") and (prev < "\u0e00" or joins_token(prev)):
             # ... but what follows a space in the run stands alone ("web01 10.0.0.7").
@@ -492,7 +497,7 @@ def numeric_runs(low: str) -> tuple[list[tuple[int, int, int]], list[int], int]:
         runs.append((lo, hi, digits))
         if digits > most:
             most = digits
-    return runs, anchors, most
+    return runs, anchors, glued, most
 
 
 def long_words(raw: str) -> tuple[list[tuple[int, int]], int]:
@@ -501,12 +506,14 @@ def long_words(raw: str) -> tuple[list[tuple[int, int]], int]:
     pattern could."""
     spans: list[tuple[int, int]] = []
     cursor = longest = 0
-    if len(raw) >= 12:
+    limit = len(raw)
+    if limit >= 12:
         for word in raw.split():
             if len(word) >= 12:
                 start = raw.find(word, cursor)
-                spans.append((start, min(len(raw), start + len(word) + 1)))
                 cursor = start + len(word)
+                # (A comparison, not min(): a call per long word is a tenth of this function's time.)
+                spans.append((start, cursor + 1 if cursor < limit else limit))
                 if len(word) > longest:
                     longest = len(word)
     return spans, longest
@@ -528,6 +535,7 @@ class Text:
         "bearer",
         "cli",
         "cred",
+        "glued_anchors",
         "iban_anchors",
         "iban_words",
         "key_hints",
@@ -561,6 +569,9 @@ class Text:
     long: list[tuple[int, int]]
     longest: int  # the length of the longest word (0 under 12; not lowered by release_long_tokens)
     most_digits: int  # the most digits of any run in ``runs`` (0 without one)
+    # The iban_anchors right after a letter: where find_cards looks for a card glued to its word
+    # ("number4245..."); without one, and without a run of 12 digits, a text holds no card.
+    glued_anchors: list[int]
 
     def __init__(self, raw: str) -> None:
         # Finders read a copy in which no-break and other typographic spaces are spaces and full-width
@@ -569,9 +580,14 @@ class Text:
         if not raw.isascii():
             raw = plain_forms(raw)
         self.raw = raw
-        self.low = low = lower_same_length(raw)
+        # (lower_same_length's own first step inline: only a text holding "İ" needs more, and this runs
+        # on every message.)
+        low = raw.lower()
+        if len(low) != len(raw):
+            low = lower_same_length(raw)
+        self.low = low
         self.long, self.longest = long_words(raw)
-        self.runs, self.iban_anchors, self.most_digits = numeric_runs(low)
+        self.runs, self.iban_anchors, self.glued_anchors, self.most_digits = numeric_runs(low)
         keywords = find_keywords(low)
         if not keywords:
             # Most messages hold no trigger word: one empty list for every int list and one for the pairs

@@ -143,12 +143,8 @@ def find_cards(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
                 continue
             out.append(Hit("credit_card", start, end))
     raw = t.raw
-    for anchor in t.iban_anchors:
-        if (
-            anchor == 0
-            or not raw[anchor - 1].isalpha()
-            or _LETTERS_BEFORE.search(raw, max(0, anchor - 12), anchor) is None
-        ):
+    for anchor in t.glued_anchors:
+        if _LETTERS_BEFORE.search(raw, max(0, anchor - 12), anchor) is None:
             continue
         glued = _GLUED_CARD.match(raw, anchor)
         if glued is None or (claimed and outranked(glued.start(), glued.end(), "credit_card", claimed)):
