@@ -18,6 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from logpipe import bind_request_id, get_logger, log_event, setup_logging
+from logpipe.forward import FluentForwarder
 from logpipe.settings import DEFAULT_CONFIG, LogSettings, fluent_enabled
 
 
@@ -460,23 +461,26 @@ def test_every_array_header_size_is_cut_and_a_batch_with_an_odd_record_keeps_the
     assert [fields for _, fields in unpacker] == expected
 
 
-def test_a_batch_is_handed_over_in_payloads_no_larger_than_a_segment(tmp_path: Path) -> None:
-    """A chunk must stay far below the collector's frame limit, however many records a batch holds; a
-    record larger than a segment still goes, alone."""
-    import msgpack
-
-    from logpipe.forward import FluentForwarder
-
-    forwarder = FluentForwarder(
+def unstarted_forwarder(tmp_path: Path, *, segment_bytes: int) -> FluentForwarder:
+    """A forwarder whose sender thread never starts (tests replace its ``submit``); stop() frees it."""
+    return FluentForwarder(
         "app.t",
         host="127.0.0.1",
         port=1,
         spool_dir=tmp_path / "spool",
         spool_max_bytes=10_000_000,
-        segment_bytes=4_096,
+        segment_bytes=segment_bytes,
         timeout=1.0,
         retry_max_seconds=1.0,
     )
+
+
+def test_a_batch_is_handed_over_in_payloads_no_larger_than_a_segment(tmp_path: Path) -> None:
+    """A chunk must stay far below the collector's frame limit, however many records a batch holds; a
+    record larger than a segment still goes, alone."""
+    import msgpack
+
+    forwarder = unstarted_forwarder(tmp_path, segment_bytes=4_096)
     handed: list[tuple[bytes, int]] = []
     forwarder.submit = lambda payload, count: handed.append((payload, count))  # type: ignore[method-assign]
     records: list[tuple[float, dict | str]] = [(1.0, {"n": n, "pad": "x" * 100}) for n in range(1000)]
@@ -498,19 +502,9 @@ def test_a_batch_the_stream_cannot_pack_leaves_the_writer_running(tmp_path: Path
     """A record timed before 1970 has no EventTime: its batch is kept in the file, the writer thread lives
     on, and the next batch streams."""
     from logpipe.formatter import JsonLineFormatter
-    from logpipe.forward import FluentForwarder
     from logpipe.pipeline import PipelineHandler
 
-    forwarder = FluentForwarder(
-        "app.t",
-        host="127.0.0.1",
-        port=1,
-        spool_dir=tmp_path / "spool",
-        spool_max_bytes=10_000_000,
-        segment_bytes=1 << 20,
-        timeout=1.0,
-        retry_max_seconds=1.0,
-    )
+    forwarder = unstarted_forwarder(tmp_path, segment_bytes=1 << 20)
     handed: list[int] = []
     forwarder.submit = lambda payload, count: handed.append(count)  # type: ignore[method-assign]
     handler = PipelineHandler(
