@@ -15,6 +15,9 @@ _SPACELESS: Final = (
 # One word character of a script that does separate words: what a token cannot start or end next to.
 WORD: Final = rf"[^\W{_SPACELESS}]"
 _WORD_CHAR: Final = re.compile(WORD)
+# Who speaks, at the start of a chat log's line ("[14:03] customer:", "Cliente:"): an optional time in
+# brackets, then one word and its colon. contact.py and financial.py read what follows it, not the name.
+SPEAKER_LABEL: Final = r"(?:\[[0-9:apm .]{3,12}\][ \t]*)?[^\W\d_]{2,20}:"
 
 
 # What str.isdigit and str.isalnum drop, as one C pass instead of a generator over the characters. (The

@@ -14,6 +14,7 @@ import phonenumbers
 from ..masking import AT_WORDS, DOT_WORDS
 from ._common import (
     NOT_DIGIT,
+    SPEAKER_LABEL,
     WORD,
     Hit,
     find_all,
@@ -1023,7 +1024,7 @@ _LINK_KEY: Final = re.compile(r"(?i:tel|sms|fax|cell|work|home|voice|phone):$")
 # A chat log's line starts with who speaks ("[14:03] customer: ", "Cliente: "): the speaker's name says
 # nothing about the number after it (a "customer number" is no phone, a customer's number may be), so the
 # words before the label are the previous line's (where the question for the number usually is).
-_SPEAKER: Final = re.compile(r"(?:\[[0-9:apm .]{3,12}\][ \t]*)?[^\W\d_]{2,20}:[ \t]*")
+_SPEAKER: Final = re.compile(SPEAKER_LABEL + r"[ \t]*")
 
 
 def _without_speaker(low: str, start: int, before: str) -> str:
@@ -1088,6 +1089,7 @@ def _glued(raw: str, start: int, end: int) -> bool:
 def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
     out: list[Hit] = []
     low = t.low
+    multiline = "\n" in low  # (only a chat log's lines have speakers: see _without_speaker)
     for m in _phone_matches(t, claimed):
         cand = m.group()
         start, end = m.start(), m.end()
@@ -1111,7 +1113,7 @@ def find_phones(t: Text, claimed: Sequence[Hit] = ()) -> list[Hit]:
         ):
             continue
         before = low[max(0, start - 40) : start]
-        if "\n" in low:
+        if multiline:
             before = _without_speaker(low, start, before)
         if not international and _glued(t.raw, start, end) and _phone_context(before) <= 0:
             continue

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import Final
 
-from ._common import NOT_ALNUM, WORD, Hit, luhn_ok, merged_windows, outranked
+from ._common import NOT_ALNUM, SPEAKER_LABEL, WORD, Hit, luhn_ok, merged_windows, outranked
 from ._text import Text
 
 # --- payment cards -----------------------------------------------------------------------------------------
@@ -341,7 +341,7 @@ _SSN_NEG: Final = re.compile(
 
 # A chat log's line starts with who speaks: "Customer: the whole thing is 123 45 6789" names the speaker, not
 # what the number is.
-_SPEAKER_LINE: Final = re.compile(r"\n(?:\[[0-9:apm .]{3,12}\][ \t]*)?[^\W\d_]{2,20}:(?P<rest>[^\n]*)$")
+_SPEAKER_LINE: Final = re.compile(r"\n" + SPEAKER_LABEL + r"(?P<rest>[^\n]*)$")
 
 
 def _after_speaker(before: str) -> bool:
